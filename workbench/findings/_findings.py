@@ -114,6 +114,8 @@ class Predicate:
     'sex = Female'
     >>> Predicate("age", "[38, 47)", interval=True).describe()
     'age in [38, 47)'
+    >>> Predicate("age", ">= 61", interval=True).describe()
+    'age >= 61'
     """
 
     feature: str
@@ -122,6 +124,8 @@ class Predicate:
     interval: bool = False
 
     def describe(self) -> str:
+        if self.interval and str(self.value).startswith(("<", ">")):
+            return f"{self.feature} {self.value}"
         op = "in" if self.interval else "="
         return f"{self.feature} {op} {self.value}"
 

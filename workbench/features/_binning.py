@@ -1,0 +1,250 @@
+"""Turn raw columns into categorical slice features with integer codes.
+
+Every slice predicate is ``feature = category``. Numbers are cut into quantile
+bins with readable edges (``age in [38, 47)``); a value that holds a large share
+of the rows (like ``capital_gain = 0``) gets a bin of its own; missing values
+are their own ``missing`` category; columns with many distinct values keep their
+most frequent ones and pool the rest into ``other``; booleans and strings are
+categories; ID-like columns (all values distinct) and constant columns are
+skipped with a note. Each category also knows its SQL over the *raw* column, so
+a slice can be checked on the original data. Imports numpy, pandas and
+``workbench.findings``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from workbench.findings import Predicate, quote_identifier, sql_literal
+
+__all__ = ["EncodedFeature", "FeatureEncoding", "encode_features"]
+
+MISSING = "missing"
+OTHER = "other"
+
+
+@dataclass(frozen=True)
+class EncodedFeature:
+    """One searchable feature: a label and an SQL condition per integer code."""
+
+    name: str
+    kind: str  # "numeric", "categorical" or "boolean"
+    labels: tuple[str, ...]
+    sqls: tuple[str, ...]
+    interval: bool = False
+    note: str = ""
+
+    @property
+    def cardinality(self) -> int:
+        return len(self.labels)
+
+    def predicate(self, code: int) -> Predicate:
+        label = self.labels[code]
+        is_interval = self.interval and label not in (MISSING, OTHER)
+        return Predicate(self.name, label, sql=self.sqls[code], interval=is_interval)
+
+
+@dataclass(frozen=True)
+class FeatureEncoding:
+    """The features of a dataset and the columns left out, with reasons."""
+
+    features: tuple[EncodedFeature, ...]
+    skipped: tuple[tuple[str, str], ...] = ()
+
+    def get(self, name: str) -> EncodedFeature:
+        for f in self.features:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+    @property
+    def names(self) -> list[str]:
+        return [f.name for f in self.features]
+
+
+def _fmt(value: float, integer: bool) -> str:
+    if integer:
+        return str(int(value))
+    return f"{value:.4g}"
+
+
+def _nice(value: float) -> float:
+    """Round to two significant digits, so edges read like 38 or 0.25 or 12000."""
+    if value == 0 or not math.isfinite(value):
+        return value
+    return float(f"{value:.2g}")
+
+
+def _numeric_edges(values: np.ndarray, n_bins: int, integer: bool) -> list[float]:
+    lo, hi = float(values.min()), float(values.max())
+    uniq, counts = np.unique(values, return_counts=True)
+    edges: set[float] = set()
+    rest = values
+    mode_index = int(counts.argmax())
+    if counts[mode_index] / len(values) >= 1.0 / n_bins:
+        # A heavy point mass (e.g. zero) gets a bin of its own.
+        mode = float(uniq[mode_index])
+        step = 1.0 if integer else 0.0
+        edges.add(mode)
+        if integer:
+            edges.add(mode + step)
+        rest = values[values != mode]
+    if len(rest):
+        qs = np.quantile(rest, np.linspace(0, 1, n_bins + 1)[1:-1])
+        for q in qs:
+            e = _nice(float(q))
+            if integer:
+                e = float(math.ceil(e))
+            edges.add(e)
+    return sorted(e for e in edges if lo < e <= hi)
+
+
+def _encode_numeric(
+    name: str, series: pd.Series, n_bins: int
+) -> tuple[np.ndarray, EncodedFeature]:
+    col = quote_identifier(name)
+    raw = series.to_numpy(dtype=np.float64, na_value=np.nan)
+    missing = np.isnan(raw)
+    present = raw[~missing]
+    integer = bool(len(present)) and np.allclose(present, np.round(present))
+    edges = _numeric_edges(present, n_bins, integer) if len(present) else []
+    labels: list[str] = []
+    sqls: list[str] = []
+
+    def lit(v: float) -> str:
+        return sql_literal(int(v) if integer else v)
+
+    bounds = [-math.inf, *edges, math.inf]
+    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+        if math.isinf(lo) and math.isinf(hi):
+            labels.append("all values")
+            sqls.append(f"{col} IS NOT NULL AND NOT isnan({col})")
+        elif math.isinf(lo):
+            labels.append(f"< {_fmt(hi, integer)}")
+            sqls.append(f"{col} < {lit(hi)}")
+        elif math.isinf(hi):
+            labels.append(f">= {_fmt(lo, integer)}")
+            sqls.append(f"{col} >= {lit(lo)}")
+        elif integer and hi == lo + 1:
+            labels.append(f"[{_fmt(lo, integer)}, {_fmt(hi, integer)})")
+            sqls.append(f"{col} = {sql_literal(int(lo))}")
+        else:
+            labels.append(f"[{_fmt(lo, integer)}, {_fmt(hi, integer)})")
+            sqls.append(f"{col} >= {lit(lo)} AND {col} < {lit(hi)}")
+    codes = np.searchsorted(np.asarray(edges, dtype=np.float64), np.nan_to_num(raw), side="right")
+    if missing.any():
+        codes[missing] = len(labels)
+        labels.append(MISSING)
+        sqls.append(f"({col} IS NULL OR isnan({col}))")
+    feature = EncodedFeature(
+        name, "numeric", tuple(labels), tuple(sqls), interval=True,
+        note=f"numeric, {len(edges) + 1} quantile bins",
+    )
+    return codes, feature
+
+
+def _encode_categorical(
+    name: str, series: pd.Series, max_categories: int
+) -> tuple[np.ndarray, EncodedFeature]:
+    col = quote_identifier(name)
+    is_bool = pd.api.types.is_bool_dtype(series)
+    counts = series.value_counts(dropna=True, sort=True)
+    n_distinct = len(counts)
+    kept = list(counts.index[:max_categories])
+    codes_of = {v: i for i, v in enumerate(kept)}
+    labels = [str(v) for v in kept]
+    sqls = [f"{col} = {sql_literal(v)}" for v in kept]
+    values = series.to_numpy(dtype=object)
+    missing = pd.isna(series).to_numpy()
+    n_kept = len(kept)
+    codes = np.fromiter(
+        (codes_of.get(v, n_kept) if not m else -1 for v, m in zip(values, missing, strict=True)),
+        dtype=np.int64,
+        count=len(values),
+    )
+    note = "boolean" if is_bool else f"categorical, {n_distinct} values"
+    if n_distinct > max_categories:
+        labels.append(OTHER)
+        sqls.append(f"{col} NOT IN ({', '.join(sql_literal(v) for v in kept)})")
+        note += f"; capped: the {max_categories} most frequent kept, the rest pooled as 'other'"
+    if missing.any():
+        codes[missing] = len(labels)
+        labels.append(MISSING)
+        sqls.append(f"{col} IS NULL")
+    # A real category that reads like our reserved labels stays distinguishable.
+    seen: dict[str, int] = {}
+    for i, label in enumerate(labels):
+        if label in seen:
+            labels[i] = f"{label} (value)" if i < n_kept else label
+        seen[labels[i]] = i
+    kind = "boolean" if is_bool else "categorical"
+    return codes, EncodedFeature(name, kind, tuple(labels), tuple(sqls), note=note)
+
+
+def encode_features(
+    frame: pd.DataFrame,
+    columns: Sequence[str],
+    *,
+    n_bins: int = 5,
+    max_categories: int = 20,
+    max_integer_categories: int = 10,
+) -> tuple[dict[str, np.ndarray], FeatureEncoding]:
+    """Encode ``columns`` of ``frame`` as integer-coded categorical features.
+
+    Returns
+    -------
+    codes : dict of str to ndarray
+        One small-integer array per kept feature (code ``c`` means ``labels[c]``).
+    encoding : FeatureEncoding
+        Labels and SQL per code, plus the skipped columns and why.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"age": [20, 30, 40, 50, 60, 70], "sex": list("FMFMFM")})
+    >>> codes, enc = encode_features(frame, ["age", "sex"], n_bins=2)
+    >>> enc.get("age").labels
+    ('< 45', '>= 45')
+    """
+    features: list[EncodedFeature] = []
+    skipped: list[tuple[str, str]] = []
+    codes: dict[str, np.ndarray] = {}
+    n = len(frame)
+    for name in columns:
+        series = frame[name]
+        dtype = series.dtype
+        if pd.api.types.is_datetime64_any_dtype(dtype) or isinstance(dtype, pd.PeriodDtype):
+            skipped.append((name, "date/time column: derive a feature such as month or weekday"))
+            continue
+        n_unique = series.nunique(dropna=True)
+        if n_unique == 0:
+            skipped.append((name, "every value is missing"))
+            continue
+        if n_unique == 1 and not series.isna().any():
+            skipped.append((name, "constant: one value for every row, so no slice can differ"))
+            continue
+        is_bool = pd.api.types.is_bool_dtype(dtype)
+        is_number = pd.api.types.is_numeric_dtype(dtype) and not is_bool
+        if not is_number and not is_bool:
+            sample = series.dropna().iloc[0]
+            if not isinstance(sample, (str, int, float, bool, np.generic)):
+                skipped.append(
+                    (name, f"holds {type(sample).__name__} values: use an extractor for media")
+                )
+                continue
+        integer_like = is_number and pd.api.types.is_integer_dtype(dtype)
+        if (not is_number or integer_like) and n >= 20 and n_unique == n:
+            skipped.append((name, "ID-like: every value is distinct, so it cannot define a group"))
+            continue
+        if is_number and n_unique > max_integer_categories:
+            code, feature = _encode_numeric(name, series, n_bins)
+        else:
+            code, feature = _encode_categorical(name, series, max_categories)
+        dtype_out = np.uint8 if feature.cardinality <= 255 else np.uint16
+        codes[name] = code.astype(dtype_out)
+        features.append(feature)
+    return codes, FeatureEncoding(tuple(features), tuple(skipped))

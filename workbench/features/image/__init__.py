@@ -1,0 +1,1 @@
+"""Image descriptors (the ``[image]`` extra)."""
