@@ -1,6 +1,62 @@
-"""Slice Workbench: find where a model fails."""
+"""Slice Workbench: find the data slices where a model fails.
+
+>>> import workbench as wb
+>>> bench = wb.Workbench.from_predictions("data.parquet", label="y", prediction="pred")  # doctest: +SKIP
+>>> findings = bench.scan()  # doctest: +SKIP
+"""
 
 from workbench._version import __version__
-from workbench.findings import Findings, Predicate, Slice
+from workbench._workbench import Workbench
+from workbench.exceptions import (
+    ColumnNotFoundError,
+    DataError,
+    EmptyDataError,
+    InputFileError,
+    LabelError,
+    MissingExtraError,
+    ModelError,
+    ParameterError,
+    SliceNotFoundError,
+    StoreError,
+    StoreLockedError,
+    StoreVersionError,
+    WorkbenchError,
+)
+from workbench.features import Extractor, run_extractor
+from workbench.findings import FINDINGS_COLUMNS, Findings, Predicate, Slice
+from workbench.metrics import Metric
 
-__all__ = ["Findings", "Predicate", "Slice", "__version__"]
+__all__ = [
+    "FINDINGS_COLUMNS",
+    "ColumnNotFoundError",
+    "DataError",
+    "EmptyDataError",
+    "Extractor",
+    "Findings",
+    "InputFileError",
+    "LabelError",
+    "Metric",
+    "MissingExtraError",
+    "ModelError",
+    "ParameterError",
+    "Predicate",
+    "Slice",
+    "SliceNotFoundError",
+    "SliceSearch",
+    "StoreError",
+    "StoreLockedError",
+    "StoreVersionError",
+    "Workbench",
+    "WorkbenchError",
+    "__version__",
+    "run_extractor",
+]
+
+
+def __getattr__(name: str) -> object:
+    # The search engine is imported on first use (it is the heaviest module).
+    if name == "SliceSearch":
+        from workbench.search import SliceSearch
+
+        return SliceSearch
+    raise AttributeError(f"module 'workbench' has no attribute {name!r}")

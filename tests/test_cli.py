@@ -1,0 +1,82 @@
+"""The `workbench` command, run as a real subprocess on the bundled sample data."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import workbench as wb
+
+ROOT = Path(__file__).resolve().parents[1]
+ADULT = ROOT / "sample_data" / "adult" / "adult_test_predictions.parquet"
+
+
+def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "workbench", *args], capture_output=True, text=True, cwd=cwd, timeout=300
+    )
+
+
+@pytest.fixture(scope="module")
+def scanned(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    work = tmp_path_factory.mktemp("cli")
+    out = run(
+        "scan", str(ADULT), "--label", "income", "--prediction", "pred_v1", "--score", "proba_v1",
+        "--exclude", "pred_v2,proba_v2", "--db", "audit.duckdb", "--out", "slices.csv",
+        "--top-k", "5", "--json", cwd=work,
+    )
+    return work, out
+
+
+def test_scan_writes_csv_json_and_store(scanned: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    work, out = scanned
+    assert out.returncode == 0, out.stderr
+    records = json.loads(out.stdout)
+    assert len(records) >= 5
+    for record in records:
+        assert set(record) >= {"predicates", "score", "slice_size", "slice_error", "error_sum"}
+        assert isinstance(record["predicates"], dict)
+    frame = pd.read_csv(work / "slices.csv")
+    assert list(frame.columns) == list(wb.FINDINGS_COLUMNS)
+    assert len(frame) == len(records)
+    assert frame["significant"].any()
+    assert "metric error_rate" in out.stderr
+
+
+def test_export_members(scanned: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    work, _ = scanned
+    slices = pd.read_csv(work / "slices.csv")
+    first = slices.iloc[0]
+    out = run("export", "--db", "audit.duckdb", "--slice", first["slice_id"], "--out", "members.csv", cwd=work)
+    assert out.returncode == 0, out.stderr
+    members = pd.read_csv(work / "members.csv")
+    assert len(members) == first["slice_size"]
+
+
+def test_scans_and_show(scanned: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    work, _ = scanned
+    out = run("scans", "--db", "audit.duckdb", cwd=work)
+    assert out.returncode == 0 and "scan1" in out.stdout
+    out = run("show", "--db", "audit.duckdb", cwd=work)
+    assert out.returncode == 0 and "scan1.s1" in out.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["scan", "missing.csv", "--label", "y", "--prediction", "p"], "does not exist"),
+        (["scan", str(ADULT), "--label", "incme", "--prediction", "pred_v1"], "Did you mean 'income'"),
+        (["scan", str(ADULT), "--label", "income", "--prediction", "pred_v1", "--top-k", "0"], "'k' parameter"),
+        (["export", "--db", "nowhere.duckdb", "--slice", "scan1.s1", "--out", "x.csv"], "does not exist"),
+    ],
+)
+def test_errors_without_traceback(tmp_path: Path, args: list[str], fragment: str) -> None:
+    out = run(*args, cwd=tmp_path)
+    assert out.returncode == 2
+    assert fragment in out.stderr
+    assert "Traceback" not in out.stderr

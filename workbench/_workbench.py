@@ -1,0 +1,741 @@
+"""Workbench: the one place that wires the layers together.
+
+    data / model ──► adapters + metrics ──► store ──► features ──► search ──► findings
+                                                            (codes)            (saved back)
+
+Nothing else in the package imports this module except the front ends
+(``cli``, ``widgets`` get a Workbench handed to them).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from workbench._io import read_table
+from workbench._validation import Interval, Options, validate_params
+from workbench._version import __version__
+from workbench.adapters import Probabilities, adapt_model
+from workbench.exceptions import (
+    ColumnNotFoundError,
+    DataError,
+    EmptyDataError,
+    LabelError,
+    ParameterError,
+    SliceNotFoundError,
+    StoreError,
+)
+from workbench.features._binning import EncodedFeature, encode_features
+from workbench.findings import Findings, Predicate, Slice
+from workbench.metrics import Metric, choose_metric, get_metric
+from workbench.store import Store
+from workbench.store._store import now
+
+__all__ = ["Workbench"]
+
+DEFAULT_PATH = "workbench.duckdb"
+ProgressCallback = Callable[[int, int, str], None]
+
+
+def fingerprint_frame(frame: pd.DataFrame) -> str:
+    """A content hash of a table: same values, names and types give the same hash."""
+    digest = hashlib.sha256()
+    for column in frame.columns:
+        digest.update(f"{column}\x00{frame[column].dtype}\x00".encode())
+    hashed = pd.util.hash_pandas_object(frame, index=False).to_numpy()
+    digest.update(hashed.tobytes())
+    return digest.hexdigest()[:16]
+
+
+def _require_columns(frame: pd.DataFrame, role: str, names: Iterable[str]) -> None:
+    for name in names:
+        if name not in frame.columns:
+            raise ColumnNotFoundError.for_column(role, name, frame.columns)
+
+
+def _as_list(value: str | Sequence[str] | None) -> list[str] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    return [str(v) for v in value]
+
+
+def _check_label(
+    label: pd.Series, prediction: pd.Series, missing: str, label_name: str, pred_name: str
+) -> np.ndarray:
+    """Rows to keep; raise on missing values unless asked to drop them."""
+    if label.isna().all():
+        raise LabelError(
+            f"Every value of the label column {label_name!r} is missing. Expected the true "
+            "outcome for each row; check that you picked the right column."
+        )
+    missing_rows = label.isna().to_numpy() | prediction.isna().to_numpy()
+    if missing_rows.any():
+        n_label, n_pred = int(label.isna().sum()), int(prediction.isna().sum())
+        if missing == "error":
+            raise LabelError(
+                f"{int(missing_rows.sum())} rows have no label or no prediction "
+                f"({n_label} missing in {label_name!r}, {n_pred} in {pred_name!r}); their error "
+                "cannot be computed. Fill them in, or pass missing='drop' to leave those rows "
+                "out (the workbench then records how many were dropped)."
+            )
+    return ~missing_rows
+
+
+class Workbench:
+    """A model's predictions on a dataset, stored in DuckDB, ready to scan for failing slices.
+
+    Build one with :meth:`from_predictions` or :meth:`from_model`, reopen one with
+    :meth:`open`. Then :meth:`scan` finds the slices whose error is significantly
+    higher than the whole, :meth:`members` lists a slice's rows, :meth:`explore`
+    opens the interactive explorer.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"g": ["a", "b"] * 100, "y": [0, 1] * 100, "p": [0, 0] * 100})
+    >>> bench = Workbench.from_predictions(df, label="y", prediction="p", path=":memory:")
+    >>> bench.overall_error
+    0.5
+    """
+
+    def __init__(self, store: Store, eval_id: int, notes: Sequence[str] = ()) -> None:
+        self._store = store
+        self._eval_id = eval_id
+        self._evaluation = store.evaluation(eval_id)
+        self.notes: tuple[str, ...] = tuple(notes)
+
+    # -- construction ------------------------------------------------------------------------
+    @classmethod
+    def from_predictions(
+        cls,
+        data: Any,
+        *,
+        label: str,
+        prediction: str,
+        score: str | None = None,
+        features: str | Sequence[str] | None = None,
+        exclude: str | Sequence[str] | None = None,
+        metric: str | Metric | Callable[..., Any] | None = None,
+        path: str | os.PathLike[str] = DEFAULT_PATH,
+        name: str | None = None,
+        model_name: str | None = None,
+        pos_label: Any = None,
+        missing: str = "error",
+        n_bins: int = 5,
+        max_categories: int = 20,
+    ) -> Workbench:
+        """Load a table of precomputed predictions.
+
+        Parameters
+        ----------
+        data : pandas/polars DataFrame, pyarrow Table, or path to CSV/parquet
+            One row per example, with the true label and the model's prediction.
+        label, prediction : str
+            Columns holding the true outcome and the model's output.
+        score : str, optional
+            Column of predicted probabilities of the positive class (for log loss
+            and the explorer); the positive class is ``pos_label`` or the larger label.
+        features : str or list of str, optional
+            Columns to search over; default every other column.
+        exclude : str or list of str, optional
+            Columns to leave out of the search (e.g. another model's predictions).
+        metric : str, Metric or callable, optional
+            ``error_rate``, ``log_loss``, ``absolute_error``, ``squared_error``,
+            ``wer``, ``cer`` or a callable; picked from the types when omitted.
+        path : str or path
+            The DuckDB store (created or added to); ``":memory:"`` for none.
+        missing : {"error", "drop"}
+            What to do with rows that have no label or prediction.
+        """
+        validate_params(
+            "Workbench.from_predictions",
+            {"missing": missing, "n_bins": n_bins, "max_categories": max_categories},
+            {
+                "missing": [Options(("error", "drop"))],
+                "n_bins": [Interval("int", 2, 50)],
+                "max_categories": [Interval("int", 2, 1000)],
+            },
+        )
+        source = str(data) if isinstance(data, (str, os.PathLike)) else type(data).__name__
+        frame = read_table(data)
+        if len(frame) == 0:
+            raise EmptyDataError(
+                f"The data has no rows (columns: {list(frame.columns)[:10]}). Expected at least "
+                "one row per example with its label and prediction."
+            )
+        _require_columns(frame, "label", [label])
+        _require_columns(frame, "prediction", [prediction])
+        if score is not None:
+            _require_columns(frame, "score", [score])
+        if label == prediction:
+            raise ParameterError(
+                f"label and prediction are the same column {label!r}. Pass the column with the "
+                "true outcome as label and the model's output as prediction."
+            )
+        keep = _check_label(frame[label], frame[prediction], missing, label, prediction)
+        notes = []
+        if not keep.all():
+            notes.append(f"{int((~keep).sum())} rows without label or prediction were dropped")
+            frame = frame.loc[keep].reset_index(drop=True)
+        score_values: Any = None
+        if score is not None:
+            score_values = frame[score].to_numpy(dtype=np.float64, na_value=np.nan).view(Probabilities)
+            score_values.pos_label = pos_label  # type: ignore[attr-defined]
+        columns = {"label": label, "prediction": prediction, "score": score}
+        model_fp = fingerprint_frame(frame[[c for c in (prediction, score) if c]])
+        return cls._build(
+            frame=frame,
+            label_series=frame[label],
+            prediction_series=frame[prediction],
+            score_values=score_values,
+            columns=columns,
+            features=_as_list(features),
+            exclude=[c for c in (label, prediction, score) if c] + (_as_list(exclude) or []),
+            metric=metric,
+            path=path,
+            name=name or (Path(source).stem if isinstance(data, (str, os.PathLike)) else "data"),
+            source=source,
+            model_name=model_name or prediction,
+            model_fingerprint=model_fp,
+            model_kind="predictions",
+            notes=notes,
+            n_bins=n_bins,
+            max_categories=max_categories,
+        )
+
+    @classmethod
+    def from_model(
+        cls,
+        model: Any,
+        X: Any,
+        y: Any,
+        *,
+        features: str | Sequence[str] | None = None,
+        metric: str | Metric | Callable[..., Any] | None = None,
+        path: str | os.PathLike[str] = DEFAULT_PATH,
+        name: str | None = None,
+        model_name: str | None = None,
+        n_bins: int = 5,
+        max_categories: int = 20,
+    ) -> Workbench:
+        """Run a model (scikit-learn estimator/pipeline or callable) on ``X`` and compare with ``y``.
+
+        ``X`` is what the model takes (pandas, polars, pyarrow, or a path);
+        ``y`` the true outcomes (a Series, array, or the name of a column of ``X``).
+        """
+        adapter = adapt_model(model, model_name)
+        frame = read_table(X)
+        if len(frame) == 0:
+            raise EmptyDataError("X has no rows. Expected one row per example to predict.")
+        if isinstance(y, str):
+            _require_columns(frame, "label", [y])
+            label_name = y
+            y_series = frame[y]
+            X_model = frame.drop(columns=[y])
+        else:
+            y_series = pd.Series(np.asarray(y)) if not isinstance(y, pd.Series) else y
+            if y_series.ndim != 1 or len(y_series) != len(frame):
+                raise DataError(
+                    f"X has {len(frame)} rows but y has {len(y_series)} values. Expected one "
+                    "label per row of X; check that both come from the same split."
+                )
+            label_name = str(y_series.name) if y_series.name is not None else "label"
+            while label_name in frame.columns:
+                label_name = f"{label_name}_true"
+            y_series = y_series.reset_index(drop=True).rename(label_name)
+            X_model = frame
+            frame = frame.assign(**{label_name: y_series.to_numpy()})
+        if y_series.isna().all():
+            raise LabelError(
+                f"Every value of y ({label_name!r}) is missing. Expected the true outcome of each row."
+            )
+        predictions = adapter.predict(X_model)
+        _check_label(y_series, predictions.prediction, "error", label_name, "prediction")
+        prediction = predictions.prediction.reset_index(drop=True)
+        frame = frame.reset_index(drop=True)
+        return cls._build(
+            frame=frame,
+            label_series=frame[label_name],
+            prediction_series=prediction,
+            score_values=predictions.score,
+            columns={"label": label_name, "prediction": None, "score": None},
+            features=_as_list(features),
+            exclude=[label_name],
+            metric=metric,
+            path=path,
+            name=name or "data",
+            source=type(X).__name__ if not isinstance(X, (str, os.PathLike)) else str(X),
+            model_name=adapter.name,
+            model_fingerprint=adapter.fingerprint(),
+            model_kind=adapter.kind,
+            notes=[],
+            n_bins=n_bins,
+            max_categories=max_categories,
+        )
+
+    @classmethod
+    def _build(
+        cls,
+        *,
+        frame: pd.DataFrame,
+        label_series: pd.Series,
+        prediction_series: pd.Series,
+        score_values: Any,
+        columns: Mapping[str, str | None],
+        features: list[str] | None,
+        exclude: list[str],
+        metric: Any,
+        path: Any,
+        name: str,
+        source: str,
+        model_name: str,
+        model_fingerprint: str,
+        model_kind: str,
+        notes: list[str],
+        n_bins: int,
+        max_categories: int,
+    ) -> Workbench:
+        if metric is None:
+            chosen, why = choose_metric(label_series, prediction_series)
+        else:
+            chosen = get_metric(metric)
+            why = f"metric {chosen.name}: {chosen.description} (chosen by the caller)"
+        if chosen.kind == "classification" and label_series.nunique(dropna=True) < 2:
+            only = label_series.dropna().iloc[0]
+            raise LabelError(
+                f"The label column {columns['label']!r} has one class only ({only!r}), so error "
+                "rates cannot differ between classes and a classifier cannot be audited on it. "
+                "Check the column, or include examples of the other classes."
+            )
+        error, weight = chosen.compute(label_series, prediction_series, score_values)
+        if weight.sum() <= 0:
+            raise LabelError(
+                "The total weight of the rows is 0 (for WER: every reference is empty), so no "
+                "error rate can be computed. Check the reference column."
+            )
+        _require_columns(frame, "feature", features or [])
+        _require_columns(frame, "exclude", [c for c in exclude if c])
+        feature_names = features if features is not None else [
+            c for c in frame.columns if c not in set(exclude)
+        ]
+        if not feature_names:
+            raise DataError(
+                "There are no feature columns left to search over (every column is the label, "
+                "prediction, score or excluded). Add columns that describe the rows."
+            )
+        store = Store(path)
+        try:
+            fp = fingerprint_frame(frame)
+            dataset_id = store.find_dataset(fp)
+            if dataset_id is None:
+                dataset_id = store.add_dataset(frame, name=name, fingerprint=fp, source=source)
+                cls._encode(store, dataset_id, frame, list(frame.columns), n_bins, max_categories)
+            model_id = store.add_model(name=model_name, fingerprint=model_fingerprint, kind=model_kind)
+            rows = pd.DataFrame(
+                {
+                    "label": label_series.reset_index(drop=True),
+                    "prediction": prediction_series.reset_index(drop=True),
+                    "score": _score_column(score_values, len(frame)),
+                    "error": error,
+                    "weight": weight,
+                }
+            )
+            all_columns = store.dataset_columns(dataset_id)
+            excluded = [c for c in all_columns if c not in set(feature_names)]
+            eval_id = store.add_evaluation(
+                dataset_id=dataset_id,
+                model_id=model_id,
+                columns=columns,
+                metric=chosen,
+                metric_note=why,
+                rows=rows,
+                excluded=excluded,
+            )
+        except BaseException:
+            store.close()
+            raise
+        return cls(store, eval_id, notes=[why, *notes])
+
+    @staticmethod
+    def _encode(
+        store: Store, dataset_id: int, frame: pd.DataFrame, columns: list[str], n_bins: int,
+        max_categories: int,
+    ) -> None:
+        codes, encoding = encode_features(frame, columns, n_bins=n_bins, max_categories=max_categories)
+        store.save_features(dataset_id, codes, encoding.features, encoding.skipped)
+
+    @classmethod
+    def open(
+        cls, path: str | os.PathLike[str], *, evaluation: int | None = None, read_only: bool = False
+    ) -> Workbench:
+        """Reopen a saved workbench: rows, predictions, scans, findings and flags.
+
+        ``evaluation`` picks one model's predictions when the store holds several
+        (see :meth:`evaluations`); default the latest.
+        """
+        if str(path) != ":memory:" and not Path(path).exists():
+            raise StoreError(
+                f"The store {str(path)!r} does not exist. Check the path, or create one with "
+                "Workbench.from_predictions(..., path=...)."
+            )
+        store = Store(path, read_only=read_only)
+        eval_id = evaluation if evaluation is not None else store.latest_evaluation()
+        if eval_id is None:
+            store.close()
+            raise StoreError(f"The store {str(path)!r} holds no predictions yet.")
+        return cls(store, int(eval_id))
+
+    def using(self, evaluation: int) -> Workbench:
+        """The same store, looking at another model's predictions (see :meth:`evaluations`)."""
+        return Workbench(self._store, evaluation)
+
+    def add_predictions(
+        self, data: Any = None, *, prediction: str, score: str | None = None, **kwargs: Any
+    ) -> Workbench:
+        """Another model's predictions for the same rows, in the same store.
+
+        Returns a Workbench on the new evaluation; both scans live side by side.
+        """
+        frame = self._store.read_dataset(self.dataset_id) if data is None else data
+        kwargs.setdefault("label", self._evaluation["label_column"])
+        kwargs.setdefault("exclude", [])
+        path = self._store.path
+        if path == ":memory:":
+            raise StoreError("add_predictions needs a store on disk; pass path=... when creating it.")
+        self._store.close()
+        bench = Workbench.from_predictions(frame, prediction=prediction, score=score, path=path, **kwargs)
+        self._store = bench._store
+        return bench
+
+    # -- facts -------------------------------------------------------------------------------
+    @property
+    def store(self) -> Store:
+        return self._store
+
+    @property
+    def path(self) -> str:
+        return self._store.path
+
+    @property
+    def eval_id(self) -> int:
+        return self._eval_id
+
+    @property
+    def dataset_id(self) -> int:
+        return int(self._evaluation["dataset_id"])
+
+    @property
+    def metric(self) -> str:
+        return str(self._evaluation["metric"])
+
+    @property
+    def metric_kind(self) -> str:
+        return str(self._evaluation["metric_kind"])
+
+    @property
+    def overall_error(self) -> float:
+        return float(self._evaluation["overall_error"])
+
+    @property
+    def n_rows(self) -> int:
+        return int(self._evaluation["n_rows"])
+
+    @property
+    def dataset_fingerprint(self) -> str:
+        return str(self._evaluation["dataset_fingerprint"])
+
+    @property
+    def model_fingerprint(self) -> str:
+        return str(self._evaluation["model_fingerprint"])
+
+    @property
+    def model_name(self) -> str:
+        return str(self._evaluation["model_name"])
+
+    @property
+    def label_column(self) -> str:
+        return str(self._evaluation["label_column"])
+
+    def _encoded_features(self) -> list[EncodedFeature]:
+        feats, _ = self._store.load_features(self.dataset_id)
+        excluded = set(self._evaluation["excluded"])
+        return [
+            EncodedFeature(f["name"], f["kind"], f["labels"], f["sqls"], f["interval"], f["note"])
+            for f in feats
+            if f["name"] not in excluded
+        ]
+
+    @property
+    def features(self) -> pd.DataFrame:
+        """The searchable features: kind, categories and how each was made."""
+        feats, skipped = self._store.load_features(self.dataset_id)
+        excluded = set(self._evaluation["excluded"])
+        rows = [
+            {"feature": f["name"], "kind": f["kind"], "n_categories": len(f["labels"]),
+             "categories": ", ".join(f["labels"][:8]) + (" ..." if len(f["labels"]) > 8 else ""),
+             "note": f["note"]}
+            for f in feats if f["name"] not in excluded
+        ]
+        rows += [
+            {"feature": n, "kind": "skipped", "n_categories": 0, "categories": "", "note": why}
+            for n, why in skipped if n not in excluded
+        ]
+        return pd.DataFrame(rows, columns=["feature", "kind", "n_categories", "categories", "note"])
+
+    def evaluations(self) -> pd.DataFrame:
+        """Every model's predictions held in this store."""
+        return self._store.evaluations()
+
+    def scans(self) -> pd.DataFrame:
+        """Every scan held in this store, oldest first."""
+        return self._store.scans()
+
+    def __repr__(self) -> str:
+        return (
+            f"Workbench(path={self.path!r}, model={self.model_name!r}, rows={self.n_rows}, "
+            f"metric={self.metric!r}, overall_error={self.overall_error:.4g}, "
+            f"features={len(self._encoded_features())})"
+        )
+
+    # -- search ------------------------------------------------------------------------------
+    def scan(
+        self,
+        *,
+        k: int = 10,
+        max_predicates: int = 3,
+        min_support: int | float = 0.01,
+        alpha: float = 0.95,
+        fdr: float = 0.05,
+        confirm: bool | str = "auto",
+        random_state: int = 0,
+        features: str | Sequence[str] | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> Findings:
+        """Search for the slices whose error is highest, with honest statistics.
+
+        Exact top-``k`` conjunctions of up to ``max_predicates`` predicates under
+        SliceLine's score, each slice with its size, error, confidence interval and
+        a p-value corrected for every slice tried (see :class:`~workbench.SliceSearch`).
+        The result is saved in the store and returned.
+        """
+        from workbench.search import SliceSearch
+
+        encoded = self._encoded_features()
+        wanted = _as_list(features)
+        if wanted is not None:
+            known = [f.name for f in encoded]
+            for w in wanted:
+                if w not in known:
+                    raise ColumnNotFoundError.for_column("feature", w, known)
+            encoded = [f for f in encoded if f.name in set(wanted)]
+        if not encoded:
+            raise DataError(
+                "No searchable features: every column was skipped or excluded. See "
+                "bench.features for why each column was left out."
+            )
+        started_at = now()
+        t0 = time.perf_counter()
+        codes = self._store.load_codes(self.dataset_id, [f.name for f in encoded])
+        error, weight = self._store.load_errors(self._eval_id)
+        t_load = time.perf_counter() - t0
+        search = SliceSearch(
+            alpha=alpha, k=k, max_predicates=max_predicates, min_support=min_support, fdr=fdr,
+            confirm=confirm, random_state=random_state,
+        )
+        search.fit_codes(
+            codes, error, weight,
+            feature_names=[f.name for f in encoded],
+            value_labels=[list(f.labels) for f in encoded],
+            progress=progress,
+        )
+        raw: Findings = search.findings_
+        scan_id = self._store.new_scan_id()
+        by_name = {f.name: f for f in encoded}
+        slices = []
+        for rank, s in enumerate(raw.slices, start=1):
+            preds = tuple(
+                by_name[p.feature].predicate(by_name[p.feature].labels.index(str(p.value)))
+                for p in s.predicates
+            )
+            slices.append(s.replace(predicates=preds, slice_id=f"{scan_id}.s{rank}"))
+        seconds = time.perf_counter() - t0
+        timings = {"load": t_load, **getattr(search, "timings_", {}), "total": seconds}
+        parameters = {
+            **dict(raw.parameters),
+            "k": k, "max_predicates": max_predicates, "min_support": min_support, "alpha": alpha,
+            "fdr": fdr, "confirm": confirm, "random_state": random_state,
+            "features": [f.name for f in encoded], "metric": self.metric,
+            "model": self.model_name, "label": self.label_column,
+        }
+        findings = raw.replace(
+            slices=tuple(slices),
+            scan_id=scan_id,
+            dataset_fingerprint=self.dataset_fingerprint,
+            model_fingerprint=self.model_fingerprint,
+            created_at=started_at,
+            workbench_version=__version__,
+            parameters=parameters,
+            notes=tuple(raw.notes),
+        )
+        self._store.save_scan(
+            scan_id=scan_id, eval_id=self._eval_id, findings=findings, started_at=started_at,
+            seconds=seconds, timings=timings, discovery_mask=search.discovery_mask_,
+        )
+        return findings
+
+    def findings(self, scan_id: str | None = None) -> Findings:
+        """The findings of a scan (default: this model's latest), with current flags."""
+        if scan_id is None:
+            ids = self._store.scan_ids(self._eval_id)
+            if not ids:
+                raise SliceNotFoundError(
+                    "No scan has been run on these predictions yet. Run bench.scan() first."
+                )
+            scan_id = ids[-1]
+        findings, _ = self._store.load_scan(scan_id)
+        return findings
+
+    def _resolve(self, slice_or_id: Slice | str | Mapping[str, Any] | Sequence[Predicate]) -> Slice:
+        if isinstance(slice_or_id, Slice):
+            return slice_or_id
+        if isinstance(slice_or_id, str):
+            found, _ = self._store.find_slice(slice_or_id)
+            return found
+        return self.evaluate(slice_or_id)
+
+    def _predicates(self, conditions: Mapping[str, Any] | Sequence[Predicate]) -> tuple[Predicate, ...]:
+        if isinstance(conditions, Mapping):
+            items = list(conditions.items())
+        else:
+            items = [(p.feature, p.value) for p in conditions]
+        encoded = {f.name: f for f in self._encoded_features()}
+        preds = []
+        for feature, value in items:
+            if feature not in encoded:
+                raise ColumnNotFoundError.for_column("feature", feature, list(encoded))
+            f = encoded[feature]
+            if str(value) not in f.labels:
+                raise ParameterError(
+                    f"{value!r} is not a category of feature {feature!r}. Categories: "
+                    f"{', '.join(f.labels)}."
+                )
+            preds.append(f.predicate(f.labels.index(str(value))))
+        return tuple(preds)
+
+    def evaluate(self, conditions: Mapping[str, Any] | Sequence[Predicate], *, fdr: float = 0.05) -> Slice:
+        """Statistics of any slice, computed by DuckDB over all stored rows.
+
+        ``conditions`` maps feature to category (``{"sex": "Female", "age": "[33, 41)"}``).
+        The p-value is not corrected for multiple testing: this is one slice a person
+        chose (a hypothesis stated in advance), not a search result.
+        """
+        from workbench.search import slice_statistics
+
+        preds = self._predicates(conditions)
+        where = Slice(preds, 0, 0, 0, 0, 0, 0).sql_where
+        counts = self._store.slice_counts(self.dataset_id, self._eval_id, where)
+        if counts["slice_size"] == 0:
+            description = " AND ".join(p.describe() for p in preds) or "all rows"
+            raise EmptyDataError(
+                f"The slice {description} has no rows. Remove a condition or pick another "
+                "category."
+            )
+        members = self._store.members(self.dataset_id, self._eval_id, where)
+        rest_error = counts["rest_error_sum"] / counts["rest_weight_sum"] if counts["rest_weight_sum"] else math.nan
+        stats = slice_statistics(
+            slice_errors=members["_error"].to_numpy(dtype=np.float64),
+            slice_weights=members["_weight"].to_numpy(dtype=np.float64),
+            total_error=counts["error_sum"] + counts["rest_error_sum"],
+            total_weight=counts["weight_sum"] + counts["rest_weight_sum"],
+            total_size=int(counts["slice_size"] + counts["rest_size"]),
+            binary=bool(self._evaluation["binary_error"]),
+        )
+        overall = self.overall_error
+        slice_error = counts["error_sum"] / counts["weight_sum"] if counts["weight_sum"] else math.nan
+        return Slice(
+            predicates=preds,
+            slice_size=int(counts["slice_size"]),
+            error_sum=counts["error_sum"],
+            weight_sum=counts["weight_sum"],
+            slice_error=slice_error,
+            overall_error=overall,
+            score=math.nan,
+            error_ci_low=stats["error_ci_low"],
+            error_ci_high=stats["error_ci_high"],
+            rest_error=rest_error,
+            p_value=stats["p_value"],
+            p_value_adjusted=stats["p_value"],
+            significant=bool(stats["p_value"] <= fdr),
+            statistics_on="all rows (uncorrected: one chosen slice)",
+            stats_size=int(counts["slice_size"]),
+        )
+
+    def members(
+        self,
+        slice_or_id: Slice | str | Mapping[str, Any],
+        *,
+        limit: int | None = None,
+        offset: int = 0,
+        worst_first: bool = False,
+    ) -> pd.DataFrame:
+        """The rows of a slice: original columns plus ``_label``, ``_prediction``,
+        ``_score``, ``_error`` and ``_weight``, indexed by row id."""
+        target = self._resolve(slice_or_id)
+        return self._store.members(
+            self.dataset_id, self._eval_id, target.sql_where, limit=limit, offset=offset,
+            order_by_error=worst_first,
+        )
+
+    # -- flags -------------------------------------------------------------------------------
+    def flag(self, slice_or_id: Slice | str, note: str = "") -> None:
+        """Mark a slice of a saved scan as a finding to report (kept in the store)."""
+        slice_id = slice_or_id if isinstance(slice_or_id, str) else slice_or_id.slice_id
+        found, scan_id = self._store.find_slice(slice_id)
+        self._store.set_flag(found.slice_id, scan_id, note)
+
+    def unflag(self, slice_or_id: Slice | str) -> None:
+        slice_id = slice_or_id if isinstance(slice_or_id, str) else slice_or_id.slice_id
+        self._store.clear_flag(slice_id)
+
+    def flagged(self, scan_id: str | None = None) -> Findings:
+        """The flagged slices of a scan (default: the latest scan of these predictions)."""
+        findings = self.findings(scan_id)
+        return findings.replace(slices=tuple(s for s in findings if s.flagged))
+
+    # -- front ends --------------------------------------------------------------------------
+    def explore(self, scan_id: str | None = None) -> Any:
+        """The interactive explorer widget (needs ``slice-workbench[app]``)."""
+        from workbench.widgets import Explorer
+
+        return Explorer(self, scan_id=scan_id)
+
+    def close(self) -> None:
+        """Close the store (releases the file lock for other processes)."""
+        self._store.close()
+
+    def __enter__(self) -> Workbench:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _score_column(score: Any, n: int) -> np.ndarray:
+    if score is None:
+        return np.full(n, np.nan)
+    matrix = np.asarray(score, dtype=np.float64)
+    if matrix.ndim == 1:
+        return matrix
+    if matrix.shape[1] == 2:
+        return matrix[:, 1]
+    return matrix.max(axis=1)

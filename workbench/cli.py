@@ -1,0 +1,238 @@
+"""The ``workbench`` command: scan a table of predictions, export slices, verify claims.
+
+    workbench scan DATA --label COL --prediction COL [--score COL] [--features A,B]
+                   [--exclude A,B] [--metric NAME] [--db FILE] [--out slices.csv]
+                   [--top-k 10] [--max-predicates 3] [--min-support N|FRACTION] [--json]
+    workbench export --db FILE --slice SLICE_ID --out members.csv
+    workbench scans --db FILE
+
+Errors the tool raises on purpose are printed as one message, without a
+traceback, and the command exits with status 2. Progress goes to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from workbench._version import __version__
+from workbench.exceptions import ParameterError, WorkbenchError
+
+__all__ = ["main"]
+
+
+def _min_support(text: str) -> int | float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a row count (e.g. 50) or a fraction in (0, 1) (e.g. 0.01); got {text!r}"
+        ) from None
+    if value >= 1 and value.is_integer():
+        return int(value)
+    return value
+
+
+def _progress(done: int, total: int, message: str) -> None:
+    sys.stderr.write(f"  {message} ({done}/{total})\n")
+    sys.stderr.flush()
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="workbench",
+        description="Slice Workbench: find the data slices where a model fails.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    scan = sub.add_parser("scan", help="load predictions, search for failing slices, write them")
+    scan.add_argument("data", help="CSV or parquet file with one row per example")
+    scan.add_argument("--label", required=True, help="column with the true outcome")
+    scan.add_argument("--prediction", required=True, help="column with the model's output")
+    scan.add_argument("--score", help="column with the predicted probability (optional)")
+    scan.add_argument("--features", help="comma-separated columns to search (default: all others)")
+    scan.add_argument("--exclude", help="comma-separated columns to leave out of the search")
+    scan.add_argument("--metric", help="error_rate, log_loss, absolute_error, squared_error, wer, cer")
+    scan.add_argument("--missing", choices=("error", "drop"), default="error",
+                      help="rows without label/prediction: stop with an error (default) or drop them")
+    scan.add_argument("--db", default="workbench.duckdb", help="DuckDB store (default: %(default)s)")
+    scan.add_argument("--out", help="write the slices to this CSV")
+    scan.add_argument("--top-k", type=int, default=10, help="slices to report (default: %(default)s)")
+    scan.add_argument("--max-predicates", type=int, default=3,
+                      help="conditions per slice at most (default: %(default)s)")
+    scan.add_argument("--min-support", type=_min_support, default=0.01,
+                      help="smallest slice: rows, or a fraction of rows (default: %(default)s)")
+    scan.add_argument("--alpha", type=float, default=0.95, help="error vs size trade-off (0, 1]")
+    scan.add_argument("--fdr", type=float, default=0.05, help="false discovery rate (default: %(default)s)")
+    scan.add_argument("--no-confirm", action="store_true",
+                      help="compute statistics in-sample instead of on a held-out split")
+    scan.add_argument("--seed", type=int, default=0, help="seed of the confirmation split")
+    scan.add_argument("--json", action="store_true", help="print the slices as JSON on stdout")
+
+    export = sub.add_parser("export", help="write the member rows (or all flagged slices) to CSV")
+    export.add_argument("--db", required=True, help="DuckDB store written by 'workbench scan'")
+    export.add_argument("--slice", dest="slice_id", help="slice id, e.g. scan1.s1")
+    export.add_argument("--flagged", action="store_true", help="export the flagged slices instead")
+    export.add_argument("--out", required=True, help="CSV file to write")
+
+    scans = sub.add_parser("scans", help="list the scans stored in a DuckDB file")
+    scans.add_argument("--db", required=True)
+
+    show = sub.add_parser("show", help="print the slices of a stored scan")
+    show.add_argument("--db", required=True)
+    show.add_argument("--scan", help="scan id (default: the latest)")
+    show.add_argument("--json", action="store_true")
+
+    app = sub.add_parser("app", help="start the code-free audit app (Voila) on 127.0.0.1")
+    app.add_argument("--port", type=int, default=8866)
+    app.add_argument("--no-browser", action="store_true")
+
+    verify = sub.add_parser("verify", help="re-check a claim file on data")
+    verify.add_argument("claim", help="claim JSON written by the workbench")
+    verify.add_argument("--data", required=True, help="CSV or parquet with the same columns")
+    verify.add_argument("--json", action="store_true")
+    return parser
+
+
+def _print_table(findings: Any) -> None:
+    out = sys.stdout
+    out.write(
+        f"{len(findings)} slices (overall error {findings.overall_error:.4f}, "
+        f"{findings.n_rows} rows, {findings.n_evaluated} slices evaluated)\n"
+    )
+    header = f"{'slice_id':<11} {'size':>7} {'error':>7} {'95% CI':>15} {'ratio':>6} {'p_adj':>9} sig  description"
+    out.write(header + "\n")
+    for s in findings:
+        ci = f"[{s.error_ci_low:.3f}, {s.error_ci_high:.3f}]"
+        out.write(
+            f"{s.slice_id:<11} {s.slice_size:>7} {s.slice_error:>7.3f} {ci:>15} "
+            f"{s.error_ratio:>6.2f} {s.p_value_adjusted:>9.2g} {'yes' if s.significant else 'no ':<4} "
+            f"{s.description}\n"
+        )
+    for note in findings.notes:
+        out.write(f"note: {note}\n")
+
+
+def _cmd_scan(args: argparse.Namespace) -> int:
+    from workbench._workbench import Workbench
+
+    t0 = time.perf_counter()
+    sys.stderr.write(f"loading {args.data} ...\n")
+    bench = Workbench.from_predictions(
+        args.data, label=args.label, prediction=args.prediction, score=args.score,
+        features=args.features, exclude=args.exclude, metric=args.metric, path=args.db,
+        missing=args.missing,
+    )
+    with bench:
+        for note in bench.notes:
+            sys.stderr.write(f"  {note}\n")
+        sys.stderr.write(
+            f"  {bench.n_rows} rows, overall error {bench.overall_error:.4f}; scanning ...\n"
+        )
+        findings = bench.scan(
+            k=args.top_k, max_predicates=args.max_predicates, min_support=args.min_support,
+            alpha=args.alpha, fdr=args.fdr, confirm=False if args.no_confirm else "auto",
+            random_state=args.seed, progress=_progress,
+        )
+        sys.stderr.write(
+            f"  scan {findings.scan_id} done in {time.perf_counter() - t0:.1f} s; stored in {args.db}\n"
+        )
+        if args.out:
+            findings.to_csv(args.out)
+            sys.stderr.write(f"  wrote {len(findings)} slices to {args.out}\n")
+        if args.json:
+            sys.stdout.write(findings.to_json() + "\n")
+        else:
+            _print_table(findings)
+    return 0
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from workbench._workbench import Workbench
+
+    if bool(args.slice_id) == bool(args.flagged):
+        raise ParameterError("Pass exactly one of --slice SLICE_ID or --flagged.")
+    with Workbench.open(args.db) as bench:
+        if args.flagged:
+            flagged = bench.flagged()
+            flagged.to_csv(args.out)
+            sys.stderr.write(f"wrote {len(flagged)} flagged slices to {args.out}\n")
+            return 0
+        found, _ = bench.store.find_slice(args.slice_id)
+        scan_eval = bench.store.load_scan(found.slice_id.split(".")[0])[1]
+        rows = bench.using(scan_eval).members(found)
+        rows.to_csv(args.out)
+        sys.stderr.write(f"wrote {len(rows)} rows of {found.description} to {args.out}\n")
+    return 0
+
+
+def _cmd_scans(args: argparse.Namespace) -> int:
+    from workbench._workbench import Workbench
+
+    with Workbench.open(args.db, read_only=True) as bench:
+        frame = bench.scans().drop(columns=["parameters"])
+        sys.stdout.write(frame.to_string(index=False) + "\n")
+    return 0
+
+
+def _cmd_show(args: argparse.Namespace) -> int:
+    from workbench._workbench import Workbench
+
+    with Workbench.open(args.db, read_only=True) as bench:
+        findings = bench.findings(args.scan) if args.scan else bench.findings(
+            bench.store.scan_ids()[-1] if bench.store.scan_ids() else None
+        )
+        if args.json:
+            sys.stdout.write(findings.to_json() + "\n")
+        else:
+            _print_table(findings)
+    return 0
+
+
+def _cmd_app(args: argparse.Namespace) -> int:
+    from workbench.app import serve
+
+    return serve(port=args.port, open_browser=not args.no_browser)
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    from workbench.export import verify_claim
+
+    result = verify_claim(args.claim, args.data)
+    if args.json:
+        sys.stdout.write(json.dumps(result, indent=2, default=str) + "\n")
+    else:
+        for line in result["report"]:
+            sys.stdout.write(line + "\n")
+    return 0 if result["holds"] else 1
+
+
+COMMANDS = {
+    "scan": _cmd_scan,
+    "export": _cmd_export,
+    "scans": _cmd_scans,
+    "show": _cmd_show,
+    "app": _cmd_app,
+    "verify": _cmd_verify,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except WorkbenchError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return 2
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

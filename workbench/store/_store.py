@@ -1,0 +1,634 @@
+"""The DuckDB store: the one module that speaks DuckDB (besides the SQL aggregator,
+which is handed a connection).
+
+One database file holds everything a workbench knows::
+
+    meta            key/value: schema version, tool version
+    datasets        one row per dataset (content fingerprint, size, source)
+    data_<d>        the dataset's rows as given, with an internal row id
+    features        searchable features of a dataset (kind, note), and skipped columns
+    feature_values  per feature and integer code: label, SQL over the raw column, row count
+    codes_<d>       per row, the integer code of each feature (what the search reads)
+    models          one row per model (fingerprint)
+    evaluations     a model's predictions on a dataset under a metric
+    eval_<e>        per row: label, prediction, score, error, weight
+    scans           parameters, timings, version and notes of each scan
+    scan_slices     the slices each scan reported, in rank order
+    scan_splits     the discovery/confirmation split of a scan (when one was used)
+    flags           slices a person flagged, with a note
+
+All SQL built from user data uses quoted identifiers and bound parameters.
+Imports duckdb, pandas, numpy, ``workbench.findings`` and ``workbench.exceptions``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from workbench._version import __version__
+from workbench.exceptions import (
+    SliceNotFoundError,
+    StoreError,
+    StoreLockedError,
+    StoreVersionError,
+)
+from workbench.findings import Findings, Slice, quote_identifier
+
+__all__ = ["ROW_ID", "SCHEMA_VERSION", "Store"]
+
+SCHEMA_VERSION = 1
+ROW_ID = "__wb_row_id"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+CREATE TABLE IF NOT EXISTS datasets (
+    dataset_id INTEGER PRIMARY KEY, name VARCHAR, fingerprint VARCHAR, n_rows BIGINT,
+    columns JSON, source VARCHAR, created_at VARCHAR);
+CREATE TABLE IF NOT EXISTS features (
+    dataset_id INTEGER, position INTEGER, feature VARCHAR, kind VARCHAR, cardinality INTEGER,
+    interval BOOLEAN, note VARCHAR, skipped BOOLEAN);
+CREATE TABLE IF NOT EXISTS feature_values (
+    dataset_id INTEGER, feature VARCHAR, code INTEGER, label VARCHAR, sql VARCHAR,
+    n_rows BIGINT);
+CREATE TABLE IF NOT EXISTS models (
+    model_id INTEGER PRIMARY KEY, name VARCHAR, fingerprint VARCHAR, kind VARCHAR,
+    created_at VARCHAR);
+CREATE TABLE IF NOT EXISTS evaluations (
+    eval_id INTEGER PRIMARY KEY, dataset_id INTEGER, model_id INTEGER, label_column VARCHAR,
+    prediction_column VARCHAR, score_column VARCHAR, metric VARCHAR, metric_kind VARCHAR,
+    binary_error BOOLEAN, metric_note VARCHAR, overall_error DOUBLE, n_rows BIGINT,
+    excluded JSON, created_at VARCHAR);
+CREATE TABLE IF NOT EXISTS scans (
+    scan_id VARCHAR PRIMARY KEY, eval_id INTEGER, parameters JSON, started_at VARCHAR,
+    seconds DOUBLE, workbench_version VARCHAR, n_rows BIGINT, n_evaluated BIGINT,
+    overall_error DOUBLE, notes JSON, timings JSON);
+CREATE TABLE IF NOT EXISTS scan_slices (
+    scan_id VARCHAR, rank INTEGER, slice_id VARCHAR, description VARCHAR, sql_where VARCHAR,
+    slice_size BIGINT, slice_error DOUBLE, score DOUBLE, p_value_adjusted DOUBLE,
+    significant BOOLEAN, slice JSON);
+CREATE TABLE IF NOT EXISTS scan_splits (scan_id VARCHAR, row_id BIGINT, discovery BOOLEAN);
+CREATE TABLE IF NOT EXISTS flags (
+    slice_id VARCHAR PRIMARY KEY, scan_id VARCHAR, note VARCHAR, flagged_at VARCHAR);
+"""
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+class Store:
+    """A workbench database on disk (or ``":memory:"``).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The DuckDB file; created if missing. ``":memory:"`` keeps it in memory.
+    read_only : bool
+        Open without taking the write lock (several readers may share a file).
+    """
+
+    def __init__(self, path: str | os.PathLike[str] = ":memory:", *, read_only: bool = False):
+        self.path = str(path)
+        if self.path != ":memory:":
+            parent = Path(self.path).expanduser().resolve().parent
+            if not parent.is_dir():
+                raise StoreError(
+                    f"Cannot create the store {self.path!r}: the folder {str(parent)!r} does not "
+                    "exist. Create it first or choose another path."
+                )
+            if read_only and not Path(self.path).exists():
+                raise StoreError(f"The store {self.path!r} does not exist. Check the path.")
+        try:
+            self.con = duckdb.connect(self.path, read_only=read_only)
+        except duckdb.IOException as exc:
+            message = str(exc)
+            if "lock" in message.lower():
+                raise StoreLockedError(
+                    f"The store {self.path!r} is open in another process, which holds DuckDB's "
+                    f"write lock ({message.splitlines()[0]}). Close the other notebook or "
+                    "command (bench.close() or restart its kernel), or open a copy of the file."
+                ) from None
+            raise StoreError(
+                f"Cannot open {self.path!r} as a workbench store: {message.splitlines()[0]}. "
+                "Expected a DuckDB file written by Slice Workbench; pass a new path to create one."
+            ) from None
+        except duckdb.Error as exc:
+            raise StoreError(
+                f"Cannot open {self.path!r} as a workbench store: {exc}. Expected a DuckDB "
+                "file written by Slice Workbench; pass a new path to create one."
+            ) from None
+        self.read_only = read_only
+        if not read_only:
+            self._migrate()
+        self._check_version()
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _migrate(self) -> None:
+        try:
+            tables = {r[0] for r in self.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        except duckdb.Error as exc:
+            raise StoreError(f"The store {self.path!r} cannot be read: {exc}") from None
+        if tables and "meta" not in tables:
+            raise StoreError(
+                f"The DuckDB file {self.path!r} holds other tables ({', '.join(sorted(tables)[:5])}) "
+                "and is not a workbench store. Pass a new path for the workbench."
+            )
+        if "meta" in tables:
+            self._check_version()
+        self.con.execute(_SCHEMA)
+        self.con.execute(
+            "INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT (key) DO NOTHING",
+            [str(SCHEMA_VERSION)],
+        )
+        self.con.execute(
+            "INSERT INTO meta VALUES ('created_with', ?) ON CONFLICT (key) DO NOTHING",
+            [__version__],
+        )
+
+    def _check_version(self) -> None:
+        try:
+            row = self.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        except duckdb.CatalogException:
+            raise StoreError(
+                f"The DuckDB file {self.path!r} is not a workbench store (no 'meta' table). "
+                "Pass a new path for the workbench."
+            ) from None
+        if row is None:
+            return
+        version = int(row[0])
+        if version > SCHEMA_VERSION:
+            raise StoreVersionError(
+                f"The store {self.path!r} was written by a newer Slice Workbench (store format "
+                f"{version}; this release {__version__} reads up to format {SCHEMA_VERSION}). "
+                "Upgrade with: pip install -U slice-workbench"
+            )
+
+    def _next_id(self, table: str, column: str) -> int:
+        row = self.con.execute(f"SELECT coalesce(max({column}), 0) + 1 FROM {table}").fetchone()
+        assert row is not None
+        return int(row[0])
+
+    # -- datasets ----------------------------------------------------------------------------
+    def find_dataset(self, fingerprint: str) -> int | None:
+        row = self.con.execute(
+            "SELECT dataset_id FROM datasets WHERE fingerprint = ? ORDER BY dataset_id LIMIT 1",
+            [fingerprint],
+        ).fetchone()
+        return None if row is None else int(row[0])
+
+    def add_dataset(self, frame: pd.DataFrame, *, name: str, fingerprint: str, source: str) -> int:
+        dataset_id = self._next_id("datasets", "dataset_id")
+        incoming = frame.reset_index(drop=True)
+        incoming.insert(0, ROW_ID, np.arange(len(incoming), dtype=np.int64))
+        self.con.register("_wb_incoming", incoming)
+        try:
+            self.con.execute(f"CREATE TABLE data_{dataset_id} AS SELECT * FROM _wb_incoming")
+        finally:
+            self.con.unregister("_wb_incoming")
+        columns = [{"name": str(c), "dtype": str(frame[c].dtype)} for c in frame.columns]
+        self.con.execute(
+            "INSERT INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [dataset_id, name, fingerprint, len(frame), json.dumps(columns), source, now()],
+        )
+        return dataset_id
+
+    def add_columns(self, dataset_id: int, frame: pd.DataFrame) -> None:
+        """Append derived columns (e.g. media descriptors) to a dataset, row-aligned."""
+        incoming = frame.reset_index(drop=True)
+        incoming.insert(0, ROW_ID, np.arange(len(incoming), dtype=np.int64))
+        self.con.register("_wb_incoming", incoming)
+        try:
+            keep = ", ".join(
+                f"d.{quote_identifier(c)}"
+                for c in self.dataset_columns(dataset_id)
+                if c not in frame.columns
+            )
+            added = ", ".join(f"i.{quote_identifier(c)}" for c in frame.columns)
+            self.con.execute(
+                f"CREATE OR REPLACE TABLE data_{dataset_id} AS SELECT d.{quote_identifier(ROW_ID)}, "
+                f"{keep}, {added} FROM data_{dataset_id} d JOIN _wb_incoming i "
+                f"USING ({quote_identifier(ROW_ID)}) ORDER BY d.{quote_identifier(ROW_ID)}"
+            )
+        finally:
+            self.con.unregister("_wb_incoming")
+
+    def dataset(self, dataset_id: int) -> dict[str, Any]:
+        row = self.con.execute(
+            "SELECT dataset_id, name, fingerprint, n_rows, source, created_at FROM datasets "
+            "WHERE dataset_id = ?",
+            [dataset_id],
+        ).fetchone()
+        if row is None:
+            raise StoreError(f"No dataset {dataset_id} in {self.path!r}.")
+        keys = ("dataset_id", "name", "fingerprint", "n_rows", "source", "created_at")
+        return dict(zip(keys, row, strict=True))
+
+    def dataset_columns(self, dataset_id: int) -> list[str]:
+        rows = self.con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE table_name = ? ORDER BY column_index",
+            [f"data_{dataset_id}"],
+        ).fetchall()
+        return [r[0] for r in rows if r[0] != ROW_ID]
+
+    def read_dataset(self, dataset_id: int, columns: Sequence[str] | None = None) -> pd.DataFrame:
+        cols = ", ".join(quote_identifier(c) for c in columns) if columns else "* EXCLUDE (" + quote_identifier(ROW_ID) + ")"
+        return self.con.execute(
+            f"SELECT {cols} FROM data_{dataset_id} ORDER BY {quote_identifier(ROW_ID)}"
+        ).df()
+
+    # -- features ----------------------------------------------------------------------------
+    def save_features(
+        self,
+        dataset_id: int,
+        codes: Mapping[str, np.ndarray],
+        features: Sequence[Any],
+        skipped: Sequence[tuple[str, str]],
+    ) -> None:
+        self.con.execute("DELETE FROM features WHERE dataset_id = ?", [dataset_id])
+        self.con.execute("DELETE FROM feature_values WHERE dataset_id = ?", [dataset_id])
+        rows = []
+        value_rows = []
+        for position, f in enumerate(features):
+            rows.append([dataset_id, position, f.name, f.kind, f.cardinality, f.interval, f.note, False])
+            counts = np.bincount(codes[f.name], minlength=f.cardinality)
+            for code, (label, sql) in enumerate(zip(f.labels, f.sqls, strict=True)):
+                value_rows.append([dataset_id, f.name, code, label, sql, int(counts[code])])
+        for position, (name, reason) in enumerate(skipped, start=len(rows)):
+            rows.append([dataset_id, position, name, "skipped", 0, False, reason, True])
+        if rows:
+            self.con.executemany("INSERT INTO features VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        if value_rows:
+            self.con.executemany("INSERT INTO feature_values VALUES (?, ?, ?, ?, ?, ?)", value_rows)
+        table = {ROW_ID: np.arange(len(next(iter(codes.values()))) if codes else 0, dtype=np.int64)}
+        table.update({f.name: codes[f.name] for f in features})
+        frame = pd.DataFrame(table)
+        self.con.register("_wb_codes", frame)
+        try:
+            self.con.execute(f"CREATE OR REPLACE TABLE codes_{dataset_id} AS SELECT * FROM _wb_codes")
+        finally:
+            self.con.unregister("_wb_codes")
+
+    def load_features(self, dataset_id: int) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
+        """Feature descriptions (with labels and SQL per code) and skipped columns."""
+        feats = self.con.execute(
+            "SELECT feature, kind, cardinality, interval, note, skipped FROM features "
+            "WHERE dataset_id = ? ORDER BY position",
+            [dataset_id],
+        ).fetchall()
+        values = self.con.execute(
+            "SELECT feature, code, label, sql, n_rows FROM feature_values WHERE dataset_id = ? "
+            "ORDER BY feature, code",
+            [dataset_id],
+        ).fetchall()
+        by_feature: dict[str, list[tuple[Any, ...]]] = {}
+        for feature, code, label, sql, n_rows in values:
+            by_feature.setdefault(feature, []).append((code, label, sql, n_rows))
+        out = []
+        skipped = []
+        for feature, kind, _card, interval, note, is_skipped in feats:
+            if is_skipped:
+                skipped.append((feature, note))
+                continue
+            vals = sorted(by_feature.get(feature, []))
+            out.append(
+                {
+                    "name": feature,
+                    "kind": kind,
+                    "interval": bool(interval),
+                    "note": note,
+                    "labels": tuple(v[1] for v in vals),
+                    "sqls": tuple(v[2] for v in vals),
+                    "counts": tuple(int(v[3]) for v in vals),
+                }
+            )
+        return out, skipped
+
+    def load_codes(self, dataset_id: int, features: Sequence[str]) -> np.ndarray:
+        cols = ", ".join(quote_identifier(f) for f in features)
+        arrays = self.con.execute(
+            f"SELECT {cols} FROM codes_{dataset_id} ORDER BY {quote_identifier(ROW_ID)}"
+        ).fetchnumpy()
+        if not features:
+            return np.zeros((0, 0), dtype=np.uint8)
+        return np.column_stack([np.asarray(arrays[f]) for f in features])
+
+    # -- models and evaluations --------------------------------------------------------------
+    def add_model(self, *, name: str, fingerprint: str, kind: str) -> int:
+        row = self.con.execute(
+            "SELECT model_id FROM models WHERE fingerprint = ? AND name = ?", [fingerprint, name]
+        ).fetchone()
+        if row is not None:
+            return int(row[0])
+        model_id = self._next_id("models", "model_id")
+        self.con.execute(
+            "INSERT INTO models VALUES (?, ?, ?, ?, ?)", [model_id, name, fingerprint, kind, now()]
+        )
+        return model_id
+
+    def add_evaluation(
+        self,
+        *,
+        dataset_id: int,
+        model_id: int,
+        columns: Mapping[str, str | None],
+        metric: Any,
+        metric_note: str,
+        rows: pd.DataFrame,
+        excluded: Sequence[str],
+    ) -> int:
+        eval_id = self._next_id("evaluations", "eval_id")
+        incoming = rows.reset_index(drop=True)
+        incoming.insert(0, ROW_ID, np.arange(len(incoming), dtype=np.int64))
+        self.con.register("_wb_eval", incoming)
+        try:
+            self.con.execute(f"CREATE TABLE eval_{eval_id} AS SELECT * FROM _wb_eval")
+        finally:
+            self.con.unregister("_wb_eval")
+        weight_sum = float(incoming["weight"].sum())
+        overall = float(incoming["error"].sum()) / weight_sum if weight_sum > 0 else math.nan
+        self.con.execute(
+            "INSERT INTO evaluations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                eval_id, dataset_id, model_id, columns.get("label"), columns.get("prediction"),
+                columns.get("score"), metric.name, metric.kind, metric.binary_error, metric_note,
+                overall, len(incoming), json.dumps(list(excluded)), now(),
+            ],
+        )
+        return eval_id
+
+    def evaluation(self, eval_id: int) -> dict[str, Any]:
+        cur = self.con.execute(
+            "SELECT e.*, m.name AS model_name, m.fingerprint AS model_fingerprint, "
+            "m.kind AS model_kind, d.fingerprint AS dataset_fingerprint, d.name AS dataset_name "
+            "FROM evaluations e JOIN models m USING (model_id) JOIN datasets d USING (dataset_id) "
+            "WHERE eval_id = ?",
+            [eval_id],
+        )
+        row = cur.fetchone()
+        if row is None:
+            raise StoreError(f"No evaluation {eval_id} in {self.path!r}.")
+        names = [d[0] for d in cur.description]
+        out = dict(zip(names, row, strict=True))
+        out["excluded"] = json.loads(out["excluded"] or "[]")
+        return out
+
+    def evaluations(self) -> pd.DataFrame:
+        return self.con.execute(
+            "SELECT e.eval_id, d.name AS dataset, m.name AS model, e.metric, e.overall_error, "
+            "e.n_rows, e.label_column, e.prediction_column, e.created_at, "
+            "d.fingerprint AS dataset_fingerprint, m.fingerprint AS model_fingerprint "
+            "FROM evaluations e JOIN models m USING (model_id) JOIN datasets d USING (dataset_id) "
+            "ORDER BY e.eval_id"
+        ).df()
+
+    def latest_evaluation(self) -> int | None:
+        row = self.con.execute("SELECT max(eval_id) FROM evaluations").fetchone()
+        return None if row is None or row[0] is None else int(row[0])
+
+    def load_errors(self, eval_id: int) -> tuple[np.ndarray, np.ndarray]:
+        arrays = self.con.execute(
+            f"SELECT error, weight FROM eval_{eval_id} ORDER BY {quote_identifier(ROW_ID)}"
+        ).fetchnumpy()
+        return np.asarray(arrays["error"], dtype=np.float64), np.asarray(arrays["weight"], dtype=np.float64)
+
+    # -- queries over slices -----------------------------------------------------------------
+    def _joined(self, dataset_id: int, eval_id: int) -> str:
+        rid = quote_identifier(ROW_ID)
+        return (
+            f"(SELECT d.*, e.label AS __wb_label, e.prediction AS __wb_prediction, "
+            f"e.score AS __wb_score, e.error AS __wb_error, e.weight AS __wb_weight "
+            f"FROM data_{dataset_id} d JOIN eval_{eval_id} e ON d.{rid} = e.{rid})"
+        )
+
+    def slice_counts(self, dataset_id: int, eval_id: int, sql_where: str) -> dict[str, float]:
+        """Size, error sum and weight sum inside the slice and outside it."""
+        try:
+            row = self.con.execute(
+                f"SELECT count(*) FILTER (WHERE inside), coalesce(sum(__wb_error) FILTER (WHERE inside), 0), "
+                f"coalesce(sum(__wb_weight) FILTER (WHERE inside), 0), count(*) FILTER (WHERE NOT inside), "
+                f"coalesce(sum(__wb_error) FILTER (WHERE NOT inside), 0), "
+                f"coalesce(sum(__wb_weight) FILTER (WHERE NOT inside), 0) "
+                f"FROM (SELECT coalesce(({sql_where}), FALSE) AS inside, __wb_error, __wb_weight "
+                f"FROM {self._joined(dataset_id, eval_id)})"
+            ).fetchone()
+        except duckdb.Error as exc:
+            raise StoreError(f"The slice condition {sql_where!r} is not valid here: {exc}") from None
+        assert row is not None
+        keys = ("slice_size", "error_sum", "weight_sum", "rest_size", "rest_error_sum", "rest_weight_sum")
+        return dict(zip(keys, (float(v) for v in row), strict=True))
+
+    def members(
+        self,
+        dataset_id: int,
+        eval_id: int,
+        sql_where: str,
+        *,
+        limit: int | None = None,
+        offset: int = 0,
+        order_by_error: bool = False,
+    ) -> pd.DataFrame:
+        order = "__wb_error DESC, " if order_by_error else ""
+        clause = f" LIMIT {int(limit)} OFFSET {int(offset)}" if limit is not None else ""
+        try:
+            frame = self.con.execute(
+                f"SELECT * FROM {self._joined(dataset_id, eval_id)} WHERE {sql_where} "
+                f"ORDER BY {order}{quote_identifier(ROW_ID)}{clause}"
+            ).df()
+        except duckdb.Error as exc:
+            raise StoreError(f"The slice condition {sql_where!r} is not valid here: {exc}") from None
+        rename = {
+            ROW_ID: "row_id", "__wb_label": "_label", "__wb_prediction": "_prediction",
+            "__wb_score": "_score", "__wb_error": "_error", "__wb_weight": "_weight",
+        }
+        frame = frame.rename(columns=rename)
+        if "_score" in frame and frame["_score"].isna().all():
+            frame = frame.drop(columns="_score")
+        return frame.set_index("row_id")
+
+    def query(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
+        return self.con.execute(sql, params or []).df()
+
+    # -- scans -------------------------------------------------------------------------------
+    def new_scan_id(self) -> str:
+        row = self.con.execute("SELECT count(*) FROM scans").fetchone()
+        assert row is not None
+        number = int(row[0]) + 1
+        while self.con.execute("SELECT 1 FROM scans WHERE scan_id = ?", [f"scan{number}"]).fetchone():
+            number += 1
+        return f"scan{number}"
+
+    def save_scan(
+        self,
+        *,
+        scan_id: str,
+        eval_id: int,
+        findings: Findings,
+        started_at: str,
+        seconds: float,
+        timings: Mapping[str, float],
+        discovery_mask: np.ndarray | None,
+    ) -> None:
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            self.con.execute(
+                "INSERT INTO scans VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    scan_id, eval_id, json.dumps(dict(findings.parameters), default=str),
+                    started_at, seconds, findings.workbench_version, findings.n_rows,
+                    findings.n_evaluated, _finite(findings.overall_error),
+                    json.dumps(list(findings.notes)), json.dumps(dict(timings)),
+                ],
+            )
+            rows = [
+                [
+                    scan_id, rank, s.slice_id, s.description, s.sql_where, s.slice_size,
+                    _finite(s.slice_error), _finite(s.score), _finite(s.p_value_adjusted),
+                    bool(s.significant), json.dumps(s.to_dict(), default=str),
+                ]
+                for rank, s in enumerate(findings.slices, start=1)
+            ]
+            if rows:
+                self.con.executemany(
+                    "INSERT INTO scan_slices VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+                )
+            if discovery_mask is not None:
+                split = pd.DataFrame(
+                    {
+                        "scan_id": scan_id,
+                        "row_id": np.arange(len(discovery_mask), dtype=np.int64),
+                        "discovery": np.asarray(discovery_mask, dtype=bool),
+                    }
+                )
+                self.con.register("_wb_split", split)
+                try:
+                    self.con.execute("INSERT INTO scan_splits SELECT * FROM _wb_split")
+                finally:
+                    self.con.unregister("_wb_split")
+            self.con.execute("COMMIT")
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+
+    def scans(self) -> pd.DataFrame:
+        return self.con.execute(
+            "SELECT s.scan_id, s.eval_id, m.name AS model, d.name AS dataset, e.metric, "
+            "s.started_at, s.seconds, s.n_rows, s.n_evaluated, s.overall_error, "
+            "(SELECT count(*) FROM scan_slices x WHERE x.scan_id = s.scan_id) AS n_slices, "
+            "(SELECT count(*) FROM scan_slices x WHERE x.scan_id = s.scan_id AND x.significant) "
+            "AS n_significant, s.parameters "
+            "FROM scans s JOIN evaluations e USING (eval_id) JOIN models m USING (model_id) "
+            "JOIN datasets d USING (dataset_id) ORDER BY s.started_at, s.scan_id"
+        ).df()
+
+    def scan_ids(self, eval_id: int | None = None) -> list[str]:
+        if eval_id is None:
+            rows = self.con.execute("SELECT scan_id FROM scans ORDER BY started_at, scan_id").fetchall()
+        else:
+            rows = self.con.execute(
+                "SELECT scan_id FROM scans WHERE eval_id = ? ORDER BY started_at, scan_id", [eval_id]
+            ).fetchall()
+        return [r[0] for r in rows]
+
+    def load_scan(self, scan_id: str) -> tuple[Findings, int]:
+        cur = self.con.execute("SELECT * FROM scans WHERE scan_id = ?", [scan_id])
+        row = cur.fetchone()
+        if row is None:
+            known = ", ".join(self.scan_ids()[-10:]) or "none yet (run bench.scan())"
+            raise SliceNotFoundError(f"No scan {scan_id!r} in {self.path!r}. Scans: {known}.")
+        scan = dict(zip([d[0] for d in cur.description], row, strict=True))
+        evaluation = self.evaluation(int(scan["eval_id"]))
+        flags = {
+            r[0]: r[1]
+            for r in self.con.execute(
+                "SELECT slice_id, note FROM flags WHERE scan_id = ?", [scan_id]
+            ).fetchall()
+        }
+        slices = []
+        for (payload,) in self.con.execute(
+            "SELECT slice FROM scan_slices WHERE scan_id = ? ORDER BY rank", [scan_id]
+        ).fetchall():
+            s = Slice.from_dict(json.loads(payload))
+            if s.slice_id in flags:
+                s = s.replace(flagged=True, flag_note=flags[s.slice_id] or "")
+            else:
+                s = s.replace(flagged=False, flag_note="")
+            slices.append(s)
+        findings = Findings(
+            slices=tuple(slices),
+            overall_error=math.nan if scan["overall_error"] is None else float(scan["overall_error"]),
+            n_rows=int(scan["n_rows"]),
+            n_evaluated=int(scan["n_evaluated"]),
+            scan_id=scan_id,
+            dataset_fingerprint=evaluation["dataset_fingerprint"],
+            model_fingerprint=evaluation["model_fingerprint"],
+            created_at=scan["started_at"],
+            workbench_version=scan["workbench_version"],
+            parameters=json.loads(scan["parameters"]),
+            notes=tuple(json.loads(scan["notes"] or "[]")),
+        )
+        return findings, int(scan["eval_id"])
+
+    def find_slice(self, slice_id: str) -> tuple[Slice, str]:
+        row = self.con.execute(
+            "SELECT scan_id FROM scan_slices WHERE slice_id = ?", [slice_id]
+        ).fetchone()
+        if row is None:
+            sample = [r[0] for r in self.con.execute(
+                "SELECT slice_id FROM scan_slices ORDER BY scan_id DESC, rank LIMIT 5"
+            ).fetchall()]
+            raise SliceNotFoundError(
+                f"No slice {slice_id!r} in {self.path!r}. Slice ids look like "
+                f"{', '.join(sample) or 'scan1.s1 (none stored yet: run a scan first)'}."
+            )
+        findings, _ = self.load_scan(row[0])
+        return findings.get(slice_id), row[0]
+
+    def load_split(self, scan_id: str) -> np.ndarray | None:
+        arrays = self.con.execute(
+            "SELECT discovery FROM scan_splits WHERE scan_id = ? ORDER BY row_id", [scan_id]
+        ).fetchnumpy()
+        mask = np.asarray(arrays["discovery"], dtype=bool)
+        return mask if len(mask) else None
+
+    # -- flags -------------------------------------------------------------------------------
+    def set_flag(self, slice_id: str, scan_id: str, note: str) -> None:
+        self.con.execute(
+            "INSERT INTO flags VALUES (?, ?, ?, ?) ON CONFLICT (slice_id) DO UPDATE SET "
+            "note = excluded.note, flagged_at = excluded.flagged_at",
+            [slice_id, scan_id, note, now()],
+        )
+
+    def clear_flag(self, slice_id: str) -> None:
+        self.con.execute("DELETE FROM flags WHERE slice_id = ?", [slice_id])
+
+    def flagged_ids(self, scan_id: str | None = None) -> list[str]:
+        if scan_id is None:
+            rows = self.con.execute("SELECT slice_id FROM flags ORDER BY flagged_at").fetchall()
+        else:
+            rows = self.con.execute(
+                "SELECT slice_id FROM flags WHERE scan_id = ? ORDER BY flagged_at", [scan_id]
+            ).fetchall()
+        return [r[0] for r in rows]
+
+
+def _finite(value: float) -> float | None:
+    return None if value is None or (isinstance(value, float) and not math.isfinite(value)) else value
