@@ -611,7 +611,8 @@ class Workbench:
         if isinstance(slice_or_id, str):
             found, _ = self._store.find_slice(slice_or_id)
             return found
-        return self.evaluate(slice_or_id)
+        # Only the definition is needed here; statistics come from evaluate().
+        return Slice(self._predicates(slice_or_id), 0, 0.0, 0.0, math.nan, self.overall_error, math.nan)
 
     def _predicates(self, conditions: Mapping[str, Any] | Sequence[Predicate]) -> tuple[Predicate, ...]:
         if isinstance(conditions, Mapping):
@@ -639,45 +640,45 @@ class Workbench:
         The p-value is not corrected for multiple testing: this is one slice a person
         chose (a hypothesis stated in advance), not a search result.
         """
-        from workbench.search import slice_statistics
+        from workbench.search import SliceCounts, slice_statistics
 
         preds = self._predicates(conditions)
         where = Slice(preds, 0, 0, 0, 0, 0, 0).sql_where
-        counts = self._store.slice_counts(self.dataset_id, self._eval_id, where)
-        if counts["slice_size"] == 0:
+        c = self._store.slice_counts(self.dataset_id, self._eval_id, where)
+        if c["slice_size"] == 0:
             description = " AND ".join(p.describe() for p in preds) or "all rows"
             raise EmptyDataError(
                 f"The slice {description} has no rows. Remove a condition or pick another "
                 "category."
             )
-        members = self._store.members(self.dataset_id, self._eval_id, where)
-        rest_error = counts["rest_error_sum"] / counts["rest_weight_sum"] if counts["rest_weight_sum"] else math.nan
+
+        def counts(prefix: str) -> SliceCounts:
+            return SliceCounts(
+                *(np.array([c[f"{prefix}_{n}"]]) for n in (
+                    "size", "error_sum", "weight_sum", "error_sq_sum", "error_weight_sum",
+                    "weight_sq_sum"))
+            )
+
         stats = slice_statistics(
-            slice_errors=members["_error"].to_numpy(dtype=np.float64),
-            slice_weights=members["_weight"].to_numpy(dtype=np.float64),
-            total_error=counts["error_sum"] + counts["rest_error_sum"],
-            total_weight=counts["weight_sum"] + counts["rest_weight_sum"],
-            total_size=int(counts["slice_size"] + counts["rest_size"]),
-            binary=bool(self._evaluation["binary_error"]),
+            counts("slice"), counts("total"), binary=bool(self._evaluation["binary_error"])
         )
-        overall = self.overall_error
-        slice_error = counts["error_sum"] / counts["weight_sum"] if counts["weight_sum"] else math.nan
+        p_value = float(stats.p_value[0])
         return Slice(
             predicates=preds,
-            slice_size=int(counts["slice_size"]),
-            error_sum=counts["error_sum"],
-            weight_sum=counts["weight_sum"],
-            slice_error=slice_error,
-            overall_error=overall,
+            slice_size=int(c["slice_size"]),
+            error_sum=c["slice_error_sum"],
+            weight_sum=c["slice_weight_sum"],
+            slice_error=float(stats.slice_error[0]),
+            overall_error=self.overall_error,
             score=math.nan,
-            error_ci_low=stats["error_ci_low"],
-            error_ci_high=stats["error_ci_high"],
-            rest_error=rest_error,
-            p_value=stats["p_value"],
-            p_value_adjusted=stats["p_value"],
-            significant=bool(stats["p_value"] <= fdr),
-            statistics_on="all rows (uncorrected: one chosen slice)",
-            stats_size=int(counts["slice_size"]),
+            error_ci_low=float(stats.error_ci_low[0]),
+            error_ci_high=float(stats.error_ci_high[0]),
+            rest_error=float(stats.rest_error[0]),
+            p_value=p_value,
+            p_value_adjusted=p_value,
+            significant=bool(p_value <= fdr),
+            statistics_on="all rows (one chosen slice, uncorrected)",
+            stats_size=int(c["slice_size"]),
         )
 
     def members(
@@ -695,6 +696,54 @@ class Workbench:
             self.dataset_id, self._eval_id, target.sql_where, limit=limit, offset=offset,
             order_by_error=worst_first,
         )
+
+    def _code_where(self, target: Slice) -> str:
+        """The slice as a condition on the stored integer codes (fast on large stores)."""
+        from workbench.findings import quote_identifier
+
+        encoded = {f.name: f for f in self._encoded_features()}
+        feats, _ = self._store.load_features(self.dataset_id)
+        every = {f["name"]: f["labels"] for f in feats}
+        parts = []
+        for p in target.predicates:
+            labels = encoded[p.feature].labels if p.feature in encoded else every.get(p.feature)
+            if labels is None or str(p.value) not in labels:
+                raise ParameterError(
+                    f"The slice condition {p.describe()!r} does not match a stored category "
+                    f"of this dataset. Known features: {', '.join(every)}."
+                )
+            parts.append(f"{quote_identifier(p.feature)} = {labels.index(str(p.value))}")
+        return " AND ".join(parts) or "TRUE"
+
+    def distributions(self, slice_or_id: Slice | str | Mapping[str, Any]) -> pd.DataFrame:
+        """Share of each category of each feature inside vs outside the slice.
+
+        Columns: ``feature, category, inside, outside, inside_share, outside_share``.
+        """
+        target = self._resolve(slice_or_id)
+        encoded = self._encoded_features()
+        counts = self._store.code_distributions(
+            self.dataset_id, [f.name for f in encoded], self._code_where(target)
+        )
+        labels = {f.name: f.labels for f in encoded}
+        counts["category"] = [labels[f][int(c)] for f, c in zip(counts["feature"], counts["code"], strict=True)]
+        inside_total = counts.groupby("feature")["inside"].transform("sum").replace(0, np.nan)
+        outside_total = counts.groupby("feature")["outside"].transform("sum").replace(0, np.nan)
+        counts["inside_share"] = counts["inside"] / inside_total
+        counts["outside_share"] = counts["outside"] / outside_total
+        order = {f.name: i for i, f in enumerate(encoded)}
+        counts = counts.sort_values(["feature", "code"], key=lambda s: s.map(order) if s.name == "feature" else s)
+        return counts[["feature", "category", "inside", "outside", "inside_share", "outside_share"]].reset_index(drop=True)
+
+    def confusion_matrix(self, slice_or_id: Slice | str | Mapping[str, Any]) -> pd.DataFrame:
+        """Counts of (label, prediction) pairs inside and outside the slice (classification)."""
+        target = self._resolve(slice_or_id)
+        return self._store.confusion(self.dataset_id, self._eval_id, self._code_where(target))
+
+    def error_histogram(self, slice_or_id: Slice | str | Mapping[str, Any], bins: int = 20) -> pd.DataFrame:
+        """Histogram of per-row error inside and outside the slice (regression, WER)."""
+        target = self._resolve(slice_or_id)
+        return self._store.error_histogram(self.dataset_id, self._eval_id, self._code_where(target), bins)
 
     # -- flags -------------------------------------------------------------------------------
     def flag(self, slice_or_id: Slice | str, note: str = "") -> None:

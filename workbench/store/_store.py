@@ -166,7 +166,8 @@ class Store:
 
     def _check_version(self) -> None:
         try:
-            row = self.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            row = self.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
+            row = _first(row)
         except duckdb.CatalogException:
             raise StoreError(
                 f"The DuckDB file {self.path!r} is not a workbench store (no 'meta' table). "
@@ -183,7 +184,8 @@ class Store:
             )
 
     def _next_id(self, table: str, column: str) -> int:
-        row = self.con.execute(f"SELECT coalesce(max({column}), 0) + 1 FROM {table}").fetchone()
+        row = self.con.execute(f"SELECT coalesce(max({column}), 0) + 1 FROM {table}").fetchall()
+        row = _first(row)
         assert row is not None
         return int(row[0])
 
@@ -192,7 +194,8 @@ class Store:
         row = self.con.execute(
             "SELECT dataset_id FROM datasets WHERE fingerprint = ? ORDER BY dataset_id LIMIT 1",
             [fingerprint],
-        ).fetchone()
+        ).fetchall()
+        row = _first(row)
         return None if row is None else int(row[0])
 
     def add_dataset(self, frame: pd.DataFrame, *, name: str, fingerprint: str, source: str) -> int:
@@ -236,7 +239,8 @@ class Store:
             "SELECT dataset_id, name, fingerprint, n_rows, source, created_at FROM datasets "
             "WHERE dataset_id = ?",
             [dataset_id],
-        ).fetchone()
+        ).fetchall()
+        row = _first(row)
         if row is None:
             raise StoreError(f"No dataset {dataset_id} in {self.path!r}.")
         keys = ("dataset_id", "name", "fingerprint", "n_rows", "source", "created_at")
@@ -335,7 +339,8 @@ class Store:
     def add_model(self, *, name: str, fingerprint: str, kind: str) -> int:
         row = self.con.execute(
             "SELECT model_id FROM models WHERE fingerprint = ? AND name = ?", [fingerprint, name]
-        ).fetchone()
+        ).fetchall()
+        row = _first(row)
         if row is not None:
             return int(row[0])
         model_id = self._next_id("models", "model_id")
@@ -383,7 +388,8 @@ class Store:
             "WHERE eval_id = ?",
             [eval_id],
         )
-        row = cur.fetchone()
+        row = cur.fetchall()
+        row = _first(row)
         if row is None:
             raise StoreError(f"No evaluation {eval_id} in {self.path!r}.")
         names = [d[0] for d in cur.description]
@@ -401,7 +407,8 @@ class Store:
         ).df()
 
     def latest_evaluation(self) -> int | None:
-        row = self.con.execute("SELECT max(eval_id) FROM evaluations").fetchone()
+        row = self.con.execute("SELECT max(eval_id) FROM evaluations").fetchall()
+        row = _first(row)
         return None if row is None or row[0] is None else int(row[0])
 
     def load_errors(self, eval_id: int) -> tuple[np.ndarray, np.ndarray]:
@@ -420,20 +427,25 @@ class Store:
         )
 
     def slice_counts(self, dataset_id: int, eval_id: int, sql_where: str) -> dict[str, float]:
-        """Size, error sum and weight sum inside the slice and outside it."""
+        """Size, sums of error and weight, and their second moments: inside the slice and in all rows."""
+        sums = (
+            "count(*) {f}, coalesce(sum(__wb_error) {f}, 0), coalesce(sum(__wb_weight) {f}, 0), "
+            "coalesce(sum(__wb_error * __wb_error) {f}, 0), "
+            "coalesce(sum(__wb_error * __wb_weight) {f}, 0), "
+            "coalesce(sum(__wb_weight * __wb_weight) {f}, 0)"
+        )
         try:
             row = self.con.execute(
-                f"SELECT count(*) FILTER (WHERE inside), coalesce(sum(__wb_error) FILTER (WHERE inside), 0), "
-                f"coalesce(sum(__wb_weight) FILTER (WHERE inside), 0), count(*) FILTER (WHERE NOT inside), "
-                f"coalesce(sum(__wb_error) FILTER (WHERE NOT inside), 0), "
-                f"coalesce(sum(__wb_weight) FILTER (WHERE NOT inside), 0) "
+                f"SELECT {sums.format(f='FILTER (WHERE inside)')}, {sums.format(f='')} "
                 f"FROM (SELECT coalesce(({sql_where}), FALSE) AS inside, __wb_error, __wb_weight "
                 f"FROM {self._joined(dataset_id, eval_id)})"
-            ).fetchone()
+            ).fetchall()
+            row = _first(row)
         except duckdb.Error as exc:
             raise StoreError(f"The slice condition {sql_where!r} is not valid here: {exc}") from None
         assert row is not None
-        keys = ("slice_size", "error_sum", "weight_sum", "rest_size", "rest_error_sum", "rest_weight_sum")
+        names = ("size", "error_sum", "weight_sum", "error_sq_sum", "error_weight_sum", "weight_sq_sum")
+        keys = [f"slice_{n}" for n in names] + [f"total_{n}" for n in names]
         return dict(zip(keys, (float(v) for v in row), strict=True))
 
     def members(
@@ -464,15 +476,63 @@ class Store:
             frame = frame.drop(columns="_score")
         return frame.set_index("row_id")
 
+    def code_distributions(
+        self, dataset_id: int, features: Sequence[str], code_where: str
+    ) -> pd.DataFrame:
+        """Rows per (feature, code) inside and outside a slice given as a condition on codes."""
+        if not features:
+            return pd.DataFrame(columns=["feature", "code", "inside", "outside"])
+        parts = []
+        for f in features:
+            q = quote_identifier(f)
+            parts.append(
+                f"SELECT ? AS feature, {q}::INTEGER AS code, count(*) FILTER (WHERE inside) AS inside, "
+                f"count(*) FILTER (WHERE NOT inside) AS outside FROM _wb_marked GROUP BY {q}"
+            )
+        sql = (
+            f"WITH _wb_marked AS (SELECT *, coalesce(({code_where}), FALSE) AS inside "
+            f"FROM codes_{dataset_id}) " + " UNION ALL ".join(parts) + " ORDER BY feature, code"
+        )
+        return self.con.execute(sql, list(features)).df()
+
+    def confusion(self, dataset_id: int, eval_id: int, code_where: str) -> pd.DataFrame:
+        """Counts of (label, prediction) pairs inside and outside a slice."""
+        rid = quote_identifier(ROW_ID)
+        return self.con.execute(
+            f"SELECT e.label::VARCHAR AS label, e.prediction::VARCHAR AS prediction, "
+            f"count(*) FILTER (WHERE inside) AS inside, count(*) FILTER (WHERE NOT inside) AS outside "
+            f"FROM eval_{eval_id} e JOIN (SELECT {rid}, coalesce(({code_where}), FALSE) AS inside "
+            f"FROM codes_{dataset_id}) c ON e.{rid} = c.{rid} GROUP BY ALL ORDER BY label, prediction"
+        ).df()
+
+    def error_histogram(
+        self, dataset_id: int, eval_id: int, code_where: str, bins: int = 20
+    ) -> pd.DataFrame:
+        """Histogram of per-row error (error / weight) inside and outside a slice."""
+        rid = quote_identifier(ROW_ID)
+        return self.con.execute(
+            f"WITH r AS (SELECT CASE WHEN e.weight > 0 THEN e.error / e.weight ELSE e.error END AS x, "
+            f"inside FROM eval_{eval_id} e JOIN (SELECT {rid}, coalesce(({code_where}), FALSE) AS inside "
+            f"FROM codes_{dataset_id}) c ON e.{rid} = c.{rid}), "
+            f"b AS (SELECT min(x) AS lo, greatest(max(x) - min(x), 1e-12) AS width FROM r) "
+            f"SELECT least(floor((x - lo) / width * ?), ? - 1)::INTEGER AS bin, "
+            f"any_value(lo + width * least(floor((x - lo) / width * ?), ? - 1) / ?) AS bin_low, "
+            f"any_value(lo + width * (least(floor((x - lo) / width * ?), ? - 1) + 1) / ?) AS bin_high, "
+            f"count(*) FILTER (WHERE inside) AS inside, count(*) FILTER (WHERE NOT inside) AS outside "
+            f"FROM r, b GROUP BY bin ORDER BY bin",
+            [bins, bins, bins, bins, bins, bins, bins, bins],
+        ).df()
+
     def query(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
         return self.con.execute(sql, params or []).df()
 
     # -- scans -------------------------------------------------------------------------------
     def new_scan_id(self) -> str:
-        row = self.con.execute("SELECT count(*) FROM scans").fetchone()
+        row = self.con.execute("SELECT count(*) FROM scans").fetchall()
+        row = _first(row)
         assert row is not None
         number = int(row[0]) + 1
-        while self.con.execute("SELECT 1 FROM scans WHERE scan_id = ?", [f"scan{number}"]).fetchone():
+        while self.con.execute("SELECT 1 FROM scans WHERE scan_id = ?", [f"scan{number}"]).fetchall():
             number += 1
         return f"scan{number}"
 
@@ -550,7 +610,8 @@ class Store:
 
     def load_scan(self, scan_id: str) -> tuple[Findings, int]:
         cur = self.con.execute("SELECT * FROM scans WHERE scan_id = ?", [scan_id])
-        row = cur.fetchone()
+        row = cur.fetchall()
+        row = _first(row)
         if row is None:
             known = ", ".join(self.scan_ids()[-10:]) or "none yet (run bench.scan())"
             raise SliceNotFoundError(f"No scan {scan_id!r} in {self.path!r}. Scans: {known}.")
@@ -590,7 +651,8 @@ class Store:
     def find_slice(self, slice_id: str) -> tuple[Slice, str]:
         row = self.con.execute(
             "SELECT scan_id FROM scan_slices WHERE slice_id = ?", [slice_id]
-        ).fetchone()
+        ).fetchall()
+        row = _first(row)
         if row is None:
             sample = [r[0] for r in self.con.execute(
                 "SELECT slice_id FROM scan_slices ORDER BY scan_id DESC, rank LIMIT 5"
@@ -628,6 +690,11 @@ class Store:
                 "SELECT slice_id FROM flags WHERE scan_id = ? ORDER BY flagged_at", [scan_id]
             ).fetchall()
         return [r[0] for r in rows]
+
+
+def _first(rows: list[Any]) -> Any:
+    """The first row of a fetched result, or None (results are always fetched whole)."""
+    return rows[0] if rows else None
 
 
 def _finite(value: float) -> float | None:
