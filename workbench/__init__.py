@@ -25,6 +25,7 @@ from workbench.exceptions import (
 from workbench.features import Extractor, run_extractor
 from workbench.findings import FINDINGS_COLUMNS, Findings, Predicate, Slice
 from workbench.metrics import Metric
+from workbench.samples import load_sample, sample_path
 
 __all__ = [
     "FINDINGS_COLUMNS",
@@ -49,7 +50,9 @@ __all__ = [
     "Workbench",
     "WorkbenchError",
     "__version__",
+    "load_sample",
     "run_extractor",
+    "sample_path",
 ]
 
 
