@@ -761,6 +761,143 @@ class Workbench:
         findings = self.findings(scan_id)
         return findings.replace(slices=tuple(s for s in findings if s.flagged))
 
+    # -- claims ------------------------------------------------------------------------------
+    def claim(self, slice_or_id: Slice | str, note: str = "") -> dict[str, Any]:
+        """A self-contained claim (JSON-ready dict) for a slice of a saved scan.
+
+        It holds the predicates, SQL ``WHERE``, statistics with CI and adjusted
+        p-value, the scan parameters, data and model fingerprints and the tool
+        version, so a model owner can re-check it with :meth:`verify_claim`.
+        """
+        from workbench.export import make_claim
+
+        slice_id = slice_or_id if isinstance(slice_or_id, str) else slice_or_id.slice_id
+        if not slice_id:
+            raise ParameterError(
+                "Only slices of a saved scan can be claimed (this one has no slice_id). "
+                "Run bench.scan() and pick a slice from its findings."
+            )
+        found, scan_id = self._store.find_slice(slice_id)
+        findings, eval_id = self._store.load_scan(scan_id)
+        evaluation = self._store.evaluation(eval_id)
+        dataset = self._store.dataset(int(evaluation["dataset_id"]))
+        return make_claim(
+            found,
+            findings,
+            dataset={
+                "name": dataset["name"], "fingerprint": dataset["fingerprint"],
+                "n_rows": dataset["n_rows"], "source": dataset["source"],
+                "columns": self._store.dataset_columns(int(evaluation["dataset_id"])),
+            },
+            model={
+                "name": evaluation["model_name"], "fingerprint": evaluation["model_fingerprint"],
+                "kind": evaluation["model_kind"],
+            },
+            evaluation={
+                "label_column": evaluation["label_column"],
+                "prediction_column": evaluation["prediction_column"],
+                "score_column": evaluation["score_column"],
+                "metric": evaluation["metric"],
+                "overall_error": evaluation["overall_error"],
+            },
+            note=note,
+        )
+
+    def export_claim(self, slice_or_id: Slice | str, path: str | os.PathLike[str], note: str = "") -> Path:
+        """Write :meth:`claim` to a JSON file."""
+        from workbench.export import write_claim
+
+        return write_claim(self.claim(slice_or_id, note), path)
+
+    @classmethod
+    def verify_claim(
+        cls,
+        claim: str | os.PathLike[str] | Mapping[str, Any],
+        data: Any,
+        *,
+        label: str | None = None,
+        prediction: str | None = None,
+        level: float = 0.05,
+    ) -> dict[str, Any]:
+        """Re-check a claim on data: does the slice's error still exceed the rest's?
+
+        The claim names one slice in advance, so its one-sided p-value is not
+        corrected for multiple testing. The claim holds when the slice has rows,
+        its error is significantly higher than the rest's at ``level``, and it is
+        at least the lower end of the claimed confidence interval.
+
+        Returns a dict with ``holds`` (bool), ``checks``, ``recomputed`` statistics
+        and a human ``report`` (list of lines).
+        """
+        from workbench.export import read_claim
+        from workbench.search import SliceCounts, slice_statistics
+
+        claim = read_claim(claim)
+        evaluation = claim["evaluation"]
+        label = label or evaluation.get("label_column")
+        prediction = prediction or evaluation.get("prediction_column")
+        if not prediction:
+            raise ParameterError(
+                "The claim was made from a model's predictions, so the data must carry the "
+                "predictions: pass prediction='<column>' (CLI: --prediction COL)."
+            )
+        frame = read_table(data)
+        same_data = fingerprint_frame(frame) == claim["dataset"].get("fingerprint")
+        features = sorted({p["feature"] for p in claim["slice"]["predicates"]})
+        _require_columns(frame, "slice feature", features)
+        _require_columns(frame, "label", [str(label)])
+        _require_columns(frame, "prediction", [str(prediction)])
+        bench = cls.from_predictions(
+            frame, label=str(label), prediction=str(prediction),
+            score=evaluation.get("score_column") if evaluation.get("score_column") in frame.columns else None,
+            metric=evaluation.get("metric"), features=features, path=":memory:",
+        )
+        try:
+            c = bench._store.slice_counts(bench.dataset_id, bench._eval_id, claim["slice"]["sql_where"])
+
+            def counts(prefix: str) -> SliceCounts:
+                return SliceCounts(*(np.array([c[f"{prefix}_{n}"]]) for n in (
+                    "size", "error_sum", "weight_sum", "error_sq_sum", "error_weight_sum",
+                    "weight_sq_sum")))
+
+            stats = slice_statistics(counts("slice"), counts("total"), binary=bool(bench._evaluation["binary_error"]))
+        finally:
+            bench.close()
+        claimed = claim["statistics"]
+        size = int(c["slice_size"])
+        error = float(stats.slice_error[0]) if size else math.nan
+        rest = float(stats.rest_error[0])
+        p_value = float(stats.p_value[0]) if size else 1.0
+        claimed_low = claimed.get("error_ci_low")
+        checks = {
+            "slice has rows": size > 0,
+            f"error above the rest (one-sided p <= {level:g})": size > 0 and p_value <= level,
+            "error at least the claimed CI's lower end": (
+                size > 0 and (claimed_low is None or error >= float(claimed_low) - 1e-12)
+            ),
+        }
+        holds = all(checks.values())
+        report = [
+            f"Claim: {claim['slice']['description']}",
+            f"  data: {'same as the claim (fingerprint matches)' if same_data else 'different from the claim (fingerprint differs)'}",
+            f"  slice rows: {size} (claimed {claimed.get('slice_size')})",
+            f"  slice {evaluation.get('metric', 'error')}: {error:.4f} vs rest {rest:.4f} "
+            f"(claimed {claimed.get('slice_error')}, CI [{claimed.get('error_ci_low')}, {claimed.get('error_ci_high')}])",
+            f"  one-sided p-value: {p_value:.3g}",
+        ]
+        report += [f"  [{'ok' if ok else 'FAILED'}] {name}" for name, ok in checks.items()]
+        report.append("The claim HOLDS on this data." if holds else "The claim does NOT hold on this data.")
+        return {
+            "holds": holds,
+            "same_data": same_data,
+            "checks": checks,
+            "recomputed": {
+                "slice_size": size, "slice_error": error, "rest_error": rest, "p_value": p_value,
+                "error_ci_low": float(stats.error_ci_low[0]), "error_ci_high": float(stats.error_ci_high[0]),
+            },
+            "report": report,
+        }
+
     # -- front ends --------------------------------------------------------------------------
     def explore(self, scan_id: str | None = None) -> Any:
         """The interactive explorer widget (needs ``slice-workbench[app]``)."""

@@ -5,6 +5,8 @@
                    [--top-k 10] [--max-predicates 3] [--min-support N|FRACTION] [--json]
     workbench export --db FILE --slice SLICE_ID --out members.csv
     workbench scans --db FILE
+    workbench claim --db FILE --slice SLICE_ID --out claim.json [--note TEXT]
+    workbench verify claim.json --data DATA
 
 Errors the tool raises on purpose are printed as one message, without a
 traceback, and the command exits with status 2. Progress goes to stderr.
@@ -95,7 +97,15 @@ def _parser() -> argparse.ArgumentParser:
     verify = sub.add_parser("verify", help="re-check a claim file on data")
     verify.add_argument("claim", help="claim JSON written by the workbench")
     verify.add_argument("--data", required=True, help="CSV or parquet with the same columns")
+    verify.add_argument("--label", help="label column, if named differently than in the claim")
+    verify.add_argument("--prediction", help="prediction column, if named differently than in the claim")
     verify.add_argument("--json", action="store_true")
+
+    claim = sub.add_parser("claim", help="write the claim file of a stored slice")
+    claim.add_argument("--db", required=True)
+    claim.add_argument("--slice", dest="slice_id", required=True)
+    claim.add_argument("--note", default="", help="your description of the finding")
+    claim.add_argument("--out", required=True, help="JSON file to write")
     return parser
 
 
@@ -201,9 +211,9 @@ def _cmd_app(args: argparse.Namespace) -> int:
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
-    from workbench.export import verify_claim
+    from workbench._workbench import Workbench
 
-    result = verify_claim(args.claim, args.data)
+    result = Workbench.verify_claim(args.claim, args.data, label=args.label, prediction=args.prediction)
     if args.json:
         sys.stdout.write(json.dumps(result, indent=2, default=str) + "\n")
     else:
@@ -212,7 +222,17 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     return 0 if result["holds"] else 1
 
 
+def _cmd_claim(args: argparse.Namespace) -> int:
+    from workbench._workbench import Workbench
+
+    with Workbench.open(args.db) as bench:
+        path = bench.export_claim(args.slice_id, args.out, note=args.note)
+    sys.stderr.write(f"wrote the claim for {args.slice_id} to {path}\n")
+    return 0
+
+
 COMMANDS = {
+    "claim": _cmd_claim,
     "scan": _cmd_scan,
     "export": _cmd_export,
     "scans": _cmd_scans,
