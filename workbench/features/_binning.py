@@ -14,6 +14,7 @@ a slice can be checked on the original data. Imports numpy, pandas and
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -24,6 +25,7 @@ from workbench.findings import Predicate, quote_identifier, sql_literal
 
 __all__ = ["EncodedFeature", "FeatureEncoding", "encode_features"]
 
+_ID_NAME = re.compile(r"(^|_|\b)(id|key|uuid|index|idx)($|_|\b)", re.IGNORECASE)
 MISSING = "missing"
 OTHER = "other"
 
@@ -205,10 +207,12 @@ def encode_features(
 
     Examples
     --------
-    >>> frame = pd.DataFrame({"age": [20, 30, 40, 50, 60, 70], "sex": list("FMFMFM")})
-    >>> codes, enc = encode_features(frame, ["age", "sex"], n_bins=2)
+    >>> frame = pd.DataFrame({"age": list(range(20, 80)) * 2, "sex": list("FM") * 60})
+    >>> codes, enc = encode_features(frame, ["age", "sex"], n_bins=3)
     >>> enc.get("age").labels
-    ('< 45', '>= 45')
+    ('< 40', '[40, 59)', '>= 59')
+    >>> enc.get("sex").labels
+    ('F', 'M')
     """
     features: list[EncodedFeature] = []
     skipped: list[tuple[str, str]] = []
@@ -237,7 +241,11 @@ def encode_features(
                 )
                 continue
         integer_like = is_number and pd.api.types.is_integer_dtype(dtype)
-        if (not is_number or integer_like) and n >= 20 and n_unique == n:
+        # All-distinct strings are identifiers; all-distinct integers only when the
+        # name says so or there are too many rows for a measurement to never repeat.
+        id_name = bool(_ID_NAME.search(str(name)))
+        looks_like_id = not is_number or (integer_like and (id_name or n >= 1000))
+        if looks_like_id and n >= 20 and n_unique == n:
             skipped.append((name, "ID-like: every value is distinct, so it cannot define a group"))
             continue
         if is_number and n_unique > max_integer_categories:
