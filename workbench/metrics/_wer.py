@@ -200,8 +200,9 @@ def normalize_text(text: Any) -> str:
 
     Lower-cases, spells out numbers ("42" -> "forty two", "1984" -> "nineteen
     eighty four", "3.5" -> "three point five", "2nd" -> "second", "%" ->
-    "percent"), drops punctuation (apostrophes join: "don't" -> "dont"; hyphens
-    and slashes split: "drive-through" -> "drive through"), removes accents
+    "percent"), drops punctuation except apostrophes inside words ("don't" and
+    "o'clock" stay; quotes go; hyphens and slashes split: "drive-through" ->
+    "drive through"), removes accents
     and collapses whitespace. ``None``, ``NaN`` and ``pandas.NA`` become ``""``.
 
     Parameters
@@ -218,8 +219,8 @@ def normalize_text(text: Any) -> str:
     --------
     >>> normalize_text("Turn LEFT in 200 metres, then take the 2nd exit!")
     'turn left in two hundred metres then take the second exit'
-    >>> normalize_text("It's 42% done.")
-    'its forty two percent done'
+    >>> normalize_text("It's 42% done, 'she said'.")
+    "it's forty two percent done she said"
     >>> normalize_text(None)
     ''
     """
@@ -230,8 +231,10 @@ def normalize_text(text: Any) -> str:
     out = out.replace("%", " percent ").replace("&", " and ")
     out = _ORDINAL_SUFFIX.sub(lambda m: f" {_ordinal(number_to_words(m.group(1)))} ", out)
     out = _NUMBER.sub(_spell_number, out)
-    out = re.sub(r"['’`]", "", out)
-    out = re.sub(r"[^\w\s]|_", " ", out)
+    out = re.sub(r"[’`]", "'", out)
+    # Keep apostrophes inside words ("don't", "o'clock": dictionary words), drop the rest.
+    out = re.sub(r"(?<![^\W\d_])'|'(?![^\W\d_])", " ", out)
+    out = re.sub(r"[^\w\s']|_", " ", out)
     return " ".join(out.split())
 
 
