@@ -1,1 +1,30 @@
-"""search."""
+"""Exact top-k slice search with honest statistics.
+
+``SliceSearch`` finds the conjunctions of categorical predicates where a model's
+error is highest (SliceLine's score, exact under sound pruning), counts through an
+aggregator (numpy in memory, DuckDB streamed for data larger than memory) and
+attaches confidence intervals, p-values and Benjamini--Hochberg control. This
+package imports ``workbench.findings`` and ``workbench.exceptions``; never the store.
+"""
+
+from workbench.search._aggregators import (
+    Aggregator,
+    DataProfile,
+    DuckDBAggregator,
+    NumpyAggregator,
+)
+from workbench.search._counts import SliceCounts
+from workbench.search._search import SliceSearch
+from workbench.search._split import SplitAssigner
+from workbench.search._stats import benjamini_hochberg
+
+__all__ = [
+    "Aggregator",
+    "DataProfile",
+    "DuckDBAggregator",
+    "NumpyAggregator",
+    "SliceCounts",
+    "SliceSearch",
+    "SplitAssigner",
+    "benjamini_hochberg",
+]

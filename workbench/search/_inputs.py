@@ -1,0 +1,352 @@
+"""Check the search's parameters and inputs; turn data frames into integer codes.
+
+The one job of this module is to make what the caller gave into what the lattice
+search needs -- validated parameters, per-feature integer codes with one
+:class:`~workbench.findings.Predicate` per code, float errors and weights -- or to
+raise a :mod:`workbench.exceptions` error saying what was expected, what came and
+how to fix it. It imports numpy, pandas, pyarrow (lazily, for Arrow and polars
+input), ``workbench.findings`` and ``workbench.exceptions``.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from workbench.exceptions import DataError, EmptyDataError, ParameterError
+from workbench.findings import Predicate, quote_identifier, sql_literal
+
+__all__ = ["EncodedFeatures", "Parameters", "check_errors", "check_parameters", "check_weights"]
+
+
+@dataclass(frozen=True)
+class Parameters:
+    alpha: float
+    k: int
+    max_predicates: int
+    min_support: int | float
+    fdr: float
+    confirm: bool | str
+    confirm_fraction: float
+    min_confirm_rows: int
+    random_state: int
+    aggregator: str
+    n_jobs: int
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _is_real(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _bad(name: str, expected: str, got: Any, fix: str = "") -> ParameterError:
+    tail = f" {fix}" if fix else ""
+    return ParameterError(
+        f"The {name!r} parameter of SliceSearch must be {expected}. Got {got!r} instead.{tail}"
+    )
+
+
+def check_parameters(params: dict[str, Any]) -> Parameters:
+    """Validate SliceSearch's parameters against their declared ranges."""
+    alpha = params["alpha"]
+    if not _is_real(alpha) or not (0 < alpha <= 1):
+        raise _bad("alpha", "a float in (0, 1]", alpha, "The default 0.95 weights error over size.")
+    k = params["k"]
+    if not _is_int(k) or k < 1:
+        raise _bad("k", "an int >= 1", k)
+    max_predicates = params["max_predicates"]
+    if not _is_int(max_predicates) or max_predicates < 1:
+        raise _bad("max_predicates", "an int >= 1", max_predicates)
+    min_support = params["min_support"]
+    ok = (_is_int(min_support) and min_support >= 1) or (
+        isinstance(min_support, float) and 0 < min_support < 1
+    )
+    if not ok:
+        raise _bad("min_support", "an int >= 1 or a float in (0, 1)", min_support)
+    fdr = params["fdr"]
+    if not _is_real(fdr) or not (0 < fdr < 1):
+        raise _bad("fdr", "a float in (0, 1)", fdr)
+    confirm = params["confirm"]
+    if not (isinstance(confirm, bool) or confirm == "auto"):
+        raise _bad("confirm", 'True, False or "auto"', confirm)
+    fraction = params["confirm_fraction"]
+    if not _is_real(fraction) or not (0 < fraction < 1):
+        raise _bad("confirm_fraction", "a float in (0, 1)", fraction)
+    min_confirm_rows = params["min_confirm_rows"]
+    if not _is_int(min_confirm_rows) or min_confirm_rows < 0:
+        raise _bad("min_confirm_rows", "an int >= 0", min_confirm_rows)
+    random_state = params["random_state"]
+    if random_state is None:
+        random_state = int(np.random.SeedSequence().entropy % (2**63))  # type: ignore[operator]
+    elif not _is_int(random_state) or random_state < 0:
+        raise _bad("random_state", "an int >= 0 or None", random_state)
+    aggregator = params["aggregator"]
+    if aggregator not in ("auto", "numpy", "duckdb"):
+        raise _bad("aggregator", '"auto", "numpy" or "duckdb"', aggregator)
+    n_jobs = params["n_jobs"]
+    if not _is_int(n_jobs) or n_jobs == 0 or n_jobs < -1:
+        raise _bad("n_jobs", "an int >= 1, or -1 for all cores", n_jobs)
+    return Parameters(
+        float(alpha),
+        int(k),
+        int(max_predicates),
+        min_support if isinstance(min_support, float) else int(min_support),
+        float(fdr),
+        confirm,
+        float(fraction),
+        int(min_confirm_rows),
+        int(random_state),
+        str(aggregator),
+        int(n_jobs),
+    )
+
+
+def as_float_vector(values: Any, name: str, n_rows: int) -> np.ndarray:
+    """A 1-D float64 array of length ``n_rows`` (DataError otherwise)."""
+    if hasattr(values, "to_numpy") and not isinstance(values, np.ndarray):
+        values = values.to_numpy()
+    try:
+        array = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise DataError(
+            f"The {name} must be numbers, one per row. Got values that cannot be read as "
+            f"floats ({exc}). Pass a 1-D numeric array."
+        ) from None
+    if array.ndim != 1:
+        raise DataError(
+            f"The {name} must be a 1-D array with one value per row. Got shape {array.shape}. "
+            "Pass a flat array (e.g. errors.ravel())."
+        )
+    if len(array) != n_rows:
+        raise DataError(
+            f"The {name} must have one value per row of the features ({n_rows} rows). "
+            f"Got {len(array)} values. Pass {name} aligned with the feature rows."
+        )
+    return array
+
+
+def check_errors(errors: np.ndarray, n_rows: int) -> None:
+    bad = ~np.isfinite(errors)
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        raise DataError(
+            f"The errors must be finite numbers >= 0. Got {errors[first]!r} at row {first} "
+            f"({int(bad.sum())} non-finite values). Drop those rows or fill them."
+        )
+    if len(errors) and errors.min() < 0:
+        first = int(np.flatnonzero(errors < 0)[0])
+        raise DataError(
+            f"The errors must be >= 0 (a per-row loss). Got {errors[first]!r} at row {first}. "
+            "Use a non-negative per-row error such as 0/1 misclassification or absolute error."
+        )
+
+
+def check_weights(weights: np.ndarray, n_rows: int) -> None:
+    bad = ~np.isfinite(weights) | (weights <= 0)
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        raise DataError(
+            f"The weights must be finite numbers > 0. Got {weights[first]!r} at row {first} "
+            f"({int(bad.sum())} such values). Drop rows with zero weight or pass weights=None."
+        )
+
+
+@dataclass(frozen=True)
+class EncodedFeatures:
+    """Integer codes per feature, and the predicate each code stands for."""
+
+    columns: list[np.ndarray]
+    cardinalities: tuple[int, ...]
+    names: list[str]
+    predicates: list[list[Predicate]]
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.columns[0]) if self.columns else 0
+
+
+def code_dtype(cardinality: int) -> Any:
+    if cardinality <= 1 << 8:
+        return np.uint8
+    if cardinality <= 1 << 16:
+        return np.uint16
+    return np.int64
+
+
+def _predicate(feature: str, label: Any) -> Predicate:
+    if isinstance(label, Predicate):
+        return label
+    if isinstance(label, pd.Interval):
+        column = quote_identifier(feature)
+        left_op = ">=" if label.closed in ("left", "both") else ">"
+        right_op = "<=" if label.closed in ("right", "both") else "<"
+        parts = []
+        if not (isinstance(label.left, float) and math.isinf(label.left)):
+            parts.append(f"{column} {left_op} {sql_literal(label.left)}")
+        if not (isinstance(label.right, float) and math.isinf(label.right)):
+            parts.append(f"{column} {right_op} {sql_literal(label.right)}")
+        return Predicate(feature, str(label), sql=" AND ".join(parts) or "TRUE", interval=True)
+    if isinstance(label, float) and math.isnan(label):
+        label = None
+    elif isinstance(label, np.generic):
+        label = label.item()
+    return Predicate(feature, label)
+
+
+def labels_to_predicates(name: str, labels: Sequence[Any]) -> list[Predicate]:
+    return [_predicate(name, label) for label in labels]
+
+
+def _encode_pandas_column(series: pd.Series) -> tuple[np.ndarray, list[Any]]:
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        codes = series.cat.codes.to_numpy().astype(np.int64)
+        labels = list(series.cat.categories)
+    else:
+        try:
+            codes, uniques = pd.factorize(series, sort=True, use_na_sentinel=True)
+        except TypeError:  # values of mixed types cannot be sorted
+            codes, uniques = pd.factorize(series, sort=False, use_na_sentinel=True)
+        labels = list(uniques)
+        codes = np.asarray(codes, dtype=np.int64)
+    if (codes < 0).any():
+        codes = np.where(codes < 0, len(labels), codes)
+        labels.append(None)
+    return codes, labels
+
+
+def _encode_arrow_column(column: Any) -> tuple[np.ndarray, list[Any]]:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    if not pa.types.is_dictionary(column.type):
+        column = pc.dictionary_encode(column)
+    labels = column.dictionary.to_pylist()
+    codes = column.indices.to_numpy(zero_copy_only=False)
+    if column.null_count:
+        codes = np.where(column.is_null().to_numpy(zero_copy_only=False), -1, codes)
+    codes = np.asarray(codes, dtype=np.int64)
+    # put labels in a stable sorted order when they are sortable, as for pandas
+    try:
+        order = sorted(range(len(labels)), key=lambda i: labels[i])
+    except TypeError:
+        order = list(range(len(labels)))
+    if not pa.types.is_dictionary(getattr(column, "type", None)) or True:
+        remap = np.empty(len(labels), dtype=np.int64)
+        remap[order] = np.arange(len(labels))
+        labels = [labels[i] for i in order]
+        codes = np.where(codes >= 0, remap[np.maximum(codes, 0)] if len(labels) else 0, -1)
+    if (codes < 0).any():
+        codes = np.where(codes < 0, len(labels), codes)
+        labels.append(None)
+    return codes, labels
+
+
+def encode_frame(features: Any) -> EncodedFeatures:
+    """Codes and predicates for a pandas or polars DataFrame or a pyarrow Table."""
+    kind = type(features).__module__.split(".")[0]
+    if kind == "polars":
+        features = features.to_arrow()
+        kind = "pyarrow"
+    if isinstance(features, pd.DataFrame):
+        names = [str(c) for c in features.columns]
+        encoded = [_encode_pandas_column(features.iloc[:, j]) for j in range(features.shape[1])]
+        n_rows = len(features)
+    elif kind == "pyarrow" and hasattr(features, "column_names"):
+        names = [str(c) for c in features.column_names]
+        encoded = [_encode_arrow_column(features.column(j)) for j in range(features.num_columns)]
+        n_rows = features.num_rows
+    else:
+        raise DataError(
+            "The features must be a pandas DataFrame, a polars DataFrame or a pyarrow Table. "
+            f"Got {type(features).__name__}. For integer codes in an array use fit_codes()."
+        )
+    if n_rows == 0 or not names:
+        raise EmptyDataError(
+            f"The features must have at least one row and one column. Got {n_rows} rows and "
+            f"{len(names)} columns. Pass the table of features to search over."
+        )
+    if len(set(names)) != len(names):
+        dup = sorted({n for n in names if names.count(n) > 1})
+        raise DataError(
+            f"The feature columns must have distinct names. Got duplicates: {dup}. "
+            "Rename the columns."
+        )
+    columns, cards, predicates = [], [], []
+    for name, (codes, labels) in zip(names, encoded, strict=True):
+        card = max(len(labels), 1)
+        columns.append(codes.astype(code_dtype(card)))
+        cards.append(card)
+        predicates.append(labels_to_predicates(name, labels))
+    return EncodedFeatures(columns, tuple(cards), names, predicates)
+
+
+def encode_codes(
+    codes: Any, feature_names: Sequence[str] | None, value_labels: Sequence[Sequence[Any]] | None
+) -> EncodedFeatures:
+    """Check integer codes given as an ``(n, m)`` array or a list of 1-D arrays."""
+    if isinstance(codes, np.ndarray):
+        if codes.ndim != 2:
+            raise DataError(
+                f"The codes must be a 2-D integer array (rows x features) or a list of 1-D "
+                f"arrays. Got an array of shape {codes.shape}. Reshape it to (n_rows, n_features)."
+            )
+        raw = [codes[:, j] for j in range(codes.shape[1])]
+    else:
+        raw = [np.asarray(c) for c in codes]
+    if not raw or len(raw[0]) == 0:
+        raise EmptyDataError(
+            "The codes must have at least one row and one feature. Got "
+            f"{len(raw[0]) if raw else 0} rows and {len(raw)} features. "
+            "Pass the integer-coded feature table."
+        )
+    n_rows = len(raw[0])
+    m = len(raw)
+    if feature_names is None or len(feature_names) != m:
+        got = None if feature_names is None else len(feature_names)
+        raise DataError(
+            f"feature_names must name each of the {m} features. Got {got} names. "
+            "Pass feature_names=[...] with one name per column of codes."
+        )
+    if value_labels is None or len(value_labels) != m:
+        got = None if value_labels is None else len(value_labels)
+        raise DataError(
+            f"value_labels must give the labels of each of the {m} features. Got {got}. "
+            "Pass value_labels=[labels_of_feature_0, ...], one label per code."
+        )
+    columns, cards, predicates = [], [], []
+    for j, (col, name, labels) in enumerate(zip(raw, feature_names, value_labels, strict=True)):
+        if col.ndim != 1 or len(col) != n_rows:
+            raise DataError(
+                f"Every feature's codes must be 1-D with {n_rows} rows. Feature {j} "
+                f"({name!r}) has shape {col.shape}. Pass equally long 1-D arrays."
+            )
+        if not np.issubdtype(col.dtype, np.integer):
+            raise DataError(
+                f"The codes of feature {name!r} must be integers. Got dtype {col.dtype}. "
+                "Factorize the column first (e.g. pandas.factorize) or use fit()."
+            )
+        card = len(labels)
+        lo, hi = (int(col.min()), int(col.max())) if len(col) else (0, -1)
+        if lo < 0 or hi >= card:
+            raise DataError(
+                f"The codes of feature {name!r} must lie in [0, {card}) (one label per code). "
+                f"Got codes from {lo} to {hi}. Pass a label for every code."
+            )
+        columns.append(col.astype(code_dtype(max(card, 1)), copy=False))
+        cards.append(max(card, 1))
+        predicates.append(labels_to_predicates(str(name), labels))
+    names = [str(n) for n in feature_names]
+    if len(set(names)) != len(names):
+        raise DataError(f"feature_names must be distinct. Got {names}. Rename the duplicates.")
+    return EncodedFeatures(columns, tuple(cards), names, predicates)

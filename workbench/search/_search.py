@@ -1,0 +1,642 @@
+"""SliceSearch: the public estimator that finds the top-k failing slices.
+
+The one job of this module is to wire inputs, the discovery/confirmation split,
+an aggregator, the lattice search and the statistics into a
+:class:`~workbench.findings.Findings` value. It imports numpy, the sibling
+search modules, ``workbench.findings`` and ``workbench.exceptions`` (and duckdb
+lazily, for the DuckDB aggregator); never the store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from workbench.exceptions import DataError, EmptyDataError
+from workbench.findings import Findings, Predicate, Slice, quote_identifier
+from workbench.search._aggregators import Aggregator, DuckDBAggregator, NumpyAggregator
+from workbench.search._inputs import (
+    EncodedFeatures,
+    Parameters,
+    as_float_vector,
+    check_errors,
+    check_parameters,
+    check_weights,
+    encode_codes,
+    encode_frame,
+    labels_to_predicates,
+)
+from workbench.search._lattice import TIE_TOLERANCE, lattice_search
+from workbench.search._split import SplitAssigner
+from workbench.search._stats import benjamini_hochberg, slice_statistics
+
+__all__ = ["SliceSearch"]
+
+Progress = Callable[[int, int, str], None]
+
+
+class SliceSearch:
+    """Exact top-k search for the data slices where a model's error is high.
+
+    A slice is a conjunction of 1 to ``max_predicates`` predicates ``feature = value``
+    on distinct categorical features. Slices are ranked by SliceLine's score
+    ``alpha * (slice_error / overall_error - 1) - (1 - alpha) * (n / slice_size - 1)``
+    (``n`` = rows searched; ``slice_error = sum(error) / sum(weight)``). The result is
+    identical to exhaustive enumeration: the ``k`` best slices with score > 0 and
+    ``slice_size >= min_support``, plus every slice tied with the k-th score (relative
+    tolerance 1e-12), ordered by score, then fewer predicates, then (feature, code).
+
+    Every reported slice carries honest statistics: its error with a 95 % interval,
+    the error of the rest, a one-sided p-value of "slice error > rest error" and a
+    Benjamini--Hochberg adjusted p-value. With ``confirm`` the search runs on a
+    seeded *discovery* split and the statistics come from the held-out
+    *confirmation* split (BH over the reported slices); otherwise they are in-sample
+    and BH runs over every slice the search evaluated.
+
+    Parameters
+    ----------
+    alpha : float, default=0.95
+        Weight of the error term against the size term, in (0, 1].
+    k : int, default=10
+        Number of slices to report (more when scores tie).
+    max_predicates : int, default=3
+        Most predicates in a slice.
+    min_support : int or float, default=0.01
+        Fewest rows of a reported slice (inclusive): an int counts rows, a float in
+        (0, 1) is a fraction of the rows searched (``int(fraction * n)``, at least 1).
+    fdr : float, default=0.05
+        False discovery rate for ``Slice.significant``.
+    confirm : bool or "auto", default="auto"
+        Hold out a confirmation split for the statistics; "auto" does so when there
+        are at least ``min_confirm_rows`` rows.
+    confirm_fraction : float, default=0.5
+        Share of rows held out for confirmation.
+    min_confirm_rows : int, default=2000
+        Rows needed for ``confirm="auto"`` to split.
+    random_state : int or None, default=0
+        Seed of the split.
+    aggregator : {"auto", "numpy", "duckdb"}, default="auto"
+        Where counting happens: numpy for in-memory input, DuckDB for
+        :meth:`fit_duckdb` ("duckdb" with in-memory input streams it through an
+        in-memory DuckDB, which gives the same result).
+    n_jobs : int, default=1
+        Accepted for forward compatibility; counting runs on one core.
+
+    Attributes
+    ----------
+    findings_ : Findings
+        The reported slices, best score first.
+    n_evaluated_ : int
+        Number of slices whose counts the search evaluated.
+    discovery_mask_ : ndarray of bool or None
+        ``True`` for rows searched when a split was used (``None`` otherwise, and
+        for :meth:`fit_duckdb`, whose split is recomputed batch by batch).
+    overall_error_ : float
+        ``sum(error) / sum(weight)`` over all rows given.
+    timings_ : dict of str to float
+        Seconds spent per phase.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"sex": ["F", "M"] * 50, "age": ["young", "young", "old", "old"] * 25})
+    >>> errors = ((df.sex == "F") & (df.age == "young")).astype(float).to_numpy()
+    >>> search = SliceSearch(k=1, min_support=5).fit(df, errors)
+    >>> search.findings_[0].description
+    'sex = F AND age = young'
+    """
+
+    def __init__(
+        self,
+        *,
+        alpha: float = 0.95,
+        k: int = 10,
+        max_predicates: int = 3,
+        min_support: int | float = 0.01,
+        fdr: float = 0.05,
+        confirm: bool | str = "auto",
+        confirm_fraction: float = 0.5,
+        min_confirm_rows: int = 2000,
+        random_state: int | None = 0,
+        aggregator: str = "auto",
+        n_jobs: int = 1,
+    ) -> None:
+        self.alpha = alpha
+        self.k = k
+        self.max_predicates = max_predicates
+        self.min_support = min_support
+        self.fdr = fdr
+        self.confirm = confirm
+        self.confirm_fraction = confirm_fraction
+        self.min_confirm_rows = min_confirm_rows
+        self.random_state = random_state
+        self.aggregator = aggregator
+        self.n_jobs = n_jobs
+
+    def get_params(self) -> dict[str, Any]:
+        """The constructor's parameters as a dict."""
+        return {
+            name: getattr(self, name)
+            for name in (
+                "alpha",
+                "k",
+                "max_predicates",
+                "min_support",
+                "fdr",
+                "confirm",
+                "confirm_fraction",
+                "min_confirm_rows",
+                "random_state",
+                "aggregator",
+                "n_jobs",
+            )
+        }
+
+    # ------------------------------------------------------------------ entry points
+    def fit(
+        self,
+        features: Any,
+        errors: Any,
+        weights: Any = None,
+        *,
+        progress: Progress | None = None,
+    ) -> SliceSearch:
+        """Search a pandas or polars DataFrame or a pyarrow Table of categorical features.
+
+        Parameters
+        ----------
+        features : pandas.DataFrame, polars.DataFrame or pyarrow.Table
+            One column per feature. pandas Categorical columns keep their categories;
+            other columns are factorized; missing values form their own category
+            (``Predicate.value`` is ``None``).
+        errors : array-like of float, shape (n,)
+            Per-row error, >= 0.
+        weights : array-like of float, shape (n,), optional
+            Per-row weight, > 0 (default 1). A slice's error is
+            ``sum(error) / sum(weight)``.
+        progress : callable, optional
+            ``progress(done, total, message)``, called once per lattice level.
+
+        Returns
+        -------
+        self : SliceSearch
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"colour": ["red", "blue", None, "red"] * 25})
+        >>> errors = (df.colour == "red").to_numpy(float)
+        >>> SliceSearch(k=1, min_support=2).fit(df, errors).findings_[0].description
+        'colour = red'
+        """
+        params = self._check()
+        encoded = encode_frame(features)
+        return self._fit_in_memory(params, encoded, errors, weights, progress)
+
+    def fit_codes(
+        self,
+        codes: Any,
+        errors: Any,
+        weights: Any = None,
+        *,
+        feature_names: Sequence[str],
+        value_labels: Sequence[Sequence[Any]],
+        progress: Progress | None = None,
+    ) -> SliceSearch:
+        """Search integer-coded features (no pandas overhead).
+
+        Parameters
+        ----------
+        codes : ndarray of int, shape (n, m), or list of m 1-D int arrays
+            Code ``c`` of feature ``j`` lies in ``[0, len(value_labels[j]))``.
+        errors, weights : array-like of float, shape (n,)
+            As in :meth:`fit`.
+        feature_names : sequence of str
+            Name of each feature.
+        value_labels : sequence of sequences
+            For each feature, the label of each code; labels become
+            ``Predicate.value`` (a :class:`~workbench.findings.Predicate` is used as is).
+        progress : callable, optional
+            As in :meth:`fit`.
+
+        Returns
+        -------
+        self : SliceSearch
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> codes = np.array([[0, 1], [1, 1], [1, 0], [0, 0]] * 10)
+        >>> errors = np.array([0, 1, 0, 0] * 10, dtype=float)
+        >>> search = SliceSearch(k=1, min_support=2).fit_codes(
+        ...     codes, errors, feature_names=["a", "b"], value_labels=[["x", "y"], ["n", "m"]])
+        >>> search.findings_[0].description
+        'a = y AND b = m'
+        """
+        params = self._check()
+        encoded = encode_codes(codes, feature_names, value_labels)
+        return self._fit_in_memory(params, encoded, errors, weights, progress)
+
+    def fit_duckdb(
+        self,
+        connection: Any,
+        table_or_query: str,
+        *,
+        feature_columns: Sequence[str],
+        error_column: str,
+        weight_column: str | None = None,
+        value_labels: Sequence[Sequence[Any]],
+        batch_rows: int = 1_000_000,
+        progress: Progress | None = None,
+    ) -> SliceSearch:
+        """Search rows streamed out of DuckDB, chunk by chunk (data larger than memory).
+
+        Each lattice level reads the rows once as Arrow record batches of
+        ``batch_rows`` rows and adds up their counts; the result equals that of
+        :meth:`fit_codes` on the same rows in the same order.
+
+        Parameters
+        ----------
+        connection : duckdb.DuckDBPyConnection
+            An open connection.
+        table_or_query : str
+            A table (or view) name, or a ``SELECT`` query.
+        feature_columns : sequence of str
+            Integer-coded feature columns (codes ``0..len(value_labels[j]) - 1``).
+        error_column, weight_column : str
+            Per-row error and optional weight columns.
+        value_labels : sequence of sequences
+            Labels of each feature's codes, as in :meth:`fit_codes`.
+        batch_rows : int, default=1_000_000
+            Rows per record batch.
+        progress : callable, optional
+            As in :meth:`fit`.
+
+        Returns
+        -------
+        self : SliceSearch
+
+        Examples
+        --------
+        >>> import duckdb
+        >>> con = duckdb.connect()
+        >>> _ = con.execute("CREATE TABLE t AS SELECT i % 2 AS a, i % 3 AS b, "
+        ...                 "(i % 6 = 1)::DOUBLE AS e FROM range(600) r(i)")
+        >>> search = SliceSearch(k=1).fit_duckdb(
+        ...     con, "t", feature_columns=["a", "b"], error_column="e",
+        ...     value_labels=[["even", "odd"], ["0", "1", "2"]])
+        >>> search.findings_[0].description
+        'a = odd AND b = 1'
+        """
+        params = self._check()
+        started = time.perf_counter()
+        if isinstance(batch_rows, bool) or not isinstance(batch_rows, int) or batch_rows < 1:
+            from workbench.exceptions import ParameterError
+
+            raise ParameterError(
+                "The 'batch_rows' parameter of SliceSearch.fit_duckdb must be an int >= 1. "
+                f"Got {batch_rows!r} instead."
+            )
+        feature_columns = [str(c) for c in feature_columns]
+        if len(value_labels) != len(feature_columns):
+            raise DataError(
+                f"value_labels must give the labels of each of the {len(feature_columns)} "
+                f"feature columns. Got {len(value_labels)}. Pass one list of labels per column."
+            )
+        if not feature_columns:
+            raise EmptyDataError(
+                "feature_columns must name at least one column. Got none. "
+                "Pass the integer-coded feature columns to search over."
+            )
+        predicates = [
+            labels_to_predicates(name, labels)
+            for name, labels in zip(feature_columns, value_labels, strict=True)
+        ]
+        source = table_or_query.strip()
+        if not source.lower().startswith(("select", "with", "from", "(")):
+            source = f"SELECT * FROM {quote_identifier(source)}"
+        count_sql = f"SELECT count(*) FROM ({source}) AS rows_"
+        n_rows = int(connection.execute(count_sql).fetchall()[0][0])
+        if n_rows == 0:
+            raise EmptyDataError(
+                f"The query {table_or_query!r} returned no rows. Expected at least one row "
+                "to search. Check the table name or the query's WHERE clause."
+            )
+        use_split = self._use_split(params, n_rows)
+        aggregator = DuckDBAggregator(
+            connection,
+            source,
+            feature_columns,
+            error_column,
+            weight_column,
+            cardinalities=[max(len(labels), 1) for labels in value_labels],
+            split=(params.confirm_fraction, params.random_state) if use_split else None,
+            batch_rows=batch_rows,
+        )
+        self.discovery_mask_: np.ndarray | None = None
+        return self._run(
+            params, aggregator, feature_columns, predicates, n_rows, use_split, progress, started
+        )
+
+    # ------------------------------------------------------------------ internals
+    def _check(self) -> Parameters:
+        return check_parameters(self.get_params())
+
+    @staticmethod
+    def _use_split(params: Parameters, n_rows: int) -> bool:
+        if params.confirm == "auto":
+            return n_rows >= params.min_confirm_rows
+        return bool(params.confirm)
+
+    def _fit_in_memory(
+        self,
+        params: Parameters,
+        encoded: EncodedFeatures,
+        errors: Any,
+        weights: Any,
+        progress: Progress | None,
+    ) -> SliceSearch:
+        started = time.perf_counter()
+        n_rows = encoded.n_rows
+        error_array = as_float_vector(errors, "errors", n_rows)
+        check_errors(error_array, n_rows)
+        weight_array = None
+        if weights is not None:
+            weight_array = as_float_vector(weights, "weights", n_rows)
+            check_weights(weight_array, n_rows)
+            if np.all(weight_array == 1.0):
+                weight_array = None
+        use_split = self._use_split(params, n_rows)
+        mask: np.ndarray | None = None
+        if use_split:
+            mask = SplitAssigner(params.confirm_fraction, params.random_state).assign(
+                error_array > 0
+            )
+            n_discovery = int(mask.sum())
+            if n_discovery == 0 or n_discovery == n_rows:
+                raise DataError(
+                    f"confirm=True needs rows in both the discovery and the confirmation split. "
+                    f"Got {n_rows} rows, which split into {n_discovery} and "
+                    f"{n_rows - n_discovery}. Pass more rows or confirm=False."
+                )
+        self.discovery_mask_ = mask
+        aggregator: Aggregator
+        if params.aggregator == "duckdb":
+            aggregator = _duckdb_from_arrays(encoded, error_array, weight_array, params, use_split)
+        else:
+            aggregator = NumpyAggregator(
+                encoded.columns, encoded.cardinalities, error_array, weight_array, mask
+            )
+        return self._run(
+            params,
+            aggregator,
+            encoded.names,
+            encoded.predicates,
+            n_rows,
+            use_split,
+            progress,
+            started,
+        )
+
+    def _run(
+        self,
+        params: Parameters,
+        aggregator: Aggregator,
+        names: Sequence[str],
+        predicates: Sequence[Sequence[Predicate]],
+        n_rows: int,
+        use_split: bool,
+        progress: Progress | None,
+        started: float,
+    ) -> SliceSearch:
+        timings = {"prepare": time.perf_counter() - started}
+        tic = time.perf_counter()
+        profile = aggregator.profile()
+        timings["profile"] = time.perf_counter() - tic
+        n_discovery = profile.n_rows["discovery"]
+        if isinstance(params.min_support, float):
+            min_support_rows = max(1, int(params.min_support * n_discovery))
+        else:
+            min_support_rows = params.min_support
+        tic = time.perf_counter()
+        result = lattice_search(
+            aggregator,
+            profile,
+            alpha=params.alpha,
+            k=params.k,
+            max_predicates=params.max_predicates,
+            min_support=min_support_rows,
+            keep_evaluated=not use_split,
+            progress=progress,
+        )
+        timings["search"] = time.perf_counter() - tic
+        timings.update(result.timings)
+
+        tic = time.perf_counter()
+        cards = np.asarray(aggregator.cardinalities)
+        offsets = np.concatenate([[0], np.cumsum(cards)[:-1]])
+        item_feature = np.repeat(np.arange(len(cards)), cards)
+        binary = profile.binary
+        totals_all = profile.totals["discovery"] + profile.totals["confirmation"]
+        overall_all = float(totals_all.error_sum[0] / totals_all.weight_sum[0])
+        reported = len(result.scores)
+        stats_part = "confirmation" if use_split else "discovery"
+        p_adjusted = np.zeros(0)
+        if reported:
+            # Counts of the reported slices on the statistics rows, with moments.
+            flat_items = [
+                row[: int(level)]
+                for row, level in zip(result.items, result.n_predicates, strict=True)
+            ]
+            stats_counts = _count_ragged(aggregator, flat_items, item_feature, offsets, stats_part)
+            stats = slice_statistics(stats_counts, profile.totals[stats_part], binary=binary)
+            if use_split:
+                p_adjusted = benjamini_hochberg(stats.p_value)
+                sizes_all = result.counts.size + stats_counts.size
+            else:
+                assert result.evaluated is not None
+                evaluated_stats = slice_statistics(
+                    result.evaluated,
+                    profile.totals["discovery"],
+                    binary=binary,
+                    eligible=result.evaluated_eligible,
+                )
+                all_p = evaluated_stats.p_value
+                all_adjusted = benjamini_hochberg(all_p, n_tests=result.n_evaluated)
+                order = np.argsort(all_p, kind="stable")
+                sorted_p, sorted_adj = all_p[order], all_adjusted[order]
+                pos = np.minimum(np.searchsorted(sorted_p, stats.p_value), len(sorted_p) - 1)
+                p_adjusted = sorted_adj[pos]
+                sizes_all = result.counts.size
+        slices = []
+        for i in range(reported):
+            level = int(result.n_predicates[i])
+            items = result.items[i, :level]
+            preds = tuple(
+                predicates[int(item_feature[it])][int(it - offsets[item_feature[it]])]
+                for it in items
+            )
+            description = " AND ".join(p.describe() for p in preds)
+            slices.append(
+                Slice(
+                    predicates=preds,
+                    slice_size=int(sizes_all[i]),
+                    error_sum=float(stats_counts.error_sum[i]),
+                    weight_sum=float(stats_counts.weight_sum[i]),
+                    slice_error=float(stats.slice_error[i]),
+                    overall_error=overall_all,
+                    score=float(result.scores[i]),
+                    error_ci_low=float(stats.error_ci_low[i]),
+                    error_ci_high=float(stats.error_ci_high[i]),
+                    rest_error=float(stats.rest_error[i]),
+                    p_value=float(stats.p_value[i]),
+                    p_value_adjusted=float(p_adjusted[i]),
+                    significant=bool(p_adjusted[i] <= params.fdr),
+                    statistics_on="confirmation split" if use_split else "all rows",
+                    stats_size=int(stats_counts.size[i]),
+                    slice_id="s" + hashlib.sha1(description.encode()).hexdigest()[:10],
+                )
+            )
+        timings["statistics"] = time.perf_counter() - tic
+        notes = _notes(params, profile, result, use_split, n_rows, binary, reported)
+        parameters = dict(self.get_params())
+        parameters.update(
+            {
+                "random_state": params.random_state,
+                "min_support_rows": min_support_rows,
+                "tie_tolerance": TIE_TOLERANCE,
+                "features": list(names),
+            }
+        )
+        self.findings_ = Findings(
+            slices=tuple(slices),
+            overall_error=overall_all,
+            n_rows=n_rows,
+            n_evaluated=result.n_evaluated,
+            parameters=parameters,
+            notes=tuple(notes),
+        )
+        self.n_evaluated_ = result.n_evaluated
+        self.overall_error_ = overall_all
+        self.min_support_rows_ = min_support_rows
+        timings["total"] = time.perf_counter() - started
+        self.timings_ = timings
+        return self
+
+
+def _count_ragged(
+    aggregator: Aggregator,
+    slices: list[np.ndarray],
+    item_feature: np.ndarray,
+    offsets: np.ndarray,
+    part: str,
+) -> Any:
+    """Counts (with moments) of slices of different lengths, in the given order."""
+    from workbench.search._counts import SliceCounts
+
+    n = len(slices)
+    out = SliceCounts.zeros(n, True)
+    lengths = np.array([len(s) for s in slices])
+    for level in np.unique(lengths):
+        idx = np.flatnonzero(lengths == level)
+        items = np.stack([slices[i] for i in idx]).astype(np.int64)
+        features = item_feature[items]
+        counts = aggregator.count(features, items - offsets[features], part, moments=True)  # type: ignore[arg-type]
+        for name in (
+            "size",
+            "error_sum",
+            "weight_sum",
+            "error_sq_sum",
+            "error_weight_sum",
+            "weight_sq_sum",
+        ):
+            getattr(out, name)[idx] = getattr(counts, name)
+    return out
+
+
+def _notes(
+    params: Parameters,
+    profile: Any,
+    result: Any,
+    use_split: bool,
+    n_rows: int,
+    binary: bool,
+    reported: int,
+) -> list[str]:
+    notes = []
+    if use_split:
+        n_conf = profile.n_rows["confirmation"]
+        n_disc = profile.n_rows["discovery"]
+        why = (
+            f"{n_rows:,} rows >= {params.min_confirm_rows:,}"
+            if params.confirm == "auto"
+            else "confirm=True"
+        )
+        notes.append(
+            f"{why}: the search ran on a discovery split of {n_disc:,} rows; statistics are on "
+            f"the held-out confirmation split of {n_conf:,} rows, Benjamini-Hochberg over the "
+            f"{reported:,} reported slices."
+        )
+    else:
+        why = (
+            f"{n_rows:,} rows < {params.min_confirm_rows:,}"
+            if params.confirm == "auto"
+            else "confirm=False"
+        )
+        notes.append(
+            f"{why}: statistics are in-sample, Benjamini-Hochberg over all "
+            f"{result.n_evaluated:,} evaluated slices (slices below min_support or with error "
+            "not above the rest count as p = 1)."
+        )
+    if binary:
+        notes.append(
+            "0/1 errors: 95% Wilson intervals; p-values from the exact one-sided "
+            "hypergeometric (Fisher) test of slice error > rest error."
+        )
+    else:
+        notes.append(
+            "Continuous or weighted errors: 95% t-intervals on the ratio estimator "
+            "sum(error)/sum(weight); p-values from a one-sided t-test of slice versus rest "
+            "(slice variance floored at the rest's, slice_size - 1 degrees of freedom)."
+        )
+    if not (result.overall_error > 0):
+        notes.append("Every error on the searched rows is 0: no slice can score above 0.")
+    elif reported < params.k:
+        notes.append(
+            f"Only {reported} slices have a score above 0 with at least "
+            f"{result.min_support:,} rows (k={params.k})."
+        )
+    return notes
+
+
+def _duckdb_from_arrays(
+    encoded: EncodedFeatures,
+    errors: np.ndarray,
+    weights: np.ndarray | None,
+    params: Parameters,
+    use_split: bool,
+) -> DuckDBAggregator:
+    import duckdb
+    import pyarrow as pa
+
+    names = [f"f{j}" for j in range(len(encoded.columns))]
+    arrays = {name: col for name, col in zip(names, encoded.columns, strict=True)}
+    arrays["error_"] = errors
+    if weights is not None:
+        arrays["weight_"] = weights
+    table = pa.table(arrays)
+    connection = duckdb.connect()
+    connection.register("search_rows", table)
+    return DuckDBAggregator(
+        connection,
+        "search_rows",
+        names,
+        "error_",
+        "weight_" if weights is not None else None,
+        cardinalities=encoded.cardinalities,
+        split=(params.confirm_fraction, params.random_state) if use_split else None,
+    )

@@ -1,0 +1,162 @@
+"""Honest statistics of slices from their counts: error, CI, rest error, p-values, BH.
+
+Everything is computed, vectorised, from additive counts (size, error and weight
+sums and, for continuous or weighted errors, second moments), so the same code
+serves a few reported slices on a confirmation split and every slice the search
+evaluated in-sample.
+
+* 0/1 errors with unit weights: Wilson score interval; one-sided p-value of
+  "slice error > rest error" from the exact hypergeometric tail
+  ``P(X >= errors in slice)`` with ``X ~ Hypergeom(N, K, slice size)`` (Fisher's
+  exact test). The normal approximation understates p for small slices.
+* Continuous or weighted errors: the slice error is the ratio estimator
+  ``R = sum(e) / sum(w)``; its standard error is the linearised one,
+  ``sqrt(n / (n - 1) * sum((e_i - R w_i)^2)) / sum(w)``, and the 95 % interval is
+  ``R +- t(0.975, n - 1) * se`` (clipped at 0). The p-value is a one-sided Welch-type
+  t-test of slice versus rest in which the slice's per-row variance is floored at
+  the rest's (a tiny slice whose values happen to agree must not look certain)
+  and the degrees of freedom are the slice's ``n - 1`` (never more than Welch's).
+* Benjamini--Hochberg adjusted p-values over ``m`` hypotheses, where ``m`` may
+  exceed the p-values given: the missing ones are taken as p = 1 (conservative).
+
+This module imports numpy and scipy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+from workbench.search._counts import SliceCounts
+
+__all__ = ["SliceStatistics", "benjamini_hochberg", "slice_statistics"]
+
+Z_95 = float(stats.norm.ppf(0.975))
+
+
+@dataclass(frozen=True)
+class SliceStatistics:
+    slice_error: np.ndarray
+    error_ci_low: np.ndarray
+    error_ci_high: np.ndarray
+    rest_error: np.ndarray
+    p_value: np.ndarray
+
+
+def _ratio_variance(
+    size: np.ndarray,
+    ratio: np.ndarray,
+    error_sq: np.ndarray,
+    error_weight: np.ndarray,
+    weight_sq: np.ndarray,
+) -> np.ndarray:
+    """Per-row variance of the residuals e_i - R w_i (n - 1 denominator)."""
+    residual_sq = error_sq - 2 * ratio * error_weight + ratio * ratio * weight_sq
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(size > 1, np.maximum(residual_sq, 0.0) / (size - 1), np.nan)
+
+
+def slice_statistics(
+    slices: SliceCounts, totals: SliceCounts, *, binary: bool, eligible: np.ndarray | None = None
+) -> SliceStatistics:
+    """Statistics of each slice measured against the rows counted in ``totals``.
+
+    ``eligible`` marks the slices whose p-value must be computed; the others get
+    p = 1 (used for slices that can never be reported).
+    """
+    size = slices.size.astype(np.float64)
+    total_size = float(totals.size[0])
+    rest_size = total_size - size
+    rest_err_sum = np.maximum(float(totals.error_sum[0]) - slices.error_sum, 0.0)
+    rest_w_sum = float(totals.weight_sum[0]) - slices.weight_sum
+    with np.errstate(divide="ignore", invalid="ignore"):
+        slice_error = np.where(slices.weight_sum > 0, slices.error_sum / slices.weight_sum, np.nan)
+        rest_error = np.where(
+            rest_w_sum > 0, rest_err_sum / np.where(rest_w_sum > 0, rest_w_sum, 1), np.nan
+        )
+    p_value = np.ones(len(size))
+    want = (size > 0) & (rest_size > 0) & (slice_error > rest_error)
+    if eligible is not None:
+        want &= eligible
+    if binary:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            denom = 1 + Z_95**2 / size
+            centre = (slice_error + Z_95**2 / (2 * size)) / denom
+            half = (
+                Z_95
+                * np.sqrt(slice_error * (1 - slice_error) / size + Z_95**2 / (4 * size * size))
+                / denom
+            )
+        ci_low, ci_high = centre - half, centre + half
+        if want.any():
+            k = np.rint(slices.error_sum[want])
+            n_errors = round(float(totals.error_sum[0]))
+            p_value[want] = stats.hypergeom.sf(k - 1, int(total_size), n_errors, size[want])
+    else:
+        if not slices.has_moments or not totals.has_moments:
+            raise ValueError("continuous statistics need second moments")
+        assert slices.error_sq_sum is not None and slices.error_weight_sum is not None
+        assert slices.weight_sq_sum is not None and totals.error_sq_sum is not None
+        assert totals.error_weight_sum is not None and totals.weight_sq_sum is not None
+        var_slice = _ratio_variance(
+            size,
+            slice_error,
+            slices.error_sq_sum,
+            slices.error_weight_sum,
+            slices.weight_sq_sum,
+        )
+        var_rest = _ratio_variance(
+            rest_size,
+            rest_error,
+            float(totals.error_sq_sum[0]) - slices.error_sq_sum,
+            float(totals.error_weight_sum[0]) - slices.error_weight_sum,
+            float(totals.weight_sq_sum[0]) - slices.weight_sq_sum,
+        )
+        with np.errstate(divide="ignore", invalid="ignore"):
+            se = np.sqrt(var_slice * size) / slices.weight_sum
+            t_crit = stats.t.ppf(0.975, np.maximum(size - 1, 1))
+            ci_low = np.where(size > 1, np.maximum(slice_error - t_crit * se, 0.0), np.nan)
+            ci_high = np.where(size > 1, slice_error + t_crit * se, np.nan)
+            floored = np.fmax(var_slice, var_rest)
+            se_slice = np.sqrt(floored * size) / slices.weight_sum
+            se_rest = np.sqrt(var_rest * rest_size) / rest_w_sum
+            se_diff = np.sqrt(se_slice**2 + np.nan_to_num(se_rest) ** 2)
+            t_stat = (slice_error - rest_error) / se_diff
+        df = np.maximum(size - 1, 1)
+        ok = want & np.isfinite(t_stat)
+        p_value[ok] = stats.t.sf(t_stat[ok], df[ok])
+        zero_se = want & ~np.isfinite(t_stat) & (se_diff == 0)
+        p_value[zero_se] = 0.0  # no variation at all and a real difference
+    empty = size == 0
+    slice_error = np.where(empty, np.nan, slice_error)
+    ci_low = np.where(empty, np.nan, ci_low)
+    ci_high = np.where(empty, np.nan, ci_high)
+    return SliceStatistics(slice_error, ci_low, ci_high, rest_error, np.clip(p_value, 0.0, 1.0))
+
+
+def benjamini_hochberg(p_values: np.ndarray, n_tests: int | None = None) -> np.ndarray:
+    """Benjamini--Hochberg adjusted p-values over ``n_tests`` hypotheses.
+
+    Hypotheses beyond ``len(p_values)`` count as p = 1, which only raises the
+    adjusted values (conservative).
+
+    Examples
+    --------
+    >>> benjamini_hochberg(np.array([0.01, 0.04, 0.03]))
+    array([0.03, 0.04, 0.04])
+    >>> benjamini_hochberg(np.array([0.01]), n_tests=5)
+    array([0.05])
+    """
+    p = np.asarray(p_values, dtype=np.float64)
+    m = len(p) if n_tests is None else max(int(n_tests), len(p))
+    if len(p) == 0:
+        return p.copy()
+    order = np.argsort(p, kind="stable")
+    ranked = p[order] * m / np.arange(1, len(p) + 1)
+    # the p = 1 hypotheses beyond the given ones give m * 1 / rank >= 1: no effect after clipping
+    adjusted_sorted = np.minimum.accumulate(ranked[::-1])[::-1]
+    adjusted = np.empty_like(adjusted_sorted)
+    adjusted[order] = np.minimum(adjusted_sorted, 1.0)
+    return adjusted
