@@ -18,22 +18,45 @@ ADULT = ROOT / "sample_data" / "adult" / "adult_test_predictions.parquet"
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "workbench", *args], capture_output=True, text=True, cwd=cwd, timeout=300
+        [sys.executable, "-m", "workbench", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=300,
     )
 
 
 @pytest.fixture(scope="module")
-def scanned(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+def scanned(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Path, subprocess.CompletedProcess[str]]:
     work = tmp_path_factory.mktemp("cli")
     out = run(
-        "scan", str(ADULT), "--label", "income", "--prediction", "pred_v1", "--score", "proba_v1",
-        "--exclude", "pred_v2,proba_v2", "--db", "audit.duckdb", "--out", "slices.csv",
-        "--top-k", "5", "--json", cwd=work,
+        "scan",
+        str(ADULT),
+        "--label",
+        "income",
+        "--prediction",
+        "pred_v1",
+        "--score",
+        "proba_v1",
+        "--exclude",
+        "pred_v2,proba_v2",
+        "--db",
+        "audit.duckdb",
+        "--out",
+        "slices.csv",
+        "--top-k",
+        "5",
+        "--json",
+        cwd=work,
     )
     return work, out
 
 
-def test_scan_writes_csv_json_and_store(scanned: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+def test_scan_writes_csv_json_and_store(
+    scanned: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
     work, out = scanned
     assert out.returncode == 0, out.stderr
     records = json.loads(out.stdout)
@@ -52,7 +75,16 @@ def test_export_members(scanned: tuple[Path, subprocess.CompletedProcess[str]]) 
     work, _ = scanned
     slices = pd.read_csv(work / "slices.csv")
     first = slices.iloc[0]
-    out = run("export", "--db", "audit.duckdb", "--slice", first["slice_id"], "--out", "members.csv", cwd=work)
+    out = run(
+        "export",
+        "--db",
+        "audit.duckdb",
+        "--slice",
+        first["slice_id"],
+        "--out",
+        "members.csv",
+        cwd=work,
+    )
     assert out.returncode == 0, out.stderr
     members = pd.read_csv(work / "members.csv")
     assert len(members) == first["slice_size"]
@@ -70,9 +102,18 @@ def test_scans_and_show(scanned: tuple[Path, subprocess.CompletedProcess[str]]) 
     ("args", "fragment"),
     [
         (["scan", "missing.csv", "--label", "y", "--prediction", "p"], "does not exist"),
-        (["scan", str(ADULT), "--label", "incme", "--prediction", "pred_v1"], "Did you mean 'income'"),
-        (["scan", str(ADULT), "--label", "income", "--prediction", "pred_v1", "--top-k", "0"], "'k' parameter"),
-        (["export", "--db", "nowhere.duckdb", "--slice", "scan1.s1", "--out", "x.csv"], "does not exist"),
+        (
+            ["scan", str(ADULT), "--label", "incme", "--prediction", "pred_v1"],
+            "Did you mean 'income'",
+        ),
+        (
+            ["scan", str(ADULT), "--label", "income", "--prediction", "pred_v1", "--top-k", "0"],
+            "'k' parameter",
+        ),
+        (
+            ["export", "--db", "nowhere.duckdb", "--slice", "scan1.s1", "--out", "x.csv"],
+            "does not exist",
+        ),
     ],
 )
 def test_errors_without_traceback(tmp_path: Path, args: list[str], fragment: str) -> None:

@@ -60,7 +60,9 @@ def test_scan_finds_the_planted_slice(planted: pd.DataFrame, tmp_path: Path) -> 
     bench.close()
 
 
-def test_reopen_restores_rows_scans_findings_and_flags(planted: pd.DataFrame, tmp_path: Path) -> None:
+def test_reopen_restores_rows_scans_findings_and_flags(
+    planted: pd.DataFrame, tmp_path: Path
+) -> None:
     path = tmp_path / "audit.duckdb"
     bench = wb.Workbench.from_predictions(planted, label="label", prediction="pred", path=path)
     findings = bench.scan(k=5)
@@ -69,8 +71,10 @@ def test_reopen_restores_rows_scans_findings_and_flags(planted: pd.DataFrame, tm
 
     again = wb.Workbench.open(path)
     restored = again.findings()
-    assert restored.to_frame().drop(columns=["flagged", "flag_note"]).equals(
-        findings.to_frame().drop(columns=["flagged", "flag_note"])
+    assert (
+        restored.to_frame()
+        .drop(columns=["flagged", "flag_note"])
+        .equals(findings.to_frame().drop(columns=["flagged", "flag_note"]))
     )
     assert restored[0].flagged and restored[0].flag_note == "red small items"
     assert len(again.members(restored[0].slice_id)) == findings[0].slice_size
@@ -79,13 +83,21 @@ def test_reopen_restores_rows_scans_findings_and_flags(planted: pd.DataFrame, tm
     again.close()
 
 
-def test_two_models_live_side_by_side(planted: pd.DataFrame, tmp_path: Path, rng: np.random.Generator) -> None:
+def test_two_models_live_side_by_side(
+    planted: pd.DataFrame, tmp_path: Path, rng: np.random.Generator
+) -> None:
     path = tmp_path / "two.duckdb"
-    planted = planted.assign(pred_v2=np.where(rng.random(len(planted)) < 0.05, 1 - planted["label"], planted["label"]))
-    v1 = wb.Workbench.from_predictions(planted, label="label", prediction="pred", exclude="pred_v2", path=path)
+    planted = planted.assign(
+        pred_v2=np.where(rng.random(len(planted)) < 0.05, 1 - planted["label"], planted["label"])
+    )
+    v1 = wb.Workbench.from_predictions(
+        planted, label="label", prediction="pred", exclude="pred_v2", path=path
+    )
     f1 = v1.scan()
     v1.close()
-    v2 = wb.Workbench.from_predictions(planted, label="label", prediction="pred_v2", exclude="pred", path=path)
+    v2 = wb.Workbench.from_predictions(
+        planted, label="label", prediction="pred_v2", exclude="pred", path=path
+    )
     f2 = v2.scan()
     assert len(v2.evaluations()) == 2
     assert f1.scan_id != f2.scan_id
@@ -105,8 +117,10 @@ def _adult_pipeline_inputs() -> tuple[pd.DataFrame, pd.Series, pd.DataFrame]:
 
 
 def test_from_model_and_from_predictions_agree(tmp_path: Path) -> None:
-    frame, y, X = _adult_pipeline_inputs()
-    categorical = [c for c in X.columns if X[c].dtype == object or str(X[c].dtype) in ("str", "string")]
+    _frame, y, X = _adult_pipeline_inputs()
+    categorical = [
+        c for c in X.columns if X[c].dtype == object or str(X[c].dtype) in ("str", "string")
+    ]
     model = make_pipeline(
         ColumnTransformer(
             [("cat", OneHotEncoder(handle_unknown="ignore"), categorical)], remainder="drop"
@@ -193,7 +207,9 @@ def test_features_binned_missing_and_id_like(tmp_path: Path, rng: np.random.Gene
 
 
 def test_default_metric_is_reported() -> None:
-    frame = pd.DataFrame({"g": list("ab") * 50, "y": np.linspace(0, 10, 100), "p": np.linspace(0, 9, 100)})
+    frame = pd.DataFrame(
+        {"g": list("ab") * 50, "y": np.linspace(0, 10, 100), "p": np.linspace(0, 9, 100)}
+    )
     bench = wb.Workbench.from_predictions(frame, label="y", prediction="p", path=":memory:")
     assert bench.metric == "absolute_error"
     assert any("regression" in note for note in bench.notes)
@@ -202,7 +218,9 @@ def test_default_metric_is_reported() -> None:
 
 @pytest.mark.parametrize(("k", "depth"), list(itertools.product([3, 10], [1, 2])))
 def test_slices_meet_min_support(planted: pd.DataFrame, k: int, depth: int) -> None:
-    bench = wb.Workbench.from_predictions(planted, label="label", prediction="pred", path=":memory:")
+    bench = wb.Workbench.from_predictions(
+        planted, label="label", prediction="pred", path=":memory:"
+    )
     findings = bench.scan(k=k, max_predicates=depth, min_support=200)
     assert all(s.slice_size >= 200 and s.n_predicates <= depth for s in findings)
     bench.close()

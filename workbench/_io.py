@@ -63,14 +63,21 @@ def _read_csv(source: Path | bytes, name: str) -> pd.DataFrame:
     raw = source if isinstance(source, bytes) else None
     if raw is None:
         assert isinstance(source, Path)
-        if name.endswith(".gz"):
-            import gzip
+        try:
+            if name.endswith(".gz"):
+                import gzip
 
-            with gzip.open(source, "rb") as fh:
-                head = fh.read(65536)
-        else:
-            with open(source, "rb") as fh:
-                head = fh.read(65536)
+                with gzip.open(source, "rb") as fh:
+                    head = fh.read(65536)
+            else:
+                with open(source, "rb") as fh:
+                    head = fh.read(65536)
+        except (OSError, EOFError) as exc:
+            raise InputFileError(
+                f"Could not read {name!r}: {exc}. Expected a readable CSV file"
+                + (" compressed with gzip" if name.endswith(".gz") else "")
+                + "; check that the file is complete and of the type its name says."
+            ) from None
     else:
         head = raw[:65536]
     if not head.strip():
@@ -165,9 +172,7 @@ def read_table(data: Any, *, name: str | None = None) -> pd.DataFrame:
         frame = reader(data, fname)
     else:
         module = type(data).__module__.split(".")[0]
-        if module == "polars":
-            frame = data.to_pandas()
-        elif module == "pyarrow":
+        if module == "polars" or module == "pyarrow":
             frame = data.to_pandas()
         elif isinstance(data, dict):
             frame = pd.DataFrame(data)

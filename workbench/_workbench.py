@@ -189,7 +189,9 @@ class Workbench:
             frame = frame.loc[keep].reset_index(drop=True)
         score_values: Any = None
         if score is not None:
-            score_values = frame[score].to_numpy(dtype=np.float64, na_value=np.nan).view(Probabilities)
+            score_values = (
+                frame[score].to_numpy(dtype=np.float64, na_value=np.nan).view(Probabilities)
+            )
             score_values.pos_label = pos_label  # type: ignore[attr-defined]
         columns = {"label": label, "prediction": prediction, "score": score}
         model_fp = fingerprint_frame(frame[[c for c in (prediction, score) if c]])
@@ -325,9 +327,11 @@ class Workbench:
             )
         _require_columns(frame, "feature", features or [])
         _require_columns(frame, "exclude", [c for c in exclude if c])
-        feature_names = features if features is not None else [
-            c for c in frame.columns if c not in set(exclude)
-        ]
+        feature_names = (
+            features
+            if features is not None
+            else [c for c in frame.columns if c not in set(exclude)]
+        )
         if not feature_names:
             raise DataError(
                 "There are no feature columns left to search over (every column is the label, "
@@ -340,7 +344,9 @@ class Workbench:
             if dataset_id is None:
                 dataset_id = store.add_dataset(frame, name=name, fingerprint=fp, source=source)
                 cls._encode(store, dataset_id, frame, list(frame.columns), n_bins, max_categories)
-            model_id = store.add_model(name=model_name, fingerprint=model_fingerprint, kind=model_kind)
+            model_id = store.add_model(
+                name=model_name, fingerprint=model_fingerprint, kind=model_kind
+            )
             rows = pd.DataFrame(
                 {
                     "label": label_series.reset_index(drop=True),
@@ -368,10 +374,16 @@ class Workbench:
 
     @staticmethod
     def _encode(
-        store: Store, dataset_id: int, frame: pd.DataFrame, columns: list[str], n_bins: int,
+        store: Store,
+        dataset_id: int,
+        frame: pd.DataFrame,
+        columns: list[str],
+        n_bins: int,
         max_categories: int,
     ) -> None:
-        codes, encoding = encode_features(frame, columns, n_bins=n_bins, max_categories=max_categories)
+        codes, encoding = encode_features(
+            frame, columns, n_bins=n_bins, max_categories=max_categories
+        )
         store.save_features(dataset_id, codes, encoding.features, encoding.skipped)
 
     @classmethod
@@ -411,9 +423,13 @@ class Workbench:
         kwargs.setdefault("exclude", [])
         path = self._store.path
         if path == ":memory:":
-            raise StoreError("add_predictions needs a store on disk; pass path=... when creating it.")
+            raise StoreError(
+                "add_predictions needs a store on disk; pass path=... when creating it."
+            )
         self._store.close()
-        bench = Workbench.from_predictions(frame, prediction=prediction, score=score, path=path, **kwargs)
+        bench = Workbench.from_predictions(
+            frame, prediction=prediction, score=score, path=path, **kwargs
+        )
         self._store = bench._store
         return bench
 
@@ -481,14 +497,20 @@ class Workbench:
         feats, skipped = self._store.load_features(self.dataset_id)
         excluded = set(self._evaluation["excluded"])
         rows = [
-            {"feature": f["name"], "kind": f["kind"], "n_categories": len(f["labels"]),
-             "categories": ", ".join(f["labels"][:8]) + (" ..." if len(f["labels"]) > 8 else ""),
-             "note": f["note"]}
-            for f in feats if f["name"] not in excluded
+            {
+                "feature": f["name"],
+                "kind": f["kind"],
+                "n_categories": len(f["labels"]),
+                "categories": ", ".join(f["labels"][:8]) + (" ..." if len(f["labels"]) > 8 else ""),
+                "note": f["note"],
+            }
+            for f in feats
+            if f["name"] not in excluded
         ]
         rows += [
             {"feature": n, "kind": "skipped", "n_categories": 0, "categories": "", "note": why}
-            for n, why in skipped if n not in excluded
+            for n, why in skipped
+            if n not in excluded
         ]
         return pd.DataFrame(rows, columns=["feature", "kind", "n_categories", "categories", "note"])
 
@@ -549,11 +571,18 @@ class Workbench:
         error, weight = self._store.load_errors(self._eval_id)
         t_load = time.perf_counter() - t0
         search = SliceSearch(
-            alpha=alpha, k=k, max_predicates=max_predicates, min_support=min_support, fdr=fdr,
-            confirm=confirm, random_state=random_state,
+            alpha=alpha,
+            k=k,
+            max_predicates=max_predicates,
+            min_support=min_support,
+            fdr=fdr,
+            confirm=confirm,
+            random_state=random_state,
         )
         search.fit_codes(
-            codes, error, weight,
+            codes,
+            error,
+            weight,
             feature_names=[f.name for f in encoded],
             value_labels=[list(f.labels) for f in encoded],
             progress=progress,
@@ -572,10 +601,17 @@ class Workbench:
         timings = {"load": t_load, **getattr(search, "timings_", {}), "total": seconds}
         parameters = {
             **dict(raw.parameters),
-            "k": k, "max_predicates": max_predicates, "min_support": min_support, "alpha": alpha,
-            "fdr": fdr, "confirm": confirm, "random_state": random_state,
-            "features": [f.name for f in encoded], "metric": self.metric,
-            "model": self.model_name, "label": self.label_column,
+            "k": k,
+            "max_predicates": max_predicates,
+            "min_support": min_support,
+            "alpha": alpha,
+            "fdr": fdr,
+            "confirm": confirm,
+            "random_state": random_state,
+            "features": [f.name for f in encoded],
+            "metric": self.metric,
+            "model": self.model_name,
+            "label": self.label_column,
         }
         findings = raw.replace(
             slices=tuple(slices),
@@ -588,8 +624,13 @@ class Workbench:
             notes=tuple(raw.notes),
         )
         self._store.save_scan(
-            scan_id=scan_id, eval_id=self._eval_id, findings=findings, started_at=started_at,
-            seconds=seconds, timings=timings, discovery_mask=search.discovery_mask_,
+            scan_id=scan_id,
+            eval_id=self._eval_id,
+            findings=findings,
+            started_at=started_at,
+            seconds=seconds,
+            timings=timings,
+            discovery_mask=search.discovery_mask_,
         )
         return findings
 
@@ -612,9 +653,13 @@ class Workbench:
             found, _ = self._store.find_slice(slice_or_id)
             return found
         # Only the definition is needed here; statistics come from evaluate().
-        return Slice(self._predicates(slice_or_id), 0, 0.0, 0.0, math.nan, self.overall_error, math.nan)
+        return Slice(
+            self._predicates(slice_or_id), 0, 0.0, 0.0, math.nan, self.overall_error, math.nan
+        )
 
-    def _predicates(self, conditions: Mapping[str, Any] | Sequence[Predicate]) -> tuple[Predicate, ...]:
+    def _predicates(
+        self, conditions: Mapping[str, Any] | Sequence[Predicate]
+    ) -> tuple[Predicate, ...]:
         if isinstance(conditions, Mapping):
             items = list(conditions.items())
         else:
@@ -633,14 +678,17 @@ class Workbench:
             preds.append(f.predicate(f.labels.index(str(value))))
         return tuple(preds)
 
-    def evaluate(self, conditions: Mapping[str, Any] | Sequence[Predicate], *, fdr: float = 0.05) -> Slice:
+    def evaluate(
+        self, conditions: Mapping[str, Any] | Sequence[Predicate], *, fdr: float = 0.05
+    ) -> Slice:
         """Statistics of any slice, computed by DuckDB over all stored rows.
 
         ``conditions`` maps feature to category (``{"sex": "Female", "age": "[33, 41)"}``).
         The p-value is not corrected for multiple testing: this is one slice a person
         chose (a hypothesis stated in advance), not a search result.
         """
-        from workbench.search import SliceCounts, slice_statistics
+        from workbench.search._counts import SliceCounts
+        from workbench.search._stats import slice_statistics
 
         preds = self._predicates(conditions)
         where = Slice(preds, 0, 0, 0, 0, 0, 0).sql_where
@@ -648,15 +696,22 @@ class Workbench:
         if c["slice_size"] == 0:
             description = " AND ".join(p.describe() for p in preds) or "all rows"
             raise EmptyDataError(
-                f"The slice {description} has no rows. Remove a condition or pick another "
-                "category."
+                f"The slice {description} has no rows. Remove a condition or pick another category."
             )
 
         def counts(prefix: str) -> SliceCounts:
             return SliceCounts(
-                *(np.array([c[f"{prefix}_{n}"]]) for n in (
-                    "size", "error_sum", "weight_sum", "error_sq_sum", "error_weight_sum",
-                    "weight_sq_sum"))
+                *(
+                    np.array([c[f"{prefix}_{n}"]])
+                    for n in (
+                        "size",
+                        "error_sum",
+                        "weight_sum",
+                        "error_sq_sum",
+                        "error_weight_sum",
+                        "weight_sq_sum",
+                    )
+                )
             )
 
         stats = slice_statistics(
@@ -693,7 +748,11 @@ class Workbench:
         ``_score``, ``_error`` and ``_weight``, indexed by row id."""
         target = self._resolve(slice_or_id)
         return self._store.members(
-            self.dataset_id, self._eval_id, target.sql_where, limit=limit, offset=offset,
+            self.dataset_id,
+            self._eval_id,
+            target.sql_where,
+            limit=limit,
+            offset=offset,
             order_by_error=worst_first,
         )
 
@@ -726,24 +785,34 @@ class Workbench:
             self.dataset_id, [f.name for f in encoded], self._code_where(target)
         )
         labels = {f.name: f.labels for f in encoded}
-        counts["category"] = [labels[f][int(c)] for f, c in zip(counts["feature"], counts["code"], strict=True)]
+        counts["category"] = [
+            labels[f][int(c)] for f, c in zip(counts["feature"], counts["code"], strict=True)
+        ]
         inside_total = counts.groupby("feature")["inside"].transform("sum").replace(0, np.nan)
         outside_total = counts.groupby("feature")["outside"].transform("sum").replace(0, np.nan)
         counts["inside_share"] = counts["inside"] / inside_total
         counts["outside_share"] = counts["outside"] / outside_total
         order = {f.name: i for i, f in enumerate(encoded)}
-        counts = counts.sort_values(["feature", "code"], key=lambda s: s.map(order) if s.name == "feature" else s)
-        return counts[["feature", "category", "inside", "outside", "inside_share", "outside_share"]].reset_index(drop=True)
+        counts = counts.sort_values(
+            ["feature", "code"], key=lambda s: s.map(order) if s.name == "feature" else s
+        )
+        return counts[
+            ["feature", "category", "inside", "outside", "inside_share", "outside_share"]
+        ].reset_index(drop=True)
 
     def confusion_matrix(self, slice_or_id: Slice | str | Mapping[str, Any]) -> pd.DataFrame:
         """Counts of (label, prediction) pairs inside and outside the slice (classification)."""
         target = self._resolve(slice_or_id)
         return self._store.confusion(self.dataset_id, self._eval_id, self._code_where(target))
 
-    def error_histogram(self, slice_or_id: Slice | str | Mapping[str, Any], bins: int = 20) -> pd.DataFrame:
+    def error_histogram(
+        self, slice_or_id: Slice | str | Mapping[str, Any], bins: int = 20
+    ) -> pd.DataFrame:
         """Histogram of per-row error inside and outside the slice (regression, WER)."""
         target = self._resolve(slice_or_id)
-        return self._store.error_histogram(self.dataset_id, self._eval_id, self._code_where(target), bins)
+        return self._store.error_histogram(
+            self.dataset_id, self._eval_id, self._code_where(target), bins
+        )
 
     # -- flags -------------------------------------------------------------------------------
     def flag(self, slice_or_id: Slice | str, note: str = "") -> None:
@@ -785,12 +854,15 @@ class Workbench:
             found,
             findings,
             dataset={
-                "name": dataset["name"], "fingerprint": dataset["fingerprint"],
-                "n_rows": dataset["n_rows"], "source": dataset["source"],
+                "name": dataset["name"],
+                "fingerprint": dataset["fingerprint"],
+                "n_rows": dataset["n_rows"],
+                "source": dataset["source"],
                 "columns": self._store.dataset_columns(int(evaluation["dataset_id"])),
             },
             model={
-                "name": evaluation["model_name"], "fingerprint": evaluation["model_fingerprint"],
+                "name": evaluation["model_name"],
+                "fingerprint": evaluation["model_fingerprint"],
                 "kind": evaluation["model_kind"],
             },
             evaluation={
@@ -803,7 +875,9 @@ class Workbench:
             note=note,
         )
 
-    def export_claim(self, slice_or_id: Slice | str, path: str | os.PathLike[str], note: str = "") -> Path:
+    def export_claim(
+        self, slice_or_id: Slice | str, path: str | os.PathLike[str], note: str = ""
+    ) -> Path:
         """Write :meth:`claim` to a JSON file."""
         from workbench.export import write_claim
 
@@ -830,7 +904,8 @@ class Workbench:
         and a human ``report`` (list of lines).
         """
         from workbench.export import read_claim
-        from workbench.search import SliceCounts, slice_statistics
+        from workbench.search._counts import SliceCounts
+        from workbench.search._stats import slice_statistics
 
         claim = read_claim(claim)
         evaluation = claim["evaluation"]
@@ -848,19 +923,39 @@ class Workbench:
         _require_columns(frame, "label", [str(label)])
         _require_columns(frame, "prediction", [str(prediction)])
         bench = cls.from_predictions(
-            frame, label=str(label), prediction=str(prediction),
-            score=evaluation.get("score_column") if evaluation.get("score_column") in frame.columns else None,
-            metric=evaluation.get("metric"), features=features, path=":memory:",
+            frame,
+            label=str(label),
+            prediction=str(prediction),
+            score=evaluation.get("score_column")
+            if evaluation.get("score_column") in frame.columns
+            else None,
+            metric=evaluation.get("metric"),
+            features=features,
+            path=":memory:",
         )
         try:
-            c = bench._store.slice_counts(bench.dataset_id, bench._eval_id, claim["slice"]["sql_where"])
+            c = bench._store.slice_counts(
+                bench.dataset_id, bench._eval_id, claim["slice"]["sql_where"]
+            )
 
             def counts(prefix: str) -> SliceCounts:
-                return SliceCounts(*(np.array([c[f"{prefix}_{n}"]]) for n in (
-                    "size", "error_sum", "weight_sum", "error_sq_sum", "error_weight_sum",
-                    "weight_sq_sum")))
+                return SliceCounts(
+                    *(
+                        np.array([c[f"{prefix}_{n}"]])
+                        for n in (
+                            "size",
+                            "error_sum",
+                            "weight_sum",
+                            "error_sq_sum",
+                            "error_weight_sum",
+                            "weight_sq_sum",
+                        )
+                    )
+                )
 
-            stats = slice_statistics(counts("slice"), counts("total"), binary=bool(bench._evaluation["binary_error"]))
+            stats = slice_statistics(
+                counts("slice"), counts("total"), binary=bool(bench._evaluation["binary_error"])
+            )
         finally:
             bench.close()
         claimed = claim["statistics"]
@@ -886,14 +981,20 @@ class Workbench:
             f"  one-sided p-value: {p_value:.3g}",
         ]
         report += [f"  [{'ok' if ok else 'FAILED'}] {name}" for name, ok in checks.items()]
-        report.append("The claim HOLDS on this data." if holds else "The claim does NOT hold on this data.")
+        report.append(
+            "The claim HOLDS on this data." if holds else "The claim does NOT hold on this data."
+        )
         return {
             "holds": holds,
             "same_data": same_data,
             "checks": checks,
             "recomputed": {
-                "slice_size": size, "slice_error": error, "rest_error": rest, "p_value": p_value,
-                "error_ci_low": float(stats.error_ci_low[0]), "error_ci_high": float(stats.error_ci_high[0]),
+                "slice_size": size,
+                "slice_error": error,
+                "rest_error": rest,
+                "p_value": p_value,
+                "error_ci_low": float(stats.error_ci_low[0]),
+                "error_ci_high": float(stats.error_ci_high[0]),
             },
             "report": report,
         }

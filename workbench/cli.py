@@ -59,20 +59,43 @@ def _parser() -> argparse.ArgumentParser:
     scan.add_argument("--score", help="column with the predicted probability (optional)")
     scan.add_argument("--features", help="comma-separated columns to search (default: all others)")
     scan.add_argument("--exclude", help="comma-separated columns to leave out of the search")
-    scan.add_argument("--metric", help="error_rate, log_loss, absolute_error, squared_error, wer, cer")
-    scan.add_argument("--missing", choices=("error", "drop"), default="error",
-                      help="rows without label/prediction: stop with an error (default) or drop them")
-    scan.add_argument("--db", default="workbench.duckdb", help="DuckDB store (default: %(default)s)")
+    scan.add_argument(
+        "--metric", help="error_rate, log_loss, absolute_error, squared_error, wer, cer"
+    )
+    scan.add_argument(
+        "--missing",
+        choices=("error", "drop"),
+        default="error",
+        help="rows without label/prediction: stop with an error (default) or drop them",
+    )
+    scan.add_argument(
+        "--db", default="workbench.duckdb", help="DuckDB store (default: %(default)s)"
+    )
     scan.add_argument("--out", help="write the slices to this CSV")
-    scan.add_argument("--top-k", type=int, default=10, help="slices to report (default: %(default)s)")
-    scan.add_argument("--max-predicates", type=int, default=3,
-                      help="conditions per slice at most (default: %(default)s)")
-    scan.add_argument("--min-support", type=_min_support, default=0.01,
-                      help="smallest slice: rows, or a fraction of rows (default: %(default)s)")
+    scan.add_argument(
+        "--top-k", type=int, default=10, help="slices to report (default: %(default)s)"
+    )
+    scan.add_argument(
+        "--max-predicates",
+        type=int,
+        default=3,
+        help="conditions per slice at most (default: %(default)s)",
+    )
+    scan.add_argument(
+        "--min-support",
+        type=_min_support,
+        default=0.01,
+        help="smallest slice: rows, or a fraction of rows (default: %(default)s)",
+    )
     scan.add_argument("--alpha", type=float, default=0.95, help="error vs size trade-off (0, 1]")
-    scan.add_argument("--fdr", type=float, default=0.05, help="false discovery rate (default: %(default)s)")
-    scan.add_argument("--no-confirm", action="store_true",
-                      help="compute statistics in-sample instead of on a held-out split")
+    scan.add_argument(
+        "--fdr", type=float, default=0.05, help="false discovery rate (default: %(default)s)"
+    )
+    scan.add_argument(
+        "--no-confirm",
+        action="store_true",
+        help="compute statistics in-sample instead of on a held-out split",
+    )
     scan.add_argument("--seed", type=int, default=0, help="seed of the confirmation split")
     scan.add_argument("--json", action="store_true", help="print the slices as JSON on stdout")
 
@@ -98,7 +121,9 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument("claim", help="claim JSON written by the workbench")
     verify.add_argument("--data", required=True, help="CSV or parquet with the same columns")
     verify.add_argument("--label", help="label column, if named differently than in the claim")
-    verify.add_argument("--prediction", help="prediction column, if named differently than in the claim")
+    verify.add_argument(
+        "--prediction", help="prediction column, if named differently than in the claim"
+    )
     verify.add_argument("--json", action="store_true")
 
     claim = sub.add_parser("claim", help="write the claim file of a stored slice")
@@ -134,8 +159,14 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     sys.stderr.write(f"loading {args.data} ...\n")
     bench = Workbench.from_predictions(
-        args.data, label=args.label, prediction=args.prediction, score=args.score,
-        features=args.features, exclude=args.exclude, metric=args.metric, path=args.db,
+        args.data,
+        label=args.label,
+        prediction=args.prediction,
+        score=args.score,
+        features=args.features,
+        exclude=args.exclude,
+        metric=args.metric,
+        path=args.db,
         missing=args.missing,
     )
     with bench:
@@ -145,9 +176,14 @@ def _cmd_scan(args: argparse.Namespace) -> int:
             f"  {bench.n_rows} rows, overall error {bench.overall_error:.4f}; scanning ...\n"
         )
         findings = bench.scan(
-            k=args.top_k, max_predicates=args.max_predicates, min_support=args.min_support,
-            alpha=args.alpha, fdr=args.fdr, confirm=False if args.no_confirm else "auto",
-            random_state=args.seed, progress=_progress,
+            k=args.top_k,
+            max_predicates=args.max_predicates,
+            min_support=args.min_support,
+            alpha=args.alpha,
+            fdr=args.fdr,
+            confirm=False if args.no_confirm else "auto",
+            random_state=args.seed,
+            progress=_progress,
         )
         sys.stderr.write(
             f"  scan {findings.scan_id} done in {time.perf_counter() - t0:.1f} s; stored in {args.db}\n"
@@ -194,8 +230,10 @@ def _cmd_show(args: argparse.Namespace) -> int:
     from workbench._workbench import Workbench
 
     with Workbench.open(args.db, read_only=True) as bench:
-        findings = bench.findings(args.scan) if args.scan else bench.findings(
-            bench.store.scan_ids()[-1] if bench.store.scan_ids() else None
+        findings = (
+            bench.findings(args.scan)
+            if args.scan
+            else bench.findings(bench.store.scan_ids()[-1] if bench.store.scan_ids() else None)
         )
         if args.json:
             sys.stdout.write(findings.to_json() + "\n")
@@ -213,7 +251,9 @@ def _cmd_app(args: argparse.Namespace) -> int:
 def _cmd_verify(args: argparse.Namespace) -> int:
     from workbench._workbench import Workbench
 
-    result = Workbench.verify_claim(args.claim, args.data, label=args.label, prediction=args.prediction)
+    result = Workbench.verify_claim(
+        args.claim, args.data, label=args.label, prediction=args.prediction
+    )
     if args.json:
         sys.stdout.write(json.dumps(result, indent=2, default=str) + "\n")
     else:

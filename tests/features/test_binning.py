@@ -63,7 +63,7 @@ def test_each_code_sql_selects_exactly_its_rows(rng: np.random.Generator) -> Non
 )
 def test_skipped_columns_say_why(name: str, column: pd.Series, reason: str) -> None:
     frame = pd.DataFrame({name: column})
-    codes, enc = encode_features(frame, [name])
+    _codes, enc = encode_features(frame, [name])
     assert not enc.features
     assert reason in enc.skipped[0][1]
 
@@ -77,6 +77,6 @@ def test_distinct_measurements_are_binned_not_skipped(rng: np.random.Generator) 
 
 def test_many_categories_are_capped(rng: np.random.Generator) -> None:
     frame = pd.DataFrame({"s": [f"v{i}" for i in rng.integers(0, 100_000, 20_000)]})
-    codes, enc = encode_features(frame, ["s"], max_categories=20)
+    _codes, enc = encode_features(frame, ["s"], max_categories=20)
     assert enc.get("s").cardinality == 21
     assert "capped" in enc.get("s").note

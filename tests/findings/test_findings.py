@@ -14,9 +14,17 @@ import workbench as wb
 def make(n: int = 2) -> wb.Findings:
     slices = tuple(
         wb.Slice(
-            predicates=(wb.Predicate("sex", "Female"), wb.Predicate("age", "[26, 33)", interval=True)),
-            slice_size=100 + i, error_sum=30.0, weight_sum=100.0, slice_error=0.3,
-            overall_error=0.1, score=1.5, slice_id=f"scan1.s{i + 1}",
+            predicates=(
+                wb.Predicate("sex", "Female"),
+                wb.Predicate("age", "[26, 33)", interval=True),
+            ),
+            slice_size=100 + i,
+            error_sum=30.0,
+            weight_sum=100.0,
+            slice_error=0.3,
+            overall_error=0.1,
+            score=1.5,
+            slice_id=f"scan1.s{i + 1}",
         )
         for i in range(n)
     )

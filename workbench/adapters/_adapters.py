@@ -21,7 +21,14 @@ import pandas as pd
 
 from workbench.exceptions import ModelError
 
-__all__ = ["CallableAdapter", "ModelAdapter", "Predictions", "Probabilities", "SklearnAdapter", "adapt_model"]
+__all__ = [
+    "CallableAdapter",
+    "ModelAdapter",
+    "Predictions",
+    "Probabilities",
+    "SklearnAdapter",
+    "adapt_model",
+]
 
 
 class Probabilities(np.ndarray):

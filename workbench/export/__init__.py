@@ -1,5 +1,11 @@
 """Exports that leave the workbench: claim files for findings (CSV lives on Findings)."""
 
-from workbench.export._claims import CLAIM_FORMAT, claim_predicates, make_claim, read_claim, write_claim
+from workbench.export._claims import (
+    CLAIM_FORMAT,
+    claim_predicates,
+    make_claim,
+    read_claim,
+    write_claim,
+)
 
 __all__ = ["CLAIM_FORMAT", "claim_predicates", "make_claim", "read_claim", "write_claim"]

@@ -25,9 +25,21 @@ __all__ = ["CLAIM_FORMAT", "make_claim", "read_claim", "write_claim"]
 CLAIM_FORMAT = "slice-workbench-claim/1"
 
 STATISTICS = (
-    "slice_size", "slice_error", "error_ci_low", "error_ci_high", "rest_error", "overall_error",
-    "error_ratio", "score", "p_value", "p_value_adjusted", "significant", "statistics_on",
-    "stats_size", "error_sum", "weight_sum",
+    "slice_size",
+    "slice_error",
+    "error_ci_low",
+    "error_ci_high",
+    "rest_error",
+    "overall_error",
+    "error_ratio",
+    "score",
+    "p_value",
+    "p_value_adjusted",
+    "significant",
+    "statistics_on",
+    "stats_size",
+    "error_sum",
+    "weight_sum",
 )
 
 
@@ -95,7 +107,9 @@ def make_claim(
 def write_claim(claim: Mapping[str, Any], path: str | os.PathLike[str]) -> Path:
     """Write a claim as indented UTF-8 JSON and return the path."""
     target = Path(path)
-    target.write_text(json.dumps(claim, indent=2, allow_nan=False, default=str) + "\n", encoding="utf-8")
+    target.write_text(
+        json.dumps(claim, indent=2, allow_nan=False, default=str) + "\n", encoding="utf-8"
+    )
     return target
 
 

@@ -13,6 +13,7 @@ a slice can be checked on the original data. Imports numpy, pandas and
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Sequence
@@ -106,9 +107,7 @@ def _numeric_edges(values: np.ndarray, n_bins: int, integer: bool) -> list[float
     return sorted(e for e in edges if lo < e <= hi)
 
 
-def _encode_numeric(
-    name: str, series: pd.Series, n_bins: int
-) -> tuple[np.ndarray, EncodedFeature]:
+def _encode_numeric(name: str, series: pd.Series, n_bins: int) -> tuple[np.ndarray, EncodedFeature]:
     col = quote_identifier(name)
     raw = series.to_numpy(dtype=np.float64, na_value=np.nan)
     missing = np.isnan(raw)
@@ -122,7 +121,7 @@ def _encode_numeric(
         return sql_literal(int(v) if integer else v)
 
     bounds = [-math.inf, *edges, math.inf]
-    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+    for lo, hi in itertools.pairwise(bounds):
         if math.isinf(lo) and math.isinf(hi):
             labels.append("all values")
             sqls.append(f"{col} IS NOT NULL AND NOT isnan({col})")
@@ -144,7 +143,11 @@ def _encode_numeric(
         labels.append(MISSING)
         sqls.append(f"({col} IS NULL OR isnan({col}))")
     feature = EncodedFeature(
-        name, "numeric", tuple(labels), tuple(sqls), interval=True,
+        name,
+        "numeric",
+        tuple(labels),
+        tuple(sqls),
+        interval=True,
         note=f"numeric, {len(edges) + 1} quantile bins",
     )
     return codes, feature

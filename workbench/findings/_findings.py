@@ -359,8 +359,17 @@ class Findings(Sequence[Slice]):
 
     def _repr_html_(self) -> str:
         frame = self.to_frame()[
-            ["slice_id", "description", "slice_size", "slice_error", "error_ci_low",
-             "error_ci_high", "error_ratio", "p_value_adjusted", "significant"]
+            [
+                "slice_id",
+                "description",
+                "slice_size",
+                "slice_error",
+                "error_ci_low",
+                "error_ci_high",
+                "error_ratio",
+                "p_value_adjusted",
+                "significant",
+            ]
         ]
         return frame.to_html(index=False, float_format=lambda v: f"{v:.4g}")
 

@@ -96,7 +96,9 @@ def _as_comparable(label: pd.Series, prediction: pd.Series) -> tuple[np.ndarray,
     return label.astype(str).to_numpy(), prediction.astype(str).to_numpy()
 
 
-def _error_rate(label: pd.Series, prediction: pd.Series, score: Any) -> tuple[np.ndarray, np.ndarray]:
+def _error_rate(
+    label: pd.Series, prediction: pd.Series, score: Any
+) -> tuple[np.ndarray, np.ndarray]:
     lab, pred = _as_comparable(label, prediction)
     common = np.intersect1d(np.unique(lab), np.unique(pred))
     if len(common) == 0:
@@ -150,7 +152,9 @@ def _log_loss(label: pd.Series, prediction: pd.Series, score: Any) -> tuple[np.n
     return -np.log(p), np.ones(len(p))
 
 
-def _numeric_pair(name: str, label: pd.Series, prediction: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+def _numeric_pair(
+    name: str, label: pd.Series, prediction: pd.Series
+) -> tuple[np.ndarray, np.ndarray]:
     for role, series in (("label", label), ("prediction", prediction)):
         if not (pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)):
             sample = ", ".join(repr(v) for v in pd.unique(series)[:3])
@@ -162,24 +166,32 @@ def _numeric_pair(name: str, label: pd.Series, prediction: pd.Series) -> tuple[n
     return label.to_numpy(dtype=np.float64), prediction.to_numpy(dtype=np.float64)
 
 
-def _absolute_error(label: pd.Series, prediction: pd.Series, score: Any) -> tuple[np.ndarray, np.ndarray]:
+def _absolute_error(
+    label: pd.Series, prediction: pd.Series, score: Any
+) -> tuple[np.ndarray, np.ndarray]:
     y, p = _numeric_pair("absolute_error", label, prediction)
     return np.abs(y - p), np.ones(len(y))
 
 
-def _squared_error(label: pd.Series, prediction: pd.Series, score: Any) -> tuple[np.ndarray, np.ndarray]:
+def _squared_error(
+    label: pd.Series, prediction: pd.Series, score: Any
+) -> tuple[np.ndarray, np.ndarray]:
     y, p = _numeric_pair("squared_error", label, prediction)
     return (y - p) ** 2, np.ones(len(y))
 
 
 def _text_metric(unit: str) -> ErrorFunction:
-    def function(label: pd.Series, prediction: pd.Series, score: Any) -> tuple[np.ndarray, np.ndarray]:
+    def function(
+        label: pd.Series, prediction: pd.Series, score: Any
+    ) -> tuple[np.ndarray, np.ndarray]:
         try:
             from workbench.metrics._wer import char_errors, word_errors
         except ImportError as exc:  # jiwer is in the [audio] extra
             from workbench.exceptions import MissingExtraError
 
-            raise MissingExtraError.for_extra("audio", f"The {unit} metric", str(exc.name)) from None
+            raise MissingExtraError.for_extra(
+                "audio", f"The {unit} metric", str(exc.name)
+            ) from None
         fn = word_errors if unit == "wer" else char_errors
         errors, ref_len = fn(label.tolist(), prediction.tolist())
         return np.asarray(errors, dtype=np.float64), np.asarray(ref_len, dtype=np.float64)
@@ -190,19 +202,44 @@ def _text_metric(unit: str) -> ErrorFunction:
 METRICS: dict[str, Metric] = {
     m.name: m
     for m in (
-        Metric("error_rate", "classification", _error_rate,
-               "0/1 misclassification: a slice's error is its share of wrong predictions",
-               binary_error=True),
-        Metric("log_loss", "classification", _log_loss,
-               "log loss of the true class's predicted probability", needs_score=True),
-        Metric("absolute_error", "regression", _absolute_error,
-               "absolute error |label - prediction|: a slice's error is its mean absolute error"),
-        Metric("squared_error", "regression", _squared_error,
-               "squared error: a slice's error is its mean squared error"),
-        Metric("wer", "text", _text_metric("wer"),
-               "word error rate: word errors / reference words, summed over the slice"),
-        Metric("cer", "text", _text_metric("cer"),
-               "character error rate: character errors / reference characters"),
+        Metric(
+            "error_rate",
+            "classification",
+            _error_rate,
+            "0/1 misclassification: a slice's error is its share of wrong predictions",
+            binary_error=True,
+        ),
+        Metric(
+            "log_loss",
+            "classification",
+            _log_loss,
+            "log loss of the true class's predicted probability",
+            needs_score=True,
+        ),
+        Metric(
+            "absolute_error",
+            "regression",
+            _absolute_error,
+            "absolute error |label - prediction|: a slice's error is its mean absolute error",
+        ),
+        Metric(
+            "squared_error",
+            "regression",
+            _squared_error,
+            "squared error: a slice's error is its mean squared error",
+        ),
+        Metric(
+            "wer",
+            "text",
+            _text_metric("wer"),
+            "word error rate: word errors / reference words, summed over the slice",
+        ),
+        Metric(
+            "cer",
+            "text",
+            _text_metric("cer"),
+            "character error rate: character errors / reference characters",
+        ),
     )
 }
 

@@ -144,7 +144,9 @@ class Store:
 
     def _migrate(self) -> None:
         try:
-            tables = {r[0] for r in self.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+            tables = {
+                r[0] for r in self.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()
+            }
         except duckdb.Error as exc:
             raise StoreError(f"The store {self.path!r} cannot be read: {exc}") from None
         if tables and "meta" not in tables:
@@ -254,7 +256,11 @@ class Store:
         return [r[0] for r in rows if r[0] != ROW_ID]
 
     def read_dataset(self, dataset_id: int, columns: Sequence[str] | None = None) -> pd.DataFrame:
-        cols = ", ".join(quote_identifier(c) for c in columns) if columns else "* EXCLUDE (" + quote_identifier(ROW_ID) + ")"
+        cols = (
+            ", ".join(quote_identifier(c) for c in columns)
+            if columns
+            else "* EXCLUDE (" + quote_identifier(ROW_ID) + ")"
+        )
         return self.con.execute(
             f"SELECT {cols} FROM data_{dataset_id} ORDER BY {quote_identifier(ROW_ID)}"
         ).df()
@@ -272,7 +278,9 @@ class Store:
         rows = []
         value_rows = []
         for position, f in enumerate(features):
-            rows.append([dataset_id, position, f.name, f.kind, f.cardinality, f.interval, f.note, False])
+            rows.append(
+                [dataset_id, position, f.name, f.kind, f.cardinality, f.interval, f.note, False]
+            )
             counts = np.bincount(codes[f.name], minlength=f.cardinality)
             for code, (label, sql) in enumerate(zip(f.labels, f.sqls, strict=True)):
                 value_rows.append([dataset_id, f.name, code, label, sql, int(counts[code])])
@@ -287,7 +295,9 @@ class Store:
         frame = pd.DataFrame(table)
         self.con.register("_wb_codes", frame)
         try:
-            self.con.execute(f"CREATE OR REPLACE TABLE codes_{dataset_id} AS SELECT * FROM _wb_codes")
+            self.con.execute(
+                f"CREATE OR REPLACE TABLE codes_{dataset_id} AS SELECT * FROM _wb_codes"
+            )
         finally:
             self.con.unregister("_wb_codes")
 
@@ -373,9 +383,20 @@ class Store:
         self.con.execute(
             "INSERT INTO evaluations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                eval_id, dataset_id, model_id, columns.get("label"), columns.get("prediction"),
-                columns.get("score"), metric.name, metric.kind, metric.binary_error, metric_note,
-                overall, len(incoming), json.dumps(list(excluded)), now(),
+                eval_id,
+                dataset_id,
+                model_id,
+                columns.get("label"),
+                columns.get("prediction"),
+                columns.get("score"),
+                metric.name,
+                metric.kind,
+                metric.binary_error,
+                metric_note,
+                overall,
+                len(incoming),
+                json.dumps(list(excluded)),
+                now(),
             ],
         )
         return eval_id
@@ -415,7 +436,9 @@ class Store:
         arrays = self.con.execute(
             f"SELECT error, weight FROM eval_{eval_id} ORDER BY {quote_identifier(ROW_ID)}"
         ).fetchnumpy()
-        return np.asarray(arrays["error"], dtype=np.float64), np.asarray(arrays["weight"], dtype=np.float64)
+        return np.asarray(arrays["error"], dtype=np.float64), np.asarray(
+            arrays["weight"], dtype=np.float64
+        )
 
     # -- queries over slices -----------------------------------------------------------------
     def _joined(self, dataset_id: int, eval_id: int) -> str:
@@ -442,9 +465,18 @@ class Store:
             ).fetchall()
             row = _first(row)
         except duckdb.Error as exc:
-            raise StoreError(f"The slice condition {sql_where!r} is not valid here: {exc}") from None
+            raise StoreError(
+                f"The slice condition {sql_where!r} is not valid here: {exc}"
+            ) from None
         assert row is not None
-        names = ("size", "error_sum", "weight_sum", "error_sq_sum", "error_weight_sum", "weight_sq_sum")
+        names = (
+            "size",
+            "error_sum",
+            "weight_sum",
+            "error_sq_sum",
+            "error_weight_sum",
+            "weight_sq_sum",
+        )
         keys = [f"slice_{n}" for n in names] + [f"total_{n}" for n in names]
         return dict(zip(keys, (float(v) for v in row), strict=True))
 
@@ -466,10 +498,16 @@ class Store:
                 f"ORDER BY {order}{quote_identifier(ROW_ID)}{clause}"
             ).df()
         except duckdb.Error as exc:
-            raise StoreError(f"The slice condition {sql_where!r} is not valid here: {exc}") from None
+            raise StoreError(
+                f"The slice condition {sql_where!r} is not valid here: {exc}"
+            ) from None
         rename = {
-            ROW_ID: "row_id", "__wb_label": "_label", "__wb_prediction": "_prediction",
-            "__wb_score": "_score", "__wb_error": "_error", "__wb_weight": "_weight",
+            ROW_ID: "row_id",
+            "__wb_label": "_label",
+            "__wb_prediction": "_prediction",
+            "__wb_score": "_score",
+            "__wb_error": "_error",
+            "__wb_weight": "_weight",
         }
         frame = frame.rename(columns=rename)
         if "_score" in frame and frame["_score"].isna().all():
@@ -532,7 +570,9 @@ class Store:
         row = _first(row)
         assert row is not None
         number = int(row[0]) + 1
-        while self.con.execute("SELECT 1 FROM scans WHERE scan_id = ?", [f"scan{number}"]).fetchall():
+        while self.con.execute(
+            "SELECT 1 FROM scans WHERE scan_id = ?", [f"scan{number}"]
+        ).fetchall():
             number += 1
         return f"scan{number}"
 
@@ -552,17 +592,32 @@ class Store:
             self.con.execute(
                 "INSERT INTO scans VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    scan_id, eval_id, json.dumps(dict(findings.parameters), default=str),
-                    started_at, seconds, findings.workbench_version, findings.n_rows,
-                    findings.n_evaluated, _finite(findings.overall_error),
-                    json.dumps(list(findings.notes)), json.dumps(dict(timings)),
+                    scan_id,
+                    eval_id,
+                    json.dumps(dict(findings.parameters), default=str),
+                    started_at,
+                    seconds,
+                    findings.workbench_version,
+                    findings.n_rows,
+                    findings.n_evaluated,
+                    _finite(findings.overall_error),
+                    json.dumps(list(findings.notes)),
+                    json.dumps(dict(timings)),
                 ],
             )
             rows = [
                 [
-                    scan_id, rank, s.slice_id, s.description, s.sql_where, s.slice_size,
-                    _finite(s.slice_error), _finite(s.score), _finite(s.p_value_adjusted),
-                    bool(s.significant), json.dumps(s.to_dict(), default=str),
+                    scan_id,
+                    rank,
+                    s.slice_id,
+                    s.description,
+                    s.sql_where,
+                    s.slice_size,
+                    _finite(s.slice_error),
+                    _finite(s.score),
+                    _finite(s.p_value_adjusted),
+                    bool(s.significant),
+                    json.dumps(s.to_dict(), default=str),
                 ]
                 for rank, s in enumerate(findings.slices, start=1)
             ]
@@ -601,10 +656,13 @@ class Store:
 
     def scan_ids(self, eval_id: int | None = None) -> list[str]:
         if eval_id is None:
-            rows = self.con.execute("SELECT scan_id FROM scans ORDER BY started_at, scan_id").fetchall()
+            rows = self.con.execute(
+                "SELECT scan_id FROM scans ORDER BY started_at, scan_id"
+            ).fetchall()
         else:
             rows = self.con.execute(
-                "SELECT scan_id FROM scans WHERE eval_id = ? ORDER BY started_at, scan_id", [eval_id]
+                "SELECT scan_id FROM scans WHERE eval_id = ? ORDER BY started_at, scan_id",
+                [eval_id],
             ).fetchall()
         return [r[0] for r in rows]
 
@@ -635,7 +693,9 @@ class Store:
             slices.append(s)
         findings = Findings(
             slices=tuple(slices),
-            overall_error=math.nan if scan["overall_error"] is None else float(scan["overall_error"]),
+            overall_error=math.nan
+            if scan["overall_error"] is None
+            else float(scan["overall_error"]),
             n_rows=int(scan["n_rows"]),
             n_evaluated=int(scan["n_evaluated"]),
             scan_id=scan_id,
@@ -654,9 +714,12 @@ class Store:
         ).fetchall()
         row = _first(row)
         if row is None:
-            sample = [r[0] for r in self.con.execute(
-                "SELECT slice_id FROM scan_slices ORDER BY scan_id DESC, rank LIMIT 5"
-            ).fetchall()]
+            sample = [
+                r[0]
+                for r in self.con.execute(
+                    "SELECT slice_id FROM scan_slices ORDER BY scan_id DESC, rank LIMIT 5"
+                ).fetchall()
+            ]
             raise SliceNotFoundError(
                 f"No slice {slice_id!r} in {self.path!r}. Slice ids look like "
                 f"{', '.join(sample) or 'scan1.s1 (none stored yet: run a scan first)'}."
@@ -698,4 +761,6 @@ def _first(rows: list[Any]) -> Any:
 
 
 def _finite(value: float) -> float | None:
-    return None if value is None or (isinstance(value, float) and not math.isfinite(value)) else value
+    return (
+        None if value is None or (isinstance(value, float) and not math.isfinite(value)) else value
+    )
