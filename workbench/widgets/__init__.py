@@ -1,1 +1,28 @@
-"""widgets."""
+"""Interactive explorer widgets for JupyterLab, Voilà and Binder.
+
+:class:`Explorer` is what ``Workbench.explore()`` returns: a slice table, an
+error-by-slice chart and a drill-down into one slice, over a Workbench handed
+in. :func:`register_renderer` plugs in how member columns of a kind (images,
+audio, speech alignments, ...) are shown. This package needs the ``app`` extra
+(ipywidgets, anywidget, plotly); the core ``import workbench`` never imports it.
+Imports :mod:`workbench.findings`; never the store or the search.
+"""
+
+from __future__ import annotations
+
+from workbench.exceptions import MissingExtraError
+
+try:
+    import anywidget  # noqa: F401
+    import ipywidgets  # noqa: F401
+    import plotly  # noqa: F401
+except ImportError as exc:  # pragma: no cover - exercised with the extra uninstalled
+    raise MissingExtraError.for_extra(
+        "app", "The explorer widgets", exc.name or "ipywidgets"
+    ) from exc
+
+from workbench.widgets._explorer import Explorer
+from workbench.widgets._renderers import detect_column_kind, get_renderer, register_renderer
+from workbench.widgets._table import SliceTable
+
+__all__ = ["Explorer", "SliceTable", "detect_column_kind", "get_renderer", "register_renderer"]

@@ -1,0 +1,744 @@
+"""The explorer: one widget to scan, browse, drill into, refine, flag and export slices.
+
+It gets a :class:`~workbench.Workbench` handed in and asks it for everything
+(findings, member rows, distributions, confusion matrices, evaluations of
+refined slices), so every number is computed by DuckDB over the stored rows and
+the browser only receives what is on screen. Imports ipywidgets, plotly (through
+``_charts``), :mod:`workbench.findings` and the other widget modules; never the
+store or the search.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+import traceback
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as w
+import pandas as pd
+from IPython.display import display
+
+from workbench.findings import Findings, Slice
+from workbench.widgets import _views as views
+from workbench.widgets._charts import error_histogram_figure, overview_figure
+from workbench.widgets._format import esc, fmt_count
+from workbench.widgets._table import SliceTable
+
+__all__ = ["Explorer"]
+
+#: Files larger than this are saved to disk but not offered as a browser download.
+MAX_DOWNLOAD_BYTES = 10_000_000
+
+
+def _html(value: str = "", **layout: Any) -> w.HTML:
+    return w.HTML(value, layout=w.Layout(**layout))
+
+
+class Explorer(w.VBox):
+    """Interactive explorer of a workbench's findings (JupyterLab, Voilà, Binder).
+
+    A scan control with a progress bar, an error-by-slice chart, a sortable and
+    filterable slice table, and a drill-down into the selected slice: its metrics
+    vs the rest, confusion matrix or error distribution, feature distributions
+    inside vs outside, a page of member rows (images and audio shown inline), a
+    refine panel to add or remove conditions, flagging with a note, and CSV
+    export of flagged slices and member rows.
+
+    Parameters
+    ----------
+    bench : Workbench
+        The workbench to explore (its store holds rows, scans and flags).
+    scan_id : str, optional
+        The scan to show; default the latest scan of these predictions.
+    page_size : int
+        Slices per page of the table.
+    rows_page_size : int
+        Member rows per page of the drill-down.
+    column_kinds : mapping, optional
+        Column name -> renderer kind (``"image"``, ``"audio"``, ...) for member
+        columns the detection misses (see :func:`register_renderer`).
+    media_root : path, optional
+        Folder that relative media paths in the data are relative to.
+    export_dir : path, optional
+        Where exported CSV files are written; default a folder next to the store.
+
+    Examples
+    --------
+    >>> explorer = bench.explore()  # doctest: +SKIP
+    >>> explorer.table.selected = explorer.table.rows[0]["slice_id"]  # doctest: +SKIP
+    >>> explorer.current.slice_size  # doctest: +SKIP
+    5352
+    """
+
+    def __init__(
+        self,
+        bench: Any,
+        scan_id: str | None = None,
+        *,
+        page_size: int = 10,
+        rows_page_size: int = 20,
+        column_kinds: Mapping[str, str] | None = None,
+        media_root: str | Path | None = None,
+        export_dir: str | Path | None = None,
+    ) -> None:
+        super().__init__(layout=w.Layout(width="100%", overflow="visible"))
+        self.add_class("wb-x")
+        self.add_class("wb-explorer")
+        self.bench = bench
+        self.column_kinds = dict(column_kinds or {})
+        self.media_root = media_root
+        self.rows_page_size = rows_page_size
+        self._export_dir = Path(export_dir) if export_dir is not None else None
+        self._lock = threading.RLock()
+        self._scan_thread: threading.Thread | None = None
+        self._findings = Findings()
+        self._origin: Slice | None = None  # the scan slice the drill-down started from
+        self._current: Slice | None = None  # what the drill-down shows (maybe refined)
+        self._dist = pd.DataFrame()
+        self._rows_page = 0
+        self._feature_names = [
+            str(f)
+            for f, kind in zip(bench.features["feature"], bench.features["kind"], strict=True)
+            if kind != "skipped"
+        ]
+        self._build(page_size)
+        findings = self._load_findings(scan_id)
+        if findings is not None:
+            self.set_findings(findings)
+
+    # -- layout ------------------------------------------------------------------------------
+    def _build(self, page_size: int) -> None:
+        bench = self.bench
+        self.header = _html()
+        # Scan controls
+        self.scan_k = w.BoundedIntText(
+            10,
+            min=1,
+            max=500,
+            description="Top k",
+            layout=w.Layout(width="140px"),
+            style={"description_width": "44px"},
+        )
+        self.scan_depth = w.Dropdown(
+            options=[1, 2, 3, 4],
+            value=3,
+            description="Max conditions",
+            layout=w.Layout(width="170px"),
+            style={"description_width": "100px"},
+        )
+        self.scan_support = w.BoundedFloatText(
+            0.01,
+            min=0.0001,
+            max=1e9,
+            step=0.005,
+            description="Min support",
+            layout=w.Layout(width="190px"),
+            style={"description_width": "80px"},
+            tooltip="Fraction of rows (< 1) or number of rows (>= 1)",
+        )
+        self.scan_button = w.Button(
+            description="Run scan",
+            icon="play",
+            button_style="primary",
+            layout=w.Layout(width="120px"),
+        )
+        self.scan_button.on_click(self._on_scan_click)
+        self.progress = w.IntProgress(
+            0, min=0, max=1, layout=w.Layout(width="180px", visibility="hidden")
+        )
+        self.scan_status = _html(min_width="120px")
+        self.scan_choice = w.Dropdown(
+            options=[],
+            description="Scan",
+            layout=w.Layout(width="300px"),
+            style={"description_width": "38px"},
+        )
+        self.scan_choice.observe(self._on_scan_choice, "value")
+        controls = w.HBox(
+            [
+                self.scan_choice,
+                self.scan_k,
+                self.scan_depth,
+                self.scan_support,
+                self.scan_button,
+                self.progress,
+                self.scan_status,
+            ],
+            layout=w.Layout(
+                flex_flow="row wrap", align_items="center", gap="4px 8px", margin="6px 0"
+            ),
+        )
+        # Overview chart (rebuilt per scan) and table
+        self.overview_box = w.Box(layout=w.Layout(width="100%", min_height="40px"))
+        self.overview: Any = None
+        self.table = SliceTable(page_size=page_size)
+        self.table.observe(self._on_table_select, "selected")
+        # Drill-down
+        self.title = _html()
+        self.metrics = _html()
+        self.errors = _html()
+        self.errors_plot = w.Output(layout=w.Layout(width="100%"))
+        self.dists = _html()
+        # Refine
+        self.conditions_box = w.HBox(layout=w.Layout(flex_flow="row wrap", gap="4px"))
+        self.refine_feature = w.Dropdown(
+            options=self._feature_names,
+            description="Add",
+            layout=w.Layout(width="220px"),
+            style={"description_width": "32px"},
+        )
+        self.refine_value = w.Dropdown(options=[], layout=w.Layout(width="220px"))
+        self.refine_add = w.Button(
+            description="Add condition", icon="plus", layout=w.Layout(width="140px")
+        )
+        self.refine_reset = w.Button(
+            description="Back to scan slice", icon="undo", layout=w.Layout(width="160px")
+        )
+        self.refine_feature.observe(lambda _: self._fill_values(), "value")
+        self.refine_add.on_click(self._on_add_condition)
+        self.refine_reset.on_click(self._on_reset)
+        self.refine_status = _html()
+        refine = w.VBox(
+            [
+                _html('<div class="wb-x"><h3 class="wb-h">Refine</h3></div>'),
+                self.conditions_box,
+                w.HBox(
+                    [self.refine_feature, self.refine_value, self.refine_add],
+                    layout=w.Layout(flex_flow="row wrap", gap="4px", align_items="center"),
+                ),
+                w.HBox(
+                    [self.refine_reset, self.refine_status],
+                    layout=w.Layout(align_items="center", gap="6px"),
+                ),
+            ],
+            layout=w.Layout(flex="1 1 380px", min_width="320px"),
+        )
+        # Flag and export
+        self.flag_note = w.Text(
+            placeholder="Note (why this slice matters)", layout=w.Layout(width="280px")
+        )
+        self.flag_button = w.Button(
+            description="Flag slice", icon="flag", layout=w.Layout(width="130px")
+        )
+        self.flag_button.on_click(self._on_flag)
+        self.flag_status = _html()
+        self.export_flagged_button = w.Button(
+            description="Export flagged (CSV)", icon="download", layout=w.Layout(width="180px")
+        )
+        self.export_rows_button = w.Button(
+            description="Export rows (CSV)", icon="download", layout=w.Layout(width="170px")
+        )
+        self.export_flagged_button.on_click(lambda _: self.export_flagged())
+        self.export_rows_button.on_click(lambda _: self.export_rows())
+        self.download = _html()
+        actions = w.VBox(
+            [
+                _html('<div class="wb-x"><h3 class="wb-h">Flag and export</h3></div>'),
+                w.HBox(
+                    [self.flag_note, self.flag_button],
+                    layout=w.Layout(flex_flow="row wrap", gap="4px"),
+                ),
+                self.flag_status,
+                w.HBox(
+                    [self.export_rows_button, self.export_flagged_button],
+                    layout=w.Layout(flex_flow="row wrap", gap="4px"),
+                ),
+                self.download,
+            ],
+            layout=w.Layout(flex="1 1 380px", min_width="320px"),
+        )
+        # Member rows
+        self.rows_html = _html(width="100%")
+        self.rows_prev = w.Button(description="‹ Prev", layout=w.Layout(width="80px"))
+        self.rows_next = w.Button(description="Next ›", layout=w.Layout(width="80px"))
+        self.rows_where = _html()
+        self.rows_worst = w.Checkbox(
+            False, description="Worst errors first", indent=False, layout=w.Layout(width="170px")
+        )
+        self.rows_prev.on_click(lambda _: self._rows_go(-1))
+        self.rows_next.on_click(lambda _: self._rows_go(1))
+        self.rows_worst.observe(lambda _: self._rows_go(None), "value")
+        rows_bar = w.HBox(
+            [self.rows_worst, self.rows_prev, self.rows_where, self.rows_next],
+            layout=w.Layout(align_items="center", gap="8px"),
+        )
+        kind = "Confusion matrix" if bench.metric_kind == "classification" else "Error distribution"
+        self.drill = w.VBox(
+            [
+                self.title,
+                self.metrics,
+                w.HBox([refine, actions], layout=w.Layout(flex_flow="row wrap", gap="8px 24px")),
+                _html(f'<div class="wb-x"><h3 class="wb-h">{kind}</h3></div>'),
+                self.errors,
+                self.errors_plot,
+                _html(
+                    '<div class="wb-x"><h3 class="wb-h">Features inside vs outside the slice</h3></div>'
+                ),
+                self.dists,
+                _html('<div class="wb-x"><h3 class="wb-h">Rows in the slice</h3></div>'),
+                rows_bar,
+                self.rows_html,
+            ],
+            layout=w.Layout(display="none", width="100%"),
+        )
+        self.drill.add_class("wb-panel")
+        self.placeholder = _html(
+            '<div class="wb-x wb-note" style="padding:8px 2px">Click a slice in the table or a bar in the '
+            "chart to see its details.</div>"
+        )
+        self.children = [
+            self.header,
+            controls,
+            self.overview_box,
+            self.table,
+            self.placeholder,
+            self.drill,
+        ]
+        self._refresh_header()
+
+    # -- findings ----------------------------------------------------------------------------
+    def _load_findings(self, scan_id: str | None) -> Findings | None:
+        try:
+            return self.bench.findings(scan_id)
+        except KeyError:
+            if scan_id is not None:
+                raise
+            return None  # no scan yet: the user runs one from the explorer
+
+    @property
+    def findings(self) -> Findings:
+        """The findings shown (with current flags)."""
+        return self._findings
+
+    @property
+    def current(self) -> Slice | None:
+        """The slice the drill-down shows (a scan slice, or a refined one)."""
+        return self._current
+
+    def set_findings(self, findings: Findings) -> None:
+        """Show another scan's findings (chart, table; the drill-down closes)."""
+        self._findings = findings
+        params = dict(findings.parameters)
+        with self.hold_sync():
+            if "k" in params:
+                self.scan_k.value = int(params["k"])
+            if params.get("max_predicates") in self.scan_depth.options:
+                self.scan_depth.value = params["max_predicates"]
+            if isinstance(params.get("min_support"), (int, float)) and params["min_support"] > 0:
+                self.scan_support.value = float(params["min_support"])
+            self.table.set_findings(findings)
+            self.table.selected = ""
+            self._close_drill()
+            self.overview = (
+                overview_figure(
+                    findings, self.bench.overall_error, self.bench.metric, on_select=self.select
+                )
+                if len(findings)
+                else None
+            )
+            self.overview_box.children = [self.overview] if self.overview is not None else []
+            self._refresh_scan_choice()
+            self._refresh_header()
+
+    def _refresh_header(self) -> None:
+        b, f = self.bench, self._findings
+        self.header.value = views.STYLE + views.header_html(
+            model=b.model_name,
+            metric=b.metric,
+            overall_error=b.overall_error,
+            n_rows=b.n_rows,
+            scan_id=f.scan_id,
+            n_slices=len(f),
+            n_significant=sum(bool(s.significant) for s in f),
+        )
+
+    def _refresh_scan_choice(self) -> None:
+        try:
+            scans = self.bench.scans()
+            scans = scans[scans["eval_id"] == self.bench.eval_id]
+        except Exception:
+            scans = pd.DataFrame(columns=["scan_id", "n_slices"])
+        options = [
+            (f"{r.scan_id} · {int(r.n_slices)} slices", str(r.scan_id)) for r in scans.itertuples()
+        ]
+        self._choosing = True
+        try:
+            self.scan_choice.options = options[::-1]
+            if self._findings.scan_id in {v for _, v in options}:
+                self.scan_choice.value = self._findings.scan_id
+        finally:
+            self._choosing = False
+
+    def _on_scan_choice(self, change: dict[str, Any]) -> None:
+        if (
+            getattr(self, "_choosing", False)
+            or not change["new"]
+            or change["new"] == self._findings.scan_id
+        ):
+            return
+        self._guard(lambda: self.set_findings(self.bench.findings(change["new"])), self.scan_status)
+
+    # -- selection and drill-down ------------------------------------------------------------
+    def select(self, slice_id: str) -> None:
+        """Open the drill-down of a slice of the shown scan (as a click on its row does)."""
+        self.table.show(slice_id)
+        self.table.selected = slice_id
+
+    def _on_table_select(self, change: dict[str, Any]) -> None:
+        slice_id = change["new"]
+        if not slice_id:
+            self._close_drill()
+            return
+        chosen = self.table.get(slice_id)
+        if chosen is None:
+            return
+        self._origin = chosen
+        self._guard(lambda: self._open(chosen), self.flag_status)
+
+    def _close_drill(self) -> None:
+        self._origin = self._current = None
+        self.drill.layout.display = "none"
+        self.placeholder.layout.display = None
+
+    def _rank(self, s: Slice) -> int | None:
+        for i, other in enumerate(self._findings, start=1):
+            if other.slice_id == s.slice_id and s.slice_id:
+                return i
+        return None
+
+    def _open(self, s: Slice) -> None:
+        """Compute and show the drill-down of ``s``."""
+        bench = self.bench
+        with self._lock:
+            self._current = s
+            refined = self._origin is not None and s is not self._origin
+            origin_label = None
+            if refined and self._origin is not None:
+                rank = self._rank(self._origin)
+                origin_label = f"#{rank}" if rank else self._origin.slice_id
+            error_share: float | None
+            if bench.metric_kind == "classification":
+                confusion = bench.confusion_matrix(s)
+                errors_html = views.confusion_html(confusion)
+                error_share = views.error_share_from_confusion(confusion)
+                histogram = None
+            else:
+                histogram = bench.error_histogram(s)
+                errors_html = ""
+                error_share = views.error_share_from_counts(s, bench.overall_error)
+            self._dist = bench.distributions(s)
+            fdr = self._findings.parameters.get("fdr") if not refined else None
+            with self.hold_sync():
+                self.title.value = views.title_html(
+                    s, None if refined else self._rank(s), origin_label
+                )
+                self.metrics.value = views.metrics_html(
+                    s,
+                    n_rows=bench.n_rows,
+                    overall_error=bench.overall_error,
+                    metric=bench.metric,
+                    error_share=error_share,
+                    fdr=float(fdr) if isinstance(fdr, (int, float)) else None,
+                )
+                self.errors.value = errors_html
+                self.dists.value = views.distributions_html(
+                    self._dist, [p.feature for p in s.predicates]
+                )
+                self._show_conditions()
+                self._show_flag()
+                self.download.value = ""
+                self._rows_page = 0
+                self._show_rows()
+                self.placeholder.layout.display = "none"
+                self.drill.layout.display = None
+            self.errors_plot.clear_output()
+            if histogram is not None:
+                with self.errors_plot:
+                    display(error_histogram_figure(histogram, bench.metric))
+
+    # -- member rows -------------------------------------------------------------------------
+    def _rows_go(self, delta: int | None) -> None:
+        if self._current is None:
+            return
+        n_pages = max(1, math.ceil(self._current.slice_size / self.rows_page_size))
+        self._rows_page = 0 if delta is None else min(max(self._rows_page + delta, 0), n_pages - 1)
+        self._guard(self._show_rows, self.rows_where)
+
+    def _show_rows(self) -> None:
+        s = self._current
+        if s is None:
+            return
+        size = self.rows_page_size
+        frame = self.bench.members(
+            s, limit=size, offset=self._rows_page * size, worst_first=bool(self.rows_worst.value)
+        )
+        self.rows_html.value = views.members_html(
+            frame,
+            kinds=self.column_kinds,
+            media_root=self.media_root,
+            alignment=self.bench.metric_kind == "text",
+        )
+        n_pages = max(1, math.ceil(s.slice_size / size))
+        first = self._rows_page * size + 1 if len(frame) else 0
+        self.rows_where.value = (
+            f'<span class="wb-x wb-num">rows {fmt_count(first)}–{fmt_count(first + len(frame) - 1)} of '
+            f"{fmt_count(s.slice_size)}</span>"
+        )
+        self.rows_prev.disabled = self._rows_page <= 0
+        self.rows_next.disabled = self._rows_page >= n_pages - 1
+
+    # -- refine ------------------------------------------------------------------------------
+    def _show_conditions(self) -> None:
+        s = self._current
+        if s is None:
+            return
+        buttons = []
+        for p in s.predicates:
+            button = w.Button(
+                description=f"✕  {p.describe()}",
+                tooltip=f"Remove {p.describe()}",
+                layout=w.Layout(width="auto", max_width="360px"),
+            )
+            button.add_class("wb-chip-button")
+            button.disabled = len(s.predicates) <= 1
+            button.on_click(lambda _, feature=p.feature: self.remove_condition(feature))
+            buttons.append(button)
+        self.conditions_box.children = buttons
+        self.refine_reset.disabled = self._origin is None or s is self._origin
+        self._fill_values()
+
+    def _fill_values(self) -> None:
+        feature = self.refine_feature.value
+        if self._dist.empty or feature is None:
+            self.refine_value.options = []
+            return
+        part = self._dist[self._dist["feature"] == feature]
+        current = self._current.conditions if self._current is not None else {}
+        if feature in current:
+            options = [
+                (f"{c}", str(c)) for c in part["category"] if str(c) != str(current[feature])
+            ]
+        else:
+            part = part[part["inside"] > 0]
+            options = [
+                (f"{c} ({fmt_count(n)} rows)", str(c))
+                for c, n in zip(part["category"], part["inside"], strict=True)
+            ]
+        self.refine_value.options = options
+        self.refine_add.description = "Replace condition" if feature in current else "Add condition"
+
+    def add_condition(self, feature: str, value: Any) -> Slice:
+        """Add (or replace) the condition ``feature = value`` and show the refined slice."""
+        conditions = dict(self._current.conditions) if self._current is not None else {}
+        conditions[feature] = value
+        return self._refine(conditions)
+
+    def remove_condition(self, feature: str) -> Slice | None:
+        """Drop the condition on ``feature`` and show the wider slice."""
+        if self._current is None:
+            return None
+        conditions = {f: v for f, v in self._current.conditions.items() if f != feature}
+        if not conditions:
+            self.refine_status.value = (
+                '<span class="wb-x wb-note">A slice needs at least one condition.</span>'
+            )
+            return self._current
+        return self._refine(conditions)
+
+    def _refine(self, conditions: dict[str, Any]) -> Slice:
+        origin = self._origin
+        if origin is not None and _same(conditions, origin.conditions):
+            target = origin
+        else:
+            started = time.perf_counter()
+            target = self.bench.evaluate(conditions)
+            self.refine_status.value = (
+                f'<span class="wb-x wb-note">computed by DuckDB over {fmt_count(self.bench.n_rows)} rows '
+                f"in {time.perf_counter() - started:.2f} s (p-value not corrected: a slice you chose)</span>"
+            )
+        self._open(target)
+        return target
+
+    def _on_add_condition(self, _button: Any) -> None:
+        feature, value = self.refine_feature.value, self.refine_value.value
+        if feature is None or value is None:
+            return
+        self._guard(lambda: self.add_condition(feature, value), self.refine_status)
+
+    def _on_reset(self, _button: Any) -> None:
+        if self._origin is not None:
+            self.refine_status.value = ""
+            origin = self._origin
+            self._guard(lambda: self._open(origin), self.refine_status)
+
+    # -- flags -------------------------------------------------------------------------------
+    def _show_flag(self) -> None:
+        s = self._current
+        stored = s is not None and bool(s.slice_id)
+        self.flag_button.disabled = not stored
+        self.flag_note.disabled = not stored
+        if not stored:
+            self.flag_button.description = "Flag slice"
+            self.flag_status.value = (
+                '<span class="wb-x wb-note">Only slices from a scan can be flagged; go back to the '
+                "scan slice, or run a scan that finds this one.</span>"
+            )
+            return
+        assert s is not None
+        self.flag_note.value = s.flag_note
+        self.flag_button.description = "Unflag" if s.flagged else "Flag slice"
+        self.flag_button.button_style = "warning" if s.flagged else ""
+        self.flag_status.value = (
+            f'<span class="wb-x wb-note">⚑ flagged{": " + esc(s.flag_note) if s.flag_note else ""}</span>'
+            if s.flagged
+            else ""
+        )
+
+    def _on_flag(self, _button: Any) -> None:
+        s = self._current
+        if s is None or not s.slice_id:
+            return
+        self._guard(lambda: self.flag(not s.flagged, self.flag_note.value), self.flag_status)
+
+    def flag(self, flagged: bool = True, note: str = "") -> Slice:
+        """Flag (or unflag) the slice shown, with a note; kept in the store."""
+        s = self._current
+        if s is None or not s.slice_id:
+            raise ValueError(
+                "Select a slice of a scan before flagging (refined slices cannot be flagged)."
+            )
+        if flagged:
+            self.bench.flag(s, note=note)
+        else:
+            self.bench.unflag(s)
+        updated = s.replace(flagged=flagged, flag_note=note if flagged else "")
+        self._findings = self._findings.replace(
+            slices=tuple(updated if x.slice_id == s.slice_id else x for x in self._findings)
+        )
+        self.table.update_slice(updated)
+        if self._origin is s:
+            self._origin = updated
+        self._current = updated
+        self._show_flag()
+        return updated
+
+    # -- export ------------------------------------------------------------------------------
+    @property
+    def export_dir(self) -> Path:
+        """Folder that exported CSV files are written to (next to the store by default)."""
+        if self._export_dir is not None:
+            return self._export_dir
+        path = str(self.bench.path)
+        if path == ":memory:":
+            return Path.cwd() / "workbench-exports"
+        store = Path(path).resolve()
+        return store.parent / f"{store.stem}-exports"
+
+    def _offer(self, data: bytes, filename: str) -> Path:
+        folder = self.export_dir
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / filename
+        target.write_bytes(data)
+        if len(data) > MAX_DOWNLOAD_BYTES:
+            self.download.value = views.too_large_html(len(data), str(target), MAX_DOWNLOAD_BYTES)
+        else:
+            self.download.value = views.download_link_html(data, filename, saved_to=str(target))
+        return target
+
+    def export_flagged(self) -> Path | None:
+        """Write the flagged slices of the shown scan to CSV and offer it for download."""
+        if not self._findings.scan_id:
+            self.download.value = '<div class="wb-x wb-note">Run a scan first.</div>'
+            return None
+        flagged = self.bench.flagged(self._findings.scan_id)
+        if not len(flagged):
+            self.download.value = (
+                '<div class="wb-x wb-note" data-testid="download-empty">No flagged slices in this scan '
+                "yet: flag one first.</div>"
+            )
+            return None
+        data = flagged.to_frame().to_csv(index=False).encode("utf-8")
+        return self._offer(data, f"{self._findings.scan_id}-flagged-slices.csv")
+
+    def export_rows(self) -> Path | None:
+        """Write every member row of the slice shown to CSV and offer it for download."""
+        s = self._current
+        if s is None:
+            self.download.value = '<div class="wb-x wb-note">Select a slice first.</div>'
+            return None
+        frame = self.bench.members(s)
+        data = frame.to_csv(index=True).encode("utf-8")
+        name = (s.slice_id or "refined-slice").replace("/", "_")
+        return self._offer(data, f"{name}-rows.csv")
+
+    # -- scanning ----------------------------------------------------------------------------
+    def _on_scan_click(self, _button: Any) -> None:
+        self.run_scan()
+
+    def run_scan(self, *, wait: bool = False) -> threading.Thread | None:
+        """Run a scan with the controls' parameters in a background thread.
+
+        The progress bar follows the search level by level; when it finishes the new
+        findings are shown. ``wait=True`` blocks until it is done (for scripts and tests).
+        """
+        if self._scan_thread is not None and self._scan_thread.is_alive():
+            return self._scan_thread
+        support = float(self.scan_support.value)
+        params: dict[str, Any] = {
+            "k": int(self.scan_k.value),
+            "max_predicates": int(self.scan_depth.value),
+            "min_support": int(support) if support >= 1 else support,
+        }
+        self.scan_button.disabled = True
+        self.progress.value, self.progress.max = 0, 1
+        self.progress.layout.visibility = "visible"
+        self.scan_status.value = '<span class="wb-x wb-note">starting…</span>'
+        thread = threading.Thread(
+            target=self._scan_worker, args=(params,), daemon=True, name="workbench-scan"
+        )
+        self._scan_thread = thread
+        thread.start()
+        if wait:
+            thread.join()
+        return thread
+
+    def _scan_worker(self, params: dict[str, Any]) -> None:
+        started = time.perf_counter()
+
+        def progress(done: int, total: int, message: str) -> None:
+            # Runs in the scan thread: only plain trait assignments, each sent as one message.
+            self.progress.max = max(int(total), 1)
+            self.progress.value = min(int(done), self.progress.max)
+            self.scan_status.value = f'<span class="wb-x wb-note">{esc(message)}</span>'
+
+        try:
+            # No lock here: the search itself is numpy work, and the table and drill-down
+            # must stay usable while it runs.
+            findings = self.bench.scan(progress=progress, **params)
+            self.set_findings(findings)
+            self.scan_status.value = (
+                f'<span class="wb-x wb-note">{len(findings)} slices in {time.perf_counter() - started:.1f} s'
+                "</span>"
+            )
+        except Exception as exc:
+            self.scan_status.value = f'<span class="wb-x wb-error">Scan failed: {esc(exc)}</span>'
+        finally:
+            self.progress.layout.visibility = "hidden"
+            self.scan_button.disabled = False
+
+    # -- helpers -----------------------------------------------------------------------------
+    def _guard(self, action: Any, status: w.HTML) -> None:
+        """Run a reaction to the user; show its error in the widget instead of losing it."""
+        try:
+            action()
+        except Exception as exc:
+            detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+            status.value = f'<span class="wb-x wb-error" title="{esc(detail)}">{esc(exc)}</span>'
+
+
+def _same(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    return {k: str(v) for k, v in a.items()} == {k: str(v) for k, v in b.items()}
