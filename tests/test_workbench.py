@@ -224,3 +224,31 @@ def test_slices_meet_min_support(planted: pd.DataFrame, k: int, depth: int) -> N
     findings = bench.scan(k=k, max_predicates=depth, min_support=200)
     assert all(s.slice_size >= 200 and s.n_predicates <= depth for s in findings)
     bench.close()
+
+
+def test_compare_two_model_versions(planted: pd.DataFrame, rng: np.random.Generator) -> None:
+    fixed = planted.assign(
+        pred=np.where(rng.random(len(planted)) < 0.08, 1 - planted["label"], planted["label"])
+    )
+    v1 = wb.Workbench.from_predictions(planted, label="label", prediction="pred", path=":memory:")
+    findings = v1.scan(k=3)
+    v2 = wb.Workbench.from_predictions(fixed, label="label", prediction="pred", path=":memory:")
+    table = v1.compare(v2, findings)
+    assert list(table["slice_id"]) == [s.slice_id for s in findings]
+    top = table.iloc[0]
+    assert top["slice_size_b"] == top["slice_size_a"]  # same rows, other predictions
+    assert top["error_change"] < -0.3  # the new version fixed the planted failure
+    assert not top["significant_b"]
+    v1.close()
+    v2.close()
+
+
+def test_evaluate_matches_members(planted: pd.DataFrame) -> None:
+    bench = wb.Workbench.from_predictions(planted, label="label", prediction="pred", path=":memory:")
+    s = bench.evaluate({"colour": "red", "size": "small"})
+    members = bench.members(s)
+    assert s.slice_size == len(members)
+    assert s.slice_error == pytest.approx(members["_error"].mean())
+    assert s.error_ci_low < s.slice_error < s.error_ci_high
+    assert s.p_value < 1e-10
+    bench.close()

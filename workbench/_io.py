@@ -87,8 +87,9 @@ def _read_csv(source: Path | bytes, name: str) -> pd.DataFrame:
         )
     encoding, delimiter = sniff_csv(head)
     try:
+        buffer: Any = io.BytesIO(raw) if raw is not None else source
         return pd.read_csv(
-            io.BytesIO(raw) if raw is not None else source,
+            buffer,
             sep=delimiter,
             encoding=encoding,
             compression="gzip" if name.endswith(".gz") else None,

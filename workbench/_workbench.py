@@ -192,7 +192,7 @@ class Workbench:
             score_values = (
                 frame[score].to_numpy(dtype=np.float64, na_value=np.nan).view(Probabilities)
             )
-            score_values.pos_label = pos_label  # type: ignore[attr-defined]
+            score_values.pos_label = pos_label
         columns = {"label": label, "prediction": prediction, "score": score}
         model_fp = fingerprint_frame(frame[[c for c in (prediction, score) if c]])
         return cls._build(
@@ -678,6 +678,92 @@ class Workbench:
             preds.append(f.predicate(f.labels.index(str(value))))
         return tuple(preds)
 
+    def _where_statistics(self, sql_where: str) -> tuple[dict[str, float], Any]:
+        """Counts (by DuckDB over all stored rows) and statistics of one SQL-defined slice."""
+        from workbench.search import SliceCounts, slice_statistics
+
+        c = self._store.slice_counts(self.dataset_id, self._eval_id, sql_where)
+        moments = (
+            "size",
+            "error_sum",
+            "weight_sum",
+            "error_sq_sum",
+            "error_weight_sum",
+            "weight_sq_sum",
+        )
+
+        def counts(prefix: str) -> SliceCounts:
+            return SliceCounts(*(np.array([c[f"{prefix}_{n}"]]) for n in moments))
+
+        binary = bool(self._evaluation["binary_error"])
+        return c, slice_statistics(counts("slice"), counts("total"), binary=binary)
+
+    def compare(
+        self, other: Workbench, findings: Findings | None = None, *, fdr: float = 0.05
+    ) -> pd.DataFrame:
+        """How the slices of a scan fare on another dataset or another model version.
+
+        Each slice (default: this workbench's latest findings) is recomputed on
+        ``other`` with its SQL condition over the raw columns, so bins found on one
+        dataset apply unchanged to the other. The slices were chosen before looking
+        at ``other``, so Benjamini–Hochberg runs over just these hypotheses.
+
+        Returns one row per slice: size, error and 95 % interval here (``_a``) and
+        there (``_b``), the change in error, and whether the slice is still
+        significantly worse than the rest of ``other``.
+        """
+        from workbench.search import benjamini_hochberg
+
+        findings = findings if findings is not None else self.findings()
+        available = set(other._store.dataset_columns(other.dataset_id))
+        rows = []
+        for s in findings:
+            missing = [p.feature for p in s.predicates if p.feature not in available]
+            if missing:
+                raise ColumnNotFoundError.for_column("slice feature", missing[0], sorted(available))
+            c, stats = other._where_statistics(s.sql_where)
+            size_b = int(c["slice_size"])
+            rows.append(
+                {
+                    "slice_id": s.slice_id,
+                    "description": s.description,
+                    "slice_size_a": s.slice_size,
+                    "slice_error_a": s.slice_error,
+                    "error_ci_low_a": s.error_ci_low,
+                    "error_ci_high_a": s.error_ci_high,
+                    "slice_size_b": size_b,
+                    "slice_error_b": float(stats.slice_error[0]) if size_b else math.nan,
+                    "error_ci_low_b": float(stats.error_ci_low[0]) if size_b else math.nan,
+                    "error_ci_high_b": float(stats.error_ci_high[0]) if size_b else math.nan,
+                    "rest_error_b": float(stats.rest_error[0]),
+                    "p_value_b": float(stats.p_value[0]) if size_b else 1.0,
+                }
+            )
+        columns = [
+            "slice_id",
+            "description",
+            "slice_size_a",
+            "slice_error_a",
+            "error_ci_low_a",
+            "error_ci_high_a",
+            "slice_size_b",
+            "slice_error_b",
+            "error_ci_low_b",
+            "error_ci_high_b",
+            "rest_error_b",
+            "error_change",
+            "p_value_b",
+            "p_value_adjusted_b",
+            "significant_b",
+        ]
+        frame = pd.DataFrame(rows)
+        if frame.empty:
+            return pd.DataFrame(columns=columns)
+        frame["error_change"] = frame["slice_error_b"] - frame["slice_error_a"]
+        frame["p_value_adjusted_b"] = benjamini_hochberg(frame["p_value_b"].to_numpy())
+        frame["significant_b"] = frame["p_value_adjusted_b"] <= fdr
+        return frame[columns]
+
     def evaluate(
         self, conditions: Mapping[str, Any] | Sequence[Predicate], *, fdr: float = 0.05
     ) -> Slice:
@@ -687,36 +773,14 @@ class Workbench:
         The p-value is not corrected for multiple testing: this is one slice a person
         chose (a hypothesis stated in advance), not a search result.
         """
-        from workbench.search._counts import SliceCounts
-        from workbench.search._stats import slice_statistics
-
         preds = self._predicates(conditions)
         where = Slice(preds, 0, 0, 0, 0, 0, 0).sql_where
-        c = self._store.slice_counts(self.dataset_id, self._eval_id, where)
+        c, stats = self._where_statistics(where)
         if c["slice_size"] == 0:
             description = " AND ".join(p.describe() for p in preds) or "all rows"
             raise EmptyDataError(
                 f"The slice {description} has no rows. Remove a condition or pick another category."
             )
-
-        def counts(prefix: str) -> SliceCounts:
-            return SliceCounts(
-                *(
-                    np.array([c[f"{prefix}_{n}"]])
-                    for n in (
-                        "size",
-                        "error_sum",
-                        "weight_sum",
-                        "error_sq_sum",
-                        "error_weight_sum",
-                        "weight_sq_sum",
-                    )
-                )
-            )
-
-        stats = slice_statistics(
-            counts("slice"), counts("total"), binary=bool(self._evaluation["binary_error"])
-        )
         p_value = float(stats.p_value[0])
         return Slice(
             predicates=preds,
@@ -904,8 +968,6 @@ class Workbench:
         and a human ``report`` (list of lines).
         """
         from workbench.export import read_claim
-        from workbench.search._counts import SliceCounts
-        from workbench.search._stats import slice_statistics
 
         claim = read_claim(claim)
         evaluation = claim["evaluation"]
@@ -934,28 +996,7 @@ class Workbench:
             path=":memory:",
         )
         try:
-            c = bench._store.slice_counts(
-                bench.dataset_id, bench._eval_id, claim["slice"]["sql_where"]
-            )
-
-            def counts(prefix: str) -> SliceCounts:
-                return SliceCounts(
-                    *(
-                        np.array([c[f"{prefix}_{n}"]])
-                        for n in (
-                            "size",
-                            "error_sum",
-                            "weight_sum",
-                            "error_sq_sum",
-                            "error_weight_sum",
-                            "weight_sq_sum",
-                        )
-                    )
-                )
-
-            stats = slice_statistics(
-                counts("slice"), counts("total"), binary=bool(bench._evaluation["binary_error"])
-            )
+            c, stats = bench._where_statistics(claim["slice"]["sql_where"])
         finally:
             bench.close()
         claimed = claim["statistics"]

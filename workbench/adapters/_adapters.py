@@ -118,7 +118,7 @@ class CallableAdapter:
 
     def __init__(self, function: Callable[[pd.DataFrame], Any], name: str | None = None) -> None:
         self.function = function
-        self.name = name or getattr(function, "__name__", type(function).__name__)
+        self.name: str = name or str(getattr(function, "__name__", type(function).__name__))
         self.kind = "callable"
 
     def predict(self, X: pd.DataFrame) -> Predictions:

@@ -235,7 +235,9 @@ class Slice:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Slice:
         names = {f.name for f in dataclasses.fields(cls)} - {"predicates"}
-        kwargs = {k: (math.nan if v is None else v) for k, v in data.items() if k in names}
+        kwargs: dict[str, Any] = {
+            k: (math.nan if v is None else v) for k, v in data.items() if k in names
+        }
         for key in ("slice_id", "statistics_on", "flag_note"):
             if key in kwargs and not isinstance(kwargs[key], str):
                 kwargs[key] = ""
