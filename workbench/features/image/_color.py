@@ -17,11 +17,13 @@ import numpy as np
 
 __all__ = [
     "SKIN_TONE_BINS",
+    "SKIN_TONE_ORDER",
+    "boundary_distance",
     "ita_degrees",
     "ita_to_skin_tone",
     "lab_to_linear_rgb",
-    "linear_to_srgb_uint8",
     "linear_to_lab",
+    "linear_to_srgb_uint8",
     "srgb_to_linear",
 ]
 

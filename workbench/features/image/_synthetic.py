@@ -24,19 +24,19 @@ import cv2
 import numpy as np
 import pandas as pd
 
-from workbench.features.image._color import lab_to_linear_rgb, linear_to_srgb_uint8
-from workbench.features.image._color import SKIN_TONE_BINS
+from workbench.features.image._color import SKIN_TONE_BINS, lab_to_linear_rgb, linear_to_srgb_uint8
 
 __all__ = ["render_faces"]
 
-LIGHTING_EXPOSURE = {"dim": (0.22, 0.4), "normal": (0.8, 1.2), "bright": (1.4, 1.75)}
+LIGHTING_EXPOSURE = {"dim": (0.22, 0.4), "normal": (0.8, 1.2), "bright": (1.35, 1.7)}
 CASTS = {
     "neutral": (1.0, 1.0, 1.0),
     "warm": (1.0, 0.86, 0.66),
-    "cool": (0.82, 0.92, 1.0),
+    "cool": (0.72, 0.88, 1.0),
 }
-# A sclera reflects about 60 % of the light: whiter than skin, not a white card.
-SCLERA_REFLECTANCE = 0.6
+# The whites of the eyes reflect about half the light: whiter than skin, not a
+# white card. The skin measurement assumes the same value.
+SCLERA_REFLECTANCE = 0.5
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,13 @@ def _skin_lab(ita_deg: float, rng: np.random.Generator) -> tuple[float, float, f
 def _indoor_background(img: np.ndarray, rng: np.random.Generator) -> None:
     size = img.shape[0]
     wall = rng.uniform(0.18, 0.55) * rng.choice(
-        [(1.0, 0.92, 0.78), (0.9, 0.9, 0.9), (0.75, 0.85, 0.95), (0.85, 0.95, 0.8), (1.0, 0.85, 0.85)]
+        [
+            (1.0, 0.92, 0.78),
+            (0.9, 0.9, 0.9),
+            (0.75, 0.85, 0.95),
+            (0.85, 0.95, 0.8),
+            (1.0, 0.85, 0.85),
+        ]
     )
     img[:] = wall
     # a wall corner: one side in shadow
@@ -110,7 +116,9 @@ def _outdoor_background(img: np.ndarray, rng: np.random.Generator) -> None:
     for _ in range(rng.integers(1, 5)):  # trees at the horizon
         x = int(rng.uniform(0, 1) * size)
         r = int(rng.uniform(0.06, 0.15) * size)
-        cv2.rectangle(img, (x - r // 6, horizon - r), (x + r // 6, horizon + 2), (0.1, 0.06, 0.03), -1)
+        cv2.rectangle(
+            img, (x - r // 6, horizon - r), (x + r // 6, horizon + 2), (0.1, 0.06, 0.03), -1
+        )
         cv2.circle(img, (x, horizon - r), r, (0.03, 0.12, 0.02), -1)
 
 
@@ -138,7 +146,9 @@ def _draw_face(img: np.ndarray, spec: _FaceSpec, rng: np.random.Generator) -> No
     x0, y0 = pt(-0.42, 0.6)
     x1, y1 = pt(0.42, 1.3)
     cv2.rectangle(img, (x0, y0), (x1, y1), neck, -1)
-    hair = rng.uniform(0.01, 0.25) * np.array(rng.choice([(1, 0.7, 0.4), (1, 1, 1), (1, 0.85, 0.5)]))
+    hair = rng.uniform(0.01, 0.25) * np.array(
+        rng.choice([(1, 0.7, 0.4), (1, 1, 1), (1, 0.85, 0.5)])
+    )
     hair_long = rng.random() < 0.4
     cv2.ellipse(
         img, pt(0, -0.12), ax(1.12, 1.0 if hair_long else 0.9), tilt, 0, 360, hair.tolist(), -1
@@ -157,15 +167,19 @@ def _draw_face(img: np.ndarray, spec: _FaceSpec, rng: np.random.Generator) -> No
     # hair fringe over the forehead
     cv2.ellipse(img, pt(0, -0.78), ax(0.95, 0.32), tilt, 180, 360, hair.tolist(), -1)
     # eyes: sclera, iris, pupil, brows
-    iris = rng.uniform(0.02, 0.2) * np.array(rng.choice([(0.6, 0.35, 0.15), (0.3, 0.5, 0.8), (0.4, 0.45, 0.3)]))
+    iris = rng.uniform(0.02, 0.2) * np.array(
+        rng.choice([(0.6, 0.35, 0.15), (0.3, 0.5, 0.8), (0.4, 0.45, 0.3)])
+    )
     for side in (-1, 1):
         ex, ey = 0.38 * side, -0.12
-        cv2.ellipse(img, pt(ex, ey), ax(0.2, 0.075), tilt, 0, 360, (SCLERA_REFLECTANCE,) * 3, -1)
-        cv2.circle(img, pt(ex, ey), max(1, round(0.075 * head_h)), iris.tolist(), -1)
+        cv2.ellipse(img, pt(ex, ey), ax(0.22, 0.09), tilt, 0, 360, (SCLERA_REFLECTANCE,) * 3, -1)
+        cv2.circle(img, pt(ex, ey), max(1, round(0.07 * head_h)), iris.tolist(), -1)
         cv2.circle(img, pt(ex, ey), max(1, round(0.03 * head_h)), (0.01, 0.01, 0.01), -1)
-        cv2.ellipse(img, pt(ex, ey - 0.02), ax(0.21, 0.085), tilt, 180, 360, (0.03, 0.02, 0.02), 1)
+        cv2.ellipse(img, pt(ex, ey - 0.02), ax(0.23, 0.1), tilt, 180, 360, (0.03, 0.02, 0.02), 1)
         brow = pt(ex, ey - 0.17)
-        cv2.ellipse(img, brow, ax(0.22, 0.05), tilt, 190, 350, hair.tolist(), max(1, round(0.03 * size)))
+        cv2.ellipse(
+            img, brow, ax(0.22, 0.05), tilt, 190, 350, hair.tolist(), max(1, round(0.03 * size))
+        )
     # nose: a shadow along one side and under the tip
     nose = (skin * 0.6).tolist()
     cv2.line(img, pt(0.05, -0.05), pt(0.1, 0.22), nose, max(1, round(0.012 * size)))
@@ -177,8 +191,16 @@ def _draw_face(img: np.ndarray, spec: _FaceSpec, rng: np.random.Generator) -> No
         cv2.ellipse(img, pt(0, 0.45), ax(0.26, 0.08), tilt, 0, 180, (0.55, 0.5, 0.45), -1)
     else:
         bend = rng.uniform(-0.05, 0.02)
-        cv2.ellipse(img, pt(0, 0.52 - bend), ax(0.28, abs(bend) + 0.02), tilt, 200 if bend < 0 else 20,
-                    340 if bend < 0 else 160, lips, thick)
+        cv2.ellipse(
+            img,
+            pt(0, 0.52 - bend),
+            ax(0.28, abs(bend) + 0.02),
+            tilt,
+            200 if bend < 0 else 20,
+            340 if bend < 0 else 160,
+            lips,
+            thick,
+        )
 
 
 def _light(img: np.ndarray, spec: _FaceSpec, rng: np.random.Generator) -> np.ndarray:
@@ -188,14 +210,16 @@ def _light(img: np.ndarray, spec: _FaceSpec, rng: np.random.Generator) -> np.nda
     # light falls off gently across the frame, from a random side
     angle = rng.uniform(0, 2 * math.pi)
     ramp = np.linspace(-1.0, 1.0, size, dtype=np.float32)
-    grad = 1.0 + 0.12 * (math.cos(angle) * ramp[None, :] + math.sin(angle) * ramp[:, None])
+    grad = 1.0 + 0.08 * (math.cos(angle) * ramp[None, :] + math.sin(angle) * ramp[:, None])
     lit = img * grad[..., None] * (spec.exposure * cast)
     srgb = linear_to_srgb_uint8(lit).astype(np.float32)
     srgb += rng.normal(0.0, rng.uniform(1.5, 4.0), srgb.shape).astype(np.float32)
     return np.clip(srgb + 0.5, 0, 255).astype(np.uint8)
 
 
-def _draw_specs(n: int, rng: np.random.Generator, skew: dict[tuple[str, str], float] | None) -> list[_FaceSpec]:
+def _draw_specs(
+    n: int, rng: np.random.Generator, skew: dict[tuple[str, str], float] | None
+) -> list[_FaceSpec]:
     tones = [name for name, _, _ in SKIN_TONE_BINS]
     specs: list[_FaceSpec] = []
     while len(specs) < n:
@@ -268,8 +292,8 @@ def render_faces(
         else:
             _outdoor_background(canvas, rng)
         _draw_face(canvas, spec, rng)
-        canvas = cv2.GaussianBlur(canvas, (0, 0), 0.6)
-        images.append(_light(canvas, spec, rng))
+        smooth = cv2.GaussianBlur(canvas, (0, 0), 0.6)  # anti-aliasing, like a lens
+        images.append(_light(smooth, spec, rng))
     attributes = pd.DataFrame(
         {
             "true_skin_tone": [s.skin_tone for s in specs],
