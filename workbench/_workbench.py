@@ -213,6 +213,7 @@ class Workbench:
             notes=notes,
             n_bins=n_bins,
             max_categories=max_categories,
+            missing=missing,
         )
 
     @classmethod
@@ -283,6 +284,7 @@ class Workbench:
             notes=[],
             n_bins=n_bins,
             max_categories=max_categories,
+            missing="error",
         )
 
     @classmethod
@@ -306,6 +308,7 @@ class Workbench:
         notes: list[str],
         n_bins: int,
         max_categories: int,
+        missing: str,
     ) -> Workbench:
         if metric is None:
             chosen, why = choose_metric(label_series, prediction_series)
@@ -325,6 +328,26 @@ class Workbench:
                 "The total weight of the rows is 0 (for WER: every reference is empty), so no "
                 "error rate can be computed. Check the reference column."
             )
+        weightless = weight <= 0
+        if weightless.any():
+            # A row that weighs nothing (an empty reference transcript for WER) has no
+            # error rate of its own; it is never dropped silently.
+            if missing != "drop":
+                raise LabelError(
+                    f"{int(weightless.sum())} rows have zero weight under {chosen.name} (for "
+                    "WER/CER: an empty reference transcript), so their error rate is undefined. "
+                    "Fix the references, or pass missing='drop' to leave those rows out."
+                )
+            keep = ~weightless
+            notes = [*notes, f"{int(weightless.sum())} rows with zero weight were dropped"]
+            frame = frame.loc[keep].reset_index(drop=True)
+            label_series = label_series.loc[keep].reset_index(drop=True)
+            prediction_series = (
+                prediction_series.reset_index(drop=True).loc[keep].reset_index(drop=True)
+            )
+            if score_values is not None:
+                score_values = score_values[keep]
+            error, weight = error[keep], weight[keep]
         _require_columns(frame, "feature", features or [])
         _require_columns(frame, "exclude", [c for c in exclude if c])
         feature_names = (
