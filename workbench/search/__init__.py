@@ -16,7 +16,7 @@ from workbench.search._aggregators import (
 from workbench.search._counts import SliceCounts
 from workbench.search._search import SliceSearch
 from workbench.search._split import SplitAssigner
-from workbench.search._stats import benjamini_hochberg
+from workbench.search._stats import benjamini_hochberg, slice_statistics
 
 __all__ = [
     "Aggregator",
@@ -27,4 +27,5 @@ __all__ = [
     "SliceSearch",
     "SplitAssigner",
     "benjamini_hochberg",
+    "slice_statistics",
 ]

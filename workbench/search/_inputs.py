@@ -139,13 +139,13 @@ def check_errors(errors: np.ndarray, n_rows: int) -> None:
     if bad.any():
         first = int(np.flatnonzero(bad)[0])
         raise DataError(
-            f"The errors must be finite numbers >= 0. Got {errors[first]!r} at row {first} "
+            f"The errors must be finite numbers >= 0. Got {float(errors[first])!r} at row {first} "
             f"({int(bad.sum())} non-finite values). Drop those rows or fill them."
         )
     if len(errors) and errors.min() < 0:
         first = int(np.flatnonzero(errors < 0)[0])
         raise DataError(
-            f"The errors must be >= 0 (a per-row loss). Got {errors[first]!r} at row {first}. "
+            f"The errors must be >= 0 (a per-row loss). Got {float(errors[first])!r} at row {first}. "
             "Use a non-negative per-row error such as 0/1 misclassification or absolute error."
         )
 
@@ -155,7 +155,7 @@ def check_weights(weights: np.ndarray, n_rows: int) -> None:
     if bad.any():
         first = int(np.flatnonzero(bad)[0])
         raise DataError(
-            f"The weights must be finite numbers > 0. Got {weights[first]!r} at row {first} "
+            f"The weights must be finite numbers > 0. Got {float(weights[first])!r} at row {first} "
             f"({int(bad.sum())} such values). Drop rows with zero weight or pass weights=None."
         )
 

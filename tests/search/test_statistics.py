@@ -1,0 +1,115 @@
+"""Honest statistics: calibrated p-values on null data, power on planted slices."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from workbench.search import SliceSearch, benjamini_hochberg
+
+
+def _null_run(seed: int, kind: str, n: int, confirm: bool) -> bool:
+    rng = np.random.default_rng(seed)
+    m = 5
+    cards = rng.integers(2, 6, m)
+    codes = np.column_stack([rng.integers(0, c, n) for c in cards])
+    weights = None
+    if kind == "binary":
+        errors = (rng.random(n) < 0.2).astype(float)
+    elif kind == "continuous":
+        errors = rng.exponential(1.0, n) * (rng.random(n) < 0.5)
+    else:  # word errors over reference words: weighted
+        weights = rng.integers(1, 20, n).astype(float)
+        errors = rng.binomial(weights.astype(int), 0.15).astype(float)
+    search = SliceSearch(confirm=confirm, min_confirm_rows=0).fit_codes(
+        codes,
+        errors,
+        weights,
+        feature_names=[f"f{j}" for j in range(m)],
+        value_labels=[list(range(c)) for c in cards],
+    )
+    return any(s.significant for s in search.findings_)
+
+
+@pytest.mark.parametrize(
+    ("kind", "confirm", "n_seeds"),
+    [
+        ("binary", False, 1000),
+        ("binary", True, 200),
+        ("continuous", False, 400),
+        ("weighted", False, 150),
+        ("weighted", True, 150),
+    ],
+)
+def test_null_data_rarely_reports_a_significant_slice(kind, confirm, n_seeds):
+    # errors independent of the features: at most 5 % of runs may report any
+    # significant slice (benchmarks/null_rate.py runs 1,000 seeds)
+    hits = sum(_null_run(seed, kind, 300, confirm) for seed in range(n_seeds))
+    assert hits / n_seeds <= 0.05
+
+
+@pytest.mark.parametrize("confirm", [False, True])
+@pytest.mark.parametrize("kind", ["binary", "continuous", "weighted"])
+def test_planted_slice_is_significant(rng, confirm, kind):
+    n, cards = 3000, [3, 4, 2, 5]
+    codes = np.column_stack([rng.integers(0, c, n) for c in cards])
+    planted = (codes[:, 0] == 1) & (codes[:, 1] == 2)
+    weights = None
+    if kind == "binary":
+        errors = (rng.random(n) < np.where(planted, 0.6, 0.1)).astype(float)
+    elif kind == "continuous":
+        errors = rng.exponential(np.where(planted, 3.0, 1.0))
+    else:
+        weights = rng.integers(1, 20, n).astype(float)
+        errors = rng.binomial(weights.astype(int), np.where(planted, 0.5, 0.1)).astype(float)
+    search = SliceSearch(k=5, confirm=confirm).fit_codes(
+        codes,
+        errors,
+        weights,
+        feature_names=["a", "b", "c", "d"],
+        value_labels=[list(range(c)) for c in cards],
+    )
+    best = search.findings_[0]
+    assert best.conditions == {"a": 1, "b": 2}
+    assert best.significant
+    assert best.error_ci_low <= best.slice_error <= best.error_ci_high
+    assert best.rest_error < best.error_ci_low
+    expected_on = "confirmation split" if confirm else "all rows"
+    assert best.statistics_on == expected_on
+    assert any(
+        expected_on.split()[0] in note or "in-sample" in note for note in search.findings_.notes
+    )
+
+
+def test_binary_statistics_are_wilson_and_exact_hypergeometric():
+    codes = np.array([[0]] * 56 + [[1]] * 944)
+    errors = np.zeros(1000)
+    errors[:21] = 1.0  # 21 errors among the 56 rows of the slice
+    errors[56:156] = 1.0  # 100 errors among the other 944
+    search = SliceSearch(k=1, min_support=10, confirm=False).fit_codes(
+        codes, errors, feature_names=["g"], value_labels=[["a", "b"]]
+    )
+    s = search.findings_[0]
+    assert s.conditions == {"g": "a"}
+    assert s.p_value == pytest.approx(stats.hypergeom.sf(20, 1000, 121, 56), rel=1e-9)
+    table = [[21, 35], [100, 844]]
+    assert s.p_value == pytest.approx(stats.fisher_exact(table, alternative="greater")[1])
+    z = stats.norm.ppf(0.975)
+    p, n = 21 / 56, 56
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    assert (s.error_ci_low, s.error_ci_high) == pytest.approx((centre - half, centre + half))
+    assert s.rest_error == pytest.approx(100 / 944)
+    # in-sample: BH over every evaluated slice (here the two values of g)
+    assert search.n_evaluated_ == 2
+    assert s.p_value_adjusted == pytest.approx(min(1.0, 2 * s.p_value))
+    assert "statistics are in-sample" in search.findings_.notes[0]
+
+
+def test_benjamini_hochberg_matches_definition(rng):
+    p = rng.random(50) ** 3
+    adjusted = benjamini_hochberg(p, n_tests=80)
+    for i in range(50):
+        expected = min(1.0, min(80 * p[j] / (np.sum(p <= p[j])) for j in range(50) if p[j] >= p[i]))
+        assert adjusted[i] == pytest.approx(expected)
