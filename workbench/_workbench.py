@@ -552,6 +552,73 @@ class Workbench:
             f"features={len(self._encoded_features())})"
         )
 
+    # -- media descriptors -------------------------------------------------------------------
+    def add_descriptors(
+        self,
+        extractor: Any,
+        column: str,
+        *,
+        base_dir: str | os.PathLike[str] | None = None,
+        prefix: str = "",
+        batch_size: int = 64,
+        progress: Callable[[int, int], None] | bool | None = True,
+    ) -> pd.DataFrame:
+        """Compute media descriptors for a column and make them slice features.
+
+        ``extractor`` follows the :class:`~workbench.Extractor` interface (``name``,
+        ``columns``, ``extract(batch)``), for example
+        ``workbench.features.audio.AudioDescriptors()`` or
+        ``workbench.features.image.ImageDescriptors()``. Items of ``column`` are
+        paths (relative ones resolved against ``base_dir``), bytes or arrays; rows
+        without an item get missing descriptors. Results are cached in the store
+        (per extractor name and version), added to the dataset as columns named
+        ``prefix + column``, and binned like any other feature.
+
+        Returns the descriptor columns (one row per dataset row).
+        """
+        from workbench.features import run_extractor
+        from workbench.findings import quote_identifier
+
+        columns = self._store.dataset_columns(self.dataset_id)
+        _require_columns(pd.DataFrame(columns=columns), "media", [column])
+        new_names = [f"{prefix}{c}" for c in extractor.columns]
+        clash = [c for c in new_names if c in columns]
+        version = str(getattr(extractor, "version", "1"))
+        cache = f"descriptors_{self.dataset_id}_{_safe_name(extractor.name)}_v{_safe_name(version)}"
+        if self._store.has_table(cache):
+            result = self._store.query(
+                f"SELECT * FROM {cache} ORDER BY {quote_identifier('__row')}"
+            )
+            result = result.drop(columns="__row")
+        else:
+            if clash:
+                raise DataError(
+                    f"The dataset already has columns {clash}, which {extractor.name!r} would "
+                    "overwrite. Pass prefix='...' to name the descriptors apart, or leave those "
+                    "columns out of the data."
+                )
+            items = self._store.read_dataset(self.dataset_id, [column])[column]
+            root = Path(base_dir) if base_dir is not None else Path.cwd()
+
+            def resolve(item: Any) -> Any:
+                if isinstance(item, str) and not Path(item).is_absolute():
+                    return str(root / item)
+                return item
+
+            present = items.notna().to_numpy()
+            values = [resolve(v) for v in items[present]]
+            computed = run_extractor(extractor, values, batch_size=batch_size, progress=progress)
+            computed.index = np.flatnonzero(present)
+            result = computed.reindex(range(len(items)))
+            result.columns = new_names
+            cached = result.assign(__row=np.arange(len(result)))
+            self._store.save_table(cache, cached)
+        if not all(c in columns for c in new_names):
+            self._store.add_columns(self.dataset_id, result)
+        frame = self._store.read_dataset(self.dataset_id)
+        self._encode(self._store, self.dataset_id, frame, list(frame.columns), 5, 20)
+        return result
+
     # -- search ------------------------------------------------------------------------------
     def scan(
         self,
@@ -1079,6 +1146,10 @@ class Workbench:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _safe_name(text: str) -> str:
+    return "".join(ch if ch.isalnum() else "_" for ch in text)
 
 
 def _score_column(score: Any, n: int) -> np.ndarray:

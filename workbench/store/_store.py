@@ -561,6 +561,23 @@ class Store:
             [bins, bins, bins, bins, bins, bins, bins, bins],
         ).df()
 
+    def has_table(self, name: str) -> bool:
+        return bool(
+            self.con.execute(
+                "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name]
+            ).fetchall()[0][0]
+        )
+
+    def save_table(self, name: str, frame: pd.DataFrame) -> None:
+        """Store a frame as a table (a cache of derived values)."""
+        self.con.register("_wb_table", frame)
+        try:
+            self.con.execute(
+                f"CREATE OR REPLACE TABLE {quote_identifier(name)} AS SELECT * FROM _wb_table"
+            )
+        finally:
+            self.con.unregister("_wb_table")
+
     def query(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
         return self.con.execute(sql, params or []).df()
 
