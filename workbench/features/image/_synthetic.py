@@ -273,7 +273,7 @@ def render_faces(
         ``size x size x 3`` uint8 RGB images.
     attributes : pandas.DataFrame
         One row per image: ``true_skin_tone``, ``true_ita_deg``,
-        ``true_lighting``, ``exposure``, ``color_cast``, ``true_scene``,
+        ``true_lighting``, ``true_exposure``, ``true_color_cast``, ``true_scene``,
         ``smiling``.
 
     Examples
@@ -299,8 +299,8 @@ def render_faces(
             "true_skin_tone": [s.skin_tone for s in specs],
             "true_ita_deg": [round(s.ita_deg, 2) for s in specs],
             "true_lighting": [s.lighting for s in specs],
-            "exposure": [round(s.exposure, 3) for s in specs],
-            "color_cast": [s.cast for s in specs],
+            "true_exposure": [round(s.exposure, 3) for s in specs],
+            "true_color_cast": [s.cast for s in specs],
             "true_scene": [s.scene for s in specs],
             "smiling": [s.smiling for s in specs],
         }
