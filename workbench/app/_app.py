@@ -1,0 +1,876 @@
+"""AuditApp: the code-free audit, one widget from loading data to a claim file.
+
+    data (sample or upload) ──► columns and metric ──► Workbench ──► scan (thread)
+        ──► explorer (flag slices) ──► flagged CSV + one claim JSON per flagged slice
+
+A thin front over the public API: every step calls what a notebook user would
+(``read_table``, ``Workbench.from_predictions``, ``scan``, ``explore``, ``flagged``,
+``claim``), and each step has a method (:meth:`AuditApp.load_sample`,
+:meth:`~AuditApp.load_file`, :meth:`~AuditApp.prepare`, :meth:`~AuditApp.run_scan`,
+:meth:`~AuditApp.export`) that the buttons call, so tests drive it without a
+browser. Whatever goes wrong is shown as a message in the app, never a traceback.
+Imports ipywidgets, pandas, the public ``workbench`` API, ``workbench._io`` (the
+table reader) and the widgets package (through ``Workbench.explore``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as w
+import pandas as pd
+
+import workbench as wb
+from workbench._io import SUPPORTED_SUFFIXES, sniff_csv
+from workbench._io import read_table as _read_table
+from workbench.app import _style as style
+from workbench.app._columns import guess_columns, missing_counts
+
+__all__ = ["METRIC_CHOICES", "SAMPLE_CHOICES", "AuditApp"]
+
+log = logging.getLogger(__name__)
+
+#: Metric dropdown: (label shown, value passed to ``Workbench.from_predictions``).
+METRIC_CHOICES: tuple[tuple[str, str], ...] = (
+    ("Automatic (from the label's type)", "auto"),
+    ("Error rate: share of wrong classes", "error_rate"),
+    ("Log loss (needs a score column)", "log_loss"),
+    ("Absolute error (numeric target)", "absolute_error"),
+    ("Squared error (numeric target)", "squared_error"),
+    ("Word error rate (speech)", "wer"),
+    ("Character error rate (text)", "cer"),
+)
+
+#: Bundled samples the app offers: name -> (label shown, label, prediction, score).
+SAMPLE_CHOICES: dict[str, tuple[str, str, str, str | None]] = {
+    "adult": (
+        "Adult census income: predictions of a >50K classifier (16,281 people)",
+        "income",
+        "pred_v1",
+        "proba_v1",
+    ),
+}
+
+NO_SCORE = "(none)"
+#: What the file picker offers (the reader also checks the full suffix, e.g. ``.csv.gz``).
+UPLOAD_ACCEPT = ".csv,.tsv,.txt,.gz,.parquet,.pq"
+
+
+class _Message(w.HTML):
+    """A styled message area; ``level`` and ``text`` say what it shows (for tests)."""
+
+    def __init__(self) -> None:
+        super().__init__("", layout=w.Layout(width="100%"))
+        self.level = ""
+        self.text = ""
+
+    def show(self, level: str, lead: str, details: Sequence[str] = ()) -> None:
+        self.level, self.text = level, " ".join([lead, *details])
+        self.value = style.message_html(level, lead, tuple(details))
+
+    def clear(self) -> None:
+        self.level, self.text, self.value = "", "", ""
+
+
+def _card(children: list[w.Widget], *, visible: bool = True) -> w.VBox:
+    box = w.VBox(children, layout=w.Layout(width="100%", display=None if visible else "none"))
+    box.add_class("wb-app-card")
+    return box
+
+
+def _user_note(note: str) -> str:
+    """A note of the API, worded for the app (no parameter names)."""
+    note = note.replace(" (pass metric=... to change)", "; pick another in the Metric menu")
+    return f"{note[:1].upper()}{note[1:]}."
+
+
+def _row_layout(**extra: str) -> w.Layout:
+    # ipywidgets' Layout has no ``gap``; the spacing comes from the stylesheet's
+    # ``.wb-app-card .widget-hbox`` rule.
+    return w.Layout(**{"flex_flow": "row wrap", "align_items": "center", **extra})
+
+
+def _show(box: w.Widget, visible: bool) -> None:
+    box.layout.display = None if visible else "none"
+
+
+class AuditApp(w.VBox):
+    """A code-free audit of a model's predictions: load, scan, flag, export.
+
+    Four steps on one page (served by Voilà as ``workbench app``, or on Binder):
+
+    1. choose the bundled sample or upload a CSV / parquet file of predictions;
+    2. pick the label, prediction and optional score columns (guessed from names
+       and values), the features to search over, and the metric;
+    3. find failing slices (the scan runs in a thread, with a progress bar), then
+       browse and flag them in the explorer;
+    4. download the flagged slices as CSV and a claim file per flagged slice,
+       which a model owner re-checks with ``workbench verify CLAIM.json --data DATA``.
+
+    Parameters
+    ----------
+    max_upload_mb : float
+        Larger uploads are refused with a message (the browser sends the whole
+        file to the kernel, which holds it in memory).
+    workdir : path, optional
+        Where the DuckDB store and exported files go; default a new temporary folder.
+
+    Examples
+    --------
+    >>> app = AuditApp()  # doctest: +SKIP
+    >>> app.load_sample("adult"); app.prepare(); app.run_scan(wait=True)  # doctest: +SKIP
+    >>> app.explorer.select(app.findings[0].slice_id); app.explorer.flag(note="why")  # doctest: +SKIP
+    >>> app.export()  # doctest: +SKIP
+    """
+
+    def __init__(self, *, max_upload_mb: float = 200, workdir: str | Path | None = None) -> None:
+        super().__init__(layout=w.Layout(width="100%"))
+        self.add_class("wb-app")
+        self.add_class("wb-app-root")
+        self.max_upload_bytes = int(max_upload_mb * 1_000_000)
+        self.workdir = (
+            Path(workdir)
+            if workdir is not None
+            else Path(tempfile.mkdtemp(prefix="workbench-app-"))
+        )
+        self.frame: pd.DataFrame | None = None
+        self.data_name = ""
+        self.bench: wb.Workbench | None = None
+        self.findings: wb.Findings | None = None
+        self.explorer: Any = None
+        self.exported: dict[str, Path] = {}
+        self._n_stores = 0
+        self._updating = False
+        self._scan_thread: threading.Thread | None = None
+        self._build()
+
+    # -- layout ------------------------------------------------------------------------------
+    def _build(self) -> None:
+        label_style = {"description_width": "90px"}
+        # 1. data
+        self.sample_choice = w.Dropdown(
+            options=[(v[0], k) for k, v in SAMPLE_CHOICES.items()],
+            layout=w.Layout(width="460px"),
+        )
+        self.sample_button = w.Button(
+            description="Use this sample", icon="table", layout=w.Layout(width="150px")
+        )
+        self.sample_button.on_click(lambda _: self.load_sample(str(self.sample_choice.value)))
+        self.upload = w.FileUpload(
+            accept=UPLOAD_ACCEPT,
+            multiple=False,
+            description="Upload CSV / parquet",
+            layout=w.Layout(width="200px"),
+        )
+        self.upload.observe(self._on_upload, "value")
+        self.data_msg = _Message()
+        self.preview = w.HTML()
+        limit = style.size_text(self.max_upload_bytes)
+        self.data_card = _card(
+            [
+                w.HTML(
+                    style.step_html(
+                        1,
+                        "Load predictions",
+                        "a bundled sample, or your own CSV / parquet file "
+                        f"(up to {limit}; one row per example)",
+                    )
+                ),
+                w.HBox(
+                    [self.sample_choice, self.sample_button],
+                    layout=_row_layout(),
+                ),
+                w.HBox(
+                    [w.HTML('<span class="wb-app wb-app-hint">or</span>'), self.upload],
+                    layout=_row_layout(margin="4px 0 0 0"),
+                ),
+                self.data_msg,
+                self.preview,
+            ]
+        )
+        # 2. columns
+        self.label_choice = w.Dropdown(description="Label", style=label_style)
+        self.prediction_choice = w.Dropdown(description="Prediction", style=label_style)
+        self.score_choice = w.Dropdown(description="Score", style=label_style)
+        self.metric_choice = w.Dropdown(
+            options=list(METRIC_CHOICES), value="auto", description="Metric", style=label_style
+        )
+        for dropdown in (self.label_choice, self.prediction_choice, self.score_choice):
+            dropdown.layout = w.Layout(width="340px")
+            dropdown.observe(self._on_roles, "value")
+        self.metric_choice.layout = w.Layout(width="340px")
+        self.feature_boxes: dict[str, w.Checkbox] = {}
+        self.features_grid = w.GridBox(
+            layout=w.Layout(
+                grid_template_columns="repeat(auto-fill, minmax(190px, 1fr))",
+                width="100%",
+                grid_gap="0 8px",
+            )
+        )
+        self.features_grid.add_class("wb-app-features")
+        self.all_button = w.Button(description="Select all", layout=w.Layout(width="100px"))
+        self.none_button = w.Button(description="Clear", layout=w.Layout(width="80px"))
+        self.all_button.on_click(lambda _: self._tick_all(True))
+        self.none_button.on_click(lambda _: self._tick_all(False))
+        self.prepare_button = w.Button(
+            description="Prepare data",
+            icon="check",
+            button_style="primary",
+            layout=w.Layout(width="160px"),
+        )
+        self.prepare_button.on_click(lambda _: self.prepare())
+        self.drop_button = w.Button(
+            description="Drop those rows and continue",
+            button_style="warning",
+            layout=w.Layout(width="auto", display="none"),
+        )
+        self.drop_button.on_click(lambda _: self.prepare(drop_missing=True))
+        self.columns_msg = _Message()
+        self.columns_card = _card(
+            [
+                w.HTML(
+                    style.step_html(
+                        2,
+                        "Choose columns",
+                        "guessed from names and values; change anything that is wrong",
+                    )
+                ),
+                w.HBox(
+                    [
+                        w.VBox([self.label_choice, self.prediction_choice]),
+                        w.VBox([self.score_choice, self.metric_choice]),
+                    ],
+                    layout=_row_layout(align_items="flex-start"),
+                ),
+                w.HBox(
+                    [
+                        w.HTML('<div class="wb-app wb-app-label">Features to search over</div>'),
+                        self.all_button,
+                        self.none_button,
+                    ],
+                    layout=_row_layout(margin="8px 0 0 0"),
+                ),
+                self.features_grid,
+                w.HBox(
+                    [self.prepare_button, self.drop_button],
+                    layout=_row_layout(margin="8px 0 0 0"),
+                ),
+                self.columns_msg,
+            ],
+            visible=False,
+        )
+        # 3. scan
+        self.scan_k = w.BoundedIntText(
+            10,
+            min=1,
+            max=100,
+            description="Slices",
+            layout=w.Layout(width="150px"),
+            style={"description_width": "50px"},
+        )
+        self.scan_depth = w.Dropdown(
+            options=[("1", 1), ("2", 2), ("3", 3)],
+            value=3,
+            description="Conditions up to",
+            layout=w.Layout(width="190px"),
+            style={"description_width": "115px"},
+        )
+        self.scan_support = w.BoundedFloatText(
+            0.01,
+            min=0.0001,
+            max=1e9,
+            step=0.005,
+            description="Min support",
+            layout=w.Layout(width="200px"),
+            style={"description_width": "85px"},
+        )
+        self.scan_button = w.Button(
+            description="Find failing slices",
+            icon="search",
+            button_style="primary",
+            layout=w.Layout(width="180px"),
+        )
+        self.scan_button.on_click(lambda _: self.run_scan())
+        self.progress = w.IntProgress(
+            0, min=0, max=1, layout=w.Layout(width="220px", visibility="hidden")
+        )
+        self.scan_status = w.HTML()
+        self.scan_msg = _Message()
+        self.explorer_box = w.Box(layout=w.Layout(width="100%"))
+        self.scan_card = _card(
+            [
+                w.HTML(
+                    style.step_html(
+                        3,
+                        "Find failing slices",
+                        "min support below 1 is a share of the rows, from 1 up a row count",
+                    )
+                ),
+                w.HBox(
+                    [
+                        self.scan_k,
+                        self.scan_depth,
+                        self.scan_support,
+                        self.scan_button,
+                        self.progress,
+                        self.scan_status,
+                    ],
+                    layout=_row_layout(),
+                ),
+                self.scan_msg,
+                self.explorer_box,
+            ],
+            visible=False,
+        )
+        # 4. export
+        self.export_button = w.Button(
+            description="Export flagged slices",
+            icon="download",
+            button_style="primary",
+            layout=w.Layout(width="200px"),
+        )
+        self.export_button.on_click(lambda _: self.export())
+        self.export_msg = _Message()
+        self.downloads = w.HTML()
+        self.export_card = _card(
+            [
+                w.HTML(
+                    style.step_html(
+                        4,
+                        "Export",
+                        "flag slices in the explorer above (select one, add a note, press "
+                        "“Flag slice”), then export them",
+                    )
+                ),
+                self.export_button,
+                self.export_msg,
+                self.downloads,
+            ],
+            visible=False,
+        )
+        self.children = [
+            w.HTML(style.header_html()),
+            self.data_card,
+            self.columns_card,
+            self.scan_card,
+            self.export_card,
+        ]
+
+    # -- guarding ----------------------------------------------------------------------------
+    def _guard(self, message: _Message, action: Any, *args: Any, **kwargs: Any) -> Any:
+        """Run a step; show what went wrong in ``message`` instead of raising."""
+        try:
+            return action(*args, **kwargs)
+        except wb.WorkbenchError as exc:
+            message.show("error", str(exc))
+        except MemoryError:
+            message.show(
+                "error",
+                "The data does not fit in this machine's memory. Upload fewer rows or columns "
+                "(for example a random sample), or run the workbench on a larger machine.",
+            )
+        except Exception as exc:  # the app must keep working whatever happens
+            log.warning("unexpected error in the audit app", exc_info=True)
+            message.show(
+                "error",
+                f"Something went wrong that the app did not expect ({type(exc).__name__}: "
+                f"{exc}). Nothing was lost: check the input and try again.",
+            )
+        return None
+
+    # -- 1. data -----------------------------------------------------------------------------
+    def load_sample(self, name: str = "adult") -> pd.DataFrame | None:
+        """Load a bundled sample and preselect its label, prediction and score columns."""
+        return self._guard(self.data_msg, self._load_sample, name)
+
+    def _load_sample(self, name: str) -> pd.DataFrame:
+        if name not in SAMPLE_CHOICES:
+            raise wb.ParameterError(
+                f"Unknown sample {name!r}. Expected one of {', '.join(SAMPLE_CHOICES)}."
+            )
+        path = wb.sample_path(name)
+        frame = _read_table(path)
+        _, label, prediction, score = SAMPLE_CHOICES[name]
+        self._set_frame(frame, path.name, f"bundled sample <b>{style.esc(path.name)}</b>")
+        self.choose_columns(label=label, prediction=prediction, score=score)
+        return frame
+
+    def _on_upload(self, change: dict[str, Any]) -> None:
+        entries = change["new"]
+        if not entries:
+            return
+        entry = entries[0]
+        self._guard(
+            self.data_msg, self.load_file, bytes(entry["content"]), str(entry["name"]), entry
+        )
+        # Free the upload's memory; the kernel keeps the parsed table only.
+        self.upload.value = ()
+
+    def load_file(
+        self, content: bytes, name: str, _entry: dict[str, Any] | None = None
+    ) -> pd.DataFrame | None:
+        """Load the bytes of an uploaded CSV / TSV / parquet file (its name tells the type).
+
+        Returns the table, or None (and a message in the app) when it cannot be used.
+        """
+        return self._guard(self.data_msg, self._load_file, content, name, _entry)
+
+    def _load_file(
+        self, content: bytes, name: str, entry: dict[str, Any] | None
+    ) -> pd.DataFrame | None:
+        size = int(entry["size"]) if entry is not None and "size" in entry else len(content)
+        if size > self.max_upload_bytes:
+            self.data_msg.show(
+                "error",
+                f"The file {name!r} is {style.size_text(size)}, more than the "
+                f"{style.size_text(self.max_upload_bytes)} this app accepts.",
+                [
+                    "Upload a random sample of the rows, or leave out columns you do not need.",
+                    "Parquet files are several times smaller than CSV for the same table.",
+                    "Or run the scan from Python or the command line (workbench scan), "
+                    "which has no size limit.",
+                ],
+            )
+            return None
+        lower = name.lower()
+        if not any(lower.endswith(s) for s in SUPPORTED_SUFFIXES):
+            suffix = Path(name).suffix or "(no suffix)"
+            raise wb.InputFileError(
+                f"The file {name!r} has the type {suffix!r}, which the workbench cannot read. "
+                "Expected a CSV (.csv, .tsv, .txt, optionally .gz) or parquet (.parquet) file "
+                "with a header row; export your table in one of those formats."
+            )
+        frame = _read_table(content, name=name)
+        if lower.endswith((".parquet", ".pq")):
+            how = "parquet"
+        elif lower.endswith(".gz"):
+            how = "gzipped CSV"
+        else:
+            encoding, delimiter = sniff_csv(content[:65536])
+            shown = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe"}.get(
+                delimiter, repr(delimiter)
+            )
+            how = f"CSV, encoding {encoding}, delimiter {shown}"
+        self._set_frame(
+            frame,
+            name,
+            f"uploaded <b>{style.esc(name)}</b> ({style.size_text(size)}; read as {how})",
+        )
+        return frame
+
+    def _set_frame(self, frame: pd.DataFrame, name: str, source_html: str) -> None:
+        if len(frame) == 0:
+            raise wb.EmptyDataError(
+                f"The file {name!r} has a header ({', '.join(map(str, frame.columns[:8]))}) but "
+                "no rows. Expected one row per example with its label and prediction."
+            )
+        if frame.shape[1] < 2:
+            raise wb.DataError(
+                f"The file {name!r} has a single column ({', '.join(map(str, frame.columns))}). "
+                "Expected at least a label and a prediction column. If the columns are "
+                "separated by another character, save the file as a comma-separated CSV."
+            )
+        self._reset_after_data()
+        self.frame = frame.reset_index(drop=True)
+        self.data_name = name
+        facts = (
+            f"{source_html}: <b>{len(frame):,}</b> rows × <b>{frame.shape[1]}</b> columns. "
+            "The first rows:"
+        )
+        self.preview.value = style.preview_html(frame, facts)
+        self.data_msg.clear()
+        guess = guess_columns(frame)
+        self._fill_roles(guess.label, guess.prediction, guess.score, set(guess.other_outputs))
+        _show(self.columns_card, True)
+
+    def _reset_after_data(self) -> None:
+        self._close_bench()
+        self.findings = None
+        self.explorer = None
+        self.explorer_box.children = []
+        self.exported = {}
+        self.downloads.value = ""
+        for message in (self.columns_msg, self.scan_msg, self.export_msg):
+            message.clear()
+        self.drop_button.layout.display = "none"
+        _show(self.scan_card, False)
+        _show(self.export_card, False)
+
+    def _close_bench(self) -> None:
+        if self.bench is not None:
+            try:
+                self.bench.close()
+            except Exception:  # closing a store that is already gone is fine
+                log.debug("closing the previous store failed", exc_info=True)
+            self.bench = None
+
+    # -- 2. columns --------------------------------------------------------------------------
+    def _fill_roles(
+        self,
+        label: str | None,
+        prediction: str | None,
+        score: str | None,
+        unticked: set[str] | None = None,
+    ) -> None:
+        assert self.frame is not None
+        columns = [str(c) for c in self.frame.columns]
+        self._updating = True
+        try:
+            self.label_choice.options = columns
+            self.prediction_choice.options = columns
+            self.score_choice.options = [NO_SCORE, *columns]
+            self.label_choice.value = label if label in columns else columns[0]
+            self.prediction_choice.value = (
+                prediction if prediction in columns else columns[min(1, len(columns) - 1)]
+            )
+            self.score_choice.value = score if score in columns else NO_SCORE
+            self.metric_choice.value = "auto"
+        finally:
+            self._updating = False
+        self._rebuild_features(unticked or set())
+
+    def _rebuild_features(self, unticked: set[str]) -> None:
+        assert self.frame is not None
+        roles = {self.label_choice.value, self.prediction_choice.value, self.score_choice.value}
+        previous = {name: box.value for name, box in self.feature_boxes.items()}
+        boxes = {}
+        for column in map(str, self.frame.columns):
+            if column in roles:
+                continue
+            ticked = previous.get(column, column not in unticked)
+            box = w.Checkbox(
+                value=ticked,
+                description=column,
+                indent=False,
+                tooltip=column,
+                layout=w.Layout(width="auto"),
+            )
+            boxes[column] = box
+        self.feature_boxes = boxes
+        self.features_grid.children = list(boxes.values())
+
+    def _on_roles(self, _change: dict[str, Any]) -> None:
+        if self._updating or self.frame is None:
+            return
+        self._rebuild_features(set())
+        self.drop_button.layout.display = "none"
+        self.columns_msg.clear()
+
+    def _tick_all(self, value: bool) -> None:
+        for box in self.feature_boxes.values():
+            box.value = value
+
+    @property
+    def selected_features(self) -> list[str]:
+        """The features ticked for the search, in table order."""
+        return [name for name, box in self.feature_boxes.items() if box.value]
+
+    def choose_columns(
+        self,
+        *,
+        label: str | None = None,
+        prediction: str | None = None,
+        score: str | None = None,
+        features: Sequence[str] | None = None,
+        metric: str | None = None,
+    ) -> None:
+        """Set the column choices as the dropdowns and checkboxes would."""
+        if self.frame is None:
+            raise wb.DataError("Load data first (a sample or an uploaded file).")
+        columns = [str(c) for c in self.frame.columns]
+        for role, name in (("label", label), ("prediction", prediction), ("score", score)):
+            if name is not None and name not in columns:
+                raise wb.ColumnNotFoundError.for_column(role, name, columns)
+        self._updating = True
+        try:
+            if label is not None:
+                self.label_choice.value = label
+            if prediction is not None:
+                self.prediction_choice.value = prediction
+            self.score_choice.value = score if score is not None else NO_SCORE
+            if metric is not None:
+                self.metric_choice.value = metric
+        finally:
+            self._updating = False
+        unticked = set() if features is None else set(columns) - set(features)
+        if features is None:
+            unticked = set(guess_columns(self.frame).other_outputs)
+        self.feature_boxes = {}
+        self._rebuild_features(unticked)
+
+    def prepare(self, *, drop_missing: bool = False) -> wb.Workbench | None:
+        """Build the workbench from the chosen columns (the "Prepare data" button).
+
+        Rows without a label or prediction stop this step with a message and a
+        button to drop them (``drop_missing=True``).
+        """
+        self.prepare_button.disabled = True
+        try:
+            return self._guard(self.columns_msg, self._prepare, drop_missing)
+        finally:
+            self.prepare_button.disabled = False
+
+    def _prepare(self, drop_missing: bool) -> wb.Workbench | None:
+        if self.frame is None:
+            raise wb.DataError("Load data first (a sample or an uploaded file).")
+        frame = self.frame
+        label = str(self.label_choice.value)
+        prediction = str(self.prediction_choice.value)
+        score = None if self.score_choice.value == NO_SCORE else str(self.score_choice.value)
+        metric = None if self.metric_choice.value == "auto" else str(self.metric_choice.value)
+        features = self.selected_features
+        self.drop_button.layout.display = "none"
+        if label == prediction:
+            raise wb.ParameterError(
+                f"The label and the prediction are the same column ({label!r}). Pick the "
+                "column with the true outcome as label and the model's output as prediction."
+            )
+        if score is not None and score in (label, prediction):
+            raise wb.ParameterError(
+                f"The score column {score!r} is also the label or prediction. Pick a column of "
+                "predicted probabilities, or (none)."
+            )
+        if not features:
+            raise wb.ParameterError(
+                "No features are ticked. Tick the columns the search may combine into slices "
+                "(for example age, sex, region)."
+            )
+        n_label, n_pred, n_missing = missing_counts(frame, label, prediction)
+        if n_missing == len(frame):
+            raise wb.LabelError(
+                f"Every row misses its label ({label!r}) or prediction ({prediction!r}), so "
+                "no error can be computed. Check that you picked the right columns."
+            )
+        if n_missing and not drop_missing:
+            self.columns_msg.show(
+                "warning",
+                f"{n_missing:,} of {len(frame):,} rows have no label or no prediction, so their "
+                "error cannot be computed.",
+                [
+                    f"{n_label:,} rows miss the label {label!r}; {n_pred:,} miss the prediction "
+                    f"{prediction!r}.",
+                    "Fix the file and upload it again, or drop those rows and continue.",
+                ],
+            )
+            self.drop_button.description = f"Drop {n_missing:,} rows and continue"
+            self.drop_button.layout.display = None
+            return None
+        self._reset_after_data()
+        self.columns_msg.show("info", "Preparing the data: computing errors and binning features…")
+        self._n_stores += 1
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        store = self.workdir / f"audit{self._n_stores}.duckdb"
+        started = time.perf_counter()
+        bench = wb.Workbench.from_predictions(
+            frame,
+            label=label,
+            prediction=prediction,
+            score=score,
+            features=features,
+            metric=metric,
+            path=store,
+            name=Path(self.data_name).stem or "data",
+            missing="drop" if drop_missing else "error",
+        )
+        self.bench = bench
+        self._summarise(bench, time.perf_counter() - started)
+        _show(self.scan_card, True)
+        return bench
+
+    def _summarise(self, bench: wb.Workbench, seconds: float) -> None:
+        feats = bench.features
+        searched = feats[feats["kind"] != "skipped"]
+        details = [_user_note(note) for note in bench.notes]
+        for row in feats.itertuples():
+            if row.kind == "skipped":
+                details.append(f"Column {row.feature!r} is left out of the search: {row.note}.")
+            elif "capped" in str(row.note):
+                details.append(f"Column {row.feature!r} ({row.note}).")
+        lead = (
+            f"Ready: {bench.n_rows:,} rows, metric {bench.metric}, overall error "
+            f"{bench.overall_error:.4g}; {len(searched)} features to search "
+            f"(prepared in {seconds:.1f} s)."
+        )
+        if len(searched) == 0:
+            self.columns_msg.show(
+                "error",
+                "None of the ticked columns can define a group, so there is nothing to search.",
+                [*details, "Tick other columns (categories, or numbers that can be binned)."],
+            )
+            _show(self.scan_card, False)
+            return
+        self.columns_msg.show("success", lead, details)
+
+    # -- 3. scan -----------------------------------------------------------------------------
+    def run_scan(self, *, wait: bool = False) -> threading.Thread | None:
+        """Search for failing slices in a background thread, then open the explorer.
+
+        ``wait=True`` blocks until the scan is done (for scripts and tests).
+        """
+        if self.bench is None:
+            self.scan_msg.show("error", "Prepare the data first (step 2).")
+            return None
+        if self._scan_thread is not None and self._scan_thread.is_alive():
+            return self._scan_thread
+        support = float(self.scan_support.value)
+        params: dict[str, Any] = {
+            "k": int(self.scan_k.value),
+            "max_predicates": int(self.scan_depth.value),
+            "min_support": int(support) if support >= 1 else support,
+        }
+        self._busy(True)
+        self.scan_msg.clear()
+        self.progress.value, self.progress.max = 0, 1
+        self.progress.layout.visibility = "visible"
+        self.scan_status.value = '<span class="wb-app wb-app-hint">starting…</span>'
+        thread = threading.Thread(
+            target=self._scan_worker,
+            args=(self.bench, params),
+            daemon=True,
+            name="workbench-app-scan",
+        )
+        self._scan_thread = thread
+        thread.start()
+        if wait:
+            thread.join()
+        return thread
+
+    def _busy(self, busy: bool) -> None:
+        for control in (
+            self.scan_button,
+            self.prepare_button,
+            self.sample_button,
+            self.upload,
+            self.export_button,
+        ):
+            control.disabled = busy
+
+    def _scan_worker(self, bench: wb.Workbench, params: dict[str, Any]) -> None:
+        started = time.perf_counter()
+
+        def progress(done: int, total: int, message: str) -> None:
+            # Runs in the scan thread: plain trait assignments, each sent as one message.
+            self.progress.max = max(int(total), 1)
+            self.progress.value = min(int(done), self.progress.max)
+            self.scan_status.value = f'<span class="wb-app wb-app-hint">{style.esc(message)}</span>'
+
+        try:
+            self._guard(self.scan_msg, self._scan, bench, params, progress, started)
+        finally:
+            self.progress.layout.visibility = "hidden"
+            self.scan_status.value = ""
+            self._busy(False)
+
+    def _scan(
+        self, bench: wb.Workbench, params: dict[str, Any], progress: Any, started: float
+    ) -> None:
+        findings = bench.scan(progress=progress, **params)
+        seconds = time.perf_counter() - started
+        self.findings = findings
+        if not len(findings):
+            self.scan_msg.show(
+                "warning",
+                f"No slice has at least the minimum support ({params['min_support']}) "
+                "and an error above the overall error.",
+                ["Lower the min support, allow more conditions, or tick more features."],
+            )
+            return
+        explorer = bench.explore(findings.scan_id)
+        self.explorer = explorer
+        self.explorer_box.children = [explorer]
+        n_sig = sum(bool(s.significant) for s in findings)
+        self.scan_msg.show(
+            "success",
+            f"{len(findings)} slices found in {seconds:.1f} s; {n_sig} with an error "
+            "significantly above the rest (after correcting for every slice tried).",
+            [
+                "Click a slice in the table to see its details, then flag the ones to report "
+                "(add a note saying why) and export them in step 4."
+            ],
+        )
+        _show(self.export_card, True)
+
+    # -- 4. export ---------------------------------------------------------------------------
+    def export(self) -> dict[str, Path] | None:
+        """Write the flagged slices to CSV and one claim JSON per flagged slice.
+
+        The files are saved in ``workdir/exports`` and offered as browser downloads.
+        Returns ``{"csv": path, "<slice_id>": claim path, ...}``, or None (with a message)
+        when nothing is flagged.
+        """
+        return self._guard(self.export_msg, self._export)
+
+    def _export(self) -> dict[str, Path] | None:
+        bench = self.bench
+        scan_id = self._shown_scan_id()
+        if bench is None or scan_id is None:
+            self.export_msg.show("warning", "Run a scan first (step 3).")
+            return None
+        flagged = bench.flagged(scan_id)
+        self.downloads.value = ""
+        if not len(flagged):
+            self.export_msg.show(
+                "warning",
+                f"No slice of {scan_id} is flagged yet.",
+                [
+                    "In the explorer above, click a slice, type a note saying why it matters, "
+                    "and press “Flag slice”. Then export again."
+                ],
+            )
+            return None
+        folder = self.workdir / "exports"
+        folder.mkdir(parents=True, exist_ok=True)
+        csv_path = folder / f"{scan_id}-flagged-slices.csv"
+        flagged.to_csv(csv_path)
+        exported: dict[str, Path] = {"csv": csv_path}
+        links = [
+            style.download_link_html(
+                csv_path.read_bytes(),
+                csv_path.name,
+                "text/csv",
+                f"Flagged slices (CSV, {len(flagged)} rows)",
+            )
+        ]
+        for s in flagged:
+            claim = bench.claim(s, note=s.flag_note)
+            data = (json.dumps(claim, indent=2, default=str) + "\n").encode("utf-8")
+            path = folder / f"{s.slice_id}-claim.json"
+            path.write_bytes(data)
+            exported[s.slice_id] = path
+            links.append(
+                style.download_link_html(
+                    data, path.name, "application/json", f"Claim {s.slice_id} (JSON)"
+                )
+            )
+        self.exported = exported
+        first = next(p for k, p in exported.items() if k != "csv")
+        data_name = self.data_name or "DATA.csv"
+        self.downloads.value = (
+            '<div class="wb-app">'
+            + "".join(links)
+            + '<p class="wb-app-hint">Each claim file holds the slice\'s definition (as SQL), its '
+            "statistics, the scan's parameters and fingerprints of the data and the "
+            "predictions. Anyone can re-check it on the same data (or new data with the same "
+            "columns) with:</p>"
+            f'<pre data-testid="verify-command">pip install slice-workbench\n'
+            f"workbench verify {style.esc(first.name)} --data {style.esc(data_name)}</pre></div>"
+        )
+        self.export_msg.show(
+            "success",
+            f"Exported {len(flagged)} flagged slice{'s' if len(flagged) != 1 else ''}: a CSV "
+            f"and {len(flagged)} claim file{'s' if len(flagged) != 1 else ''}.",
+            [f"Also saved in {folder}."],
+        )
+        return exported
+
+    def _shown_scan_id(self) -> str | None:
+        if self.explorer is not None and self.explorer.findings.scan_id:
+            return str(self.explorer.findings.scan_id)
+        return self.findings.scan_id if self.findings is not None else None
