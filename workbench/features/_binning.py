@@ -84,14 +84,16 @@ def _nice(value: float) -> float:
 
 
 def _numeric_edges(values: np.ndarray, n_bins: int, integer: bool) -> list[float]:
-    lo, hi = float(values.min()), float(values.max())
-    uniq, counts = np.unique(values, return_counts=True)
+    """Bin edges for sorted, non-missing ``values``."""
+    lo, hi = float(values[0]), float(values[-1])
+    starts = np.flatnonzero(np.r_[True, values[1:] != values[:-1]])
+    run_lengths = np.diff(np.r_[starts, len(values)])
     edges: set[float] = set()
     rest = values
-    mode_index = int(counts.argmax())
-    if counts[mode_index] / len(values) >= 1.0 / n_bins:
+    mode_index = int(run_lengths.argmax())
+    if run_lengths[mode_index] / len(values) >= 1.0 / n_bins:
         # A heavy point mass (e.g. zero) gets a bin of its own.
-        mode = float(uniq[mode_index])
+        mode = float(values[starts[mode_index]])
         step = 1.0 if integer else 0.0
         edges.add(mode)
         if integer:
@@ -107,12 +109,13 @@ def _numeric_edges(values: np.ndarray, n_bins: int, integer: bool) -> list[float
     return sorted(e for e in edges if lo < e <= hi)
 
 
-def _encode_numeric(name: str, series: pd.Series, n_bins: int) -> tuple[np.ndarray, EncodedFeature]:
+def _encode_numeric(
+    name: str, raw: np.ndarray, present: np.ndarray, n_bins: int
+) -> tuple[np.ndarray, EncodedFeature]:
+    """Quantile-bin ``raw`` (float, NaN = missing); ``present`` is its sorted non-missing part."""
     col = quote_identifier(name)
-    raw = series.to_numpy(dtype=np.float64, na_value=np.nan)
     missing = np.isnan(raw)
-    present = raw[~missing]
-    integer = bool(len(present)) and np.allclose(present, np.round(present))
+    integer = bool(len(present)) and bool(np.all(present == np.round(present)))
     edges = _numeric_edges(present, n_bins, integer) if len(present) else []
     labels: list[str] = []
     sqls: list[str] = []
@@ -158,20 +161,22 @@ def _encode_categorical(
 ) -> tuple[np.ndarray, EncodedFeature]:
     col = quote_identifier(name)
     is_bool = pd.api.types.is_bool_dtype(series)
-    counts = series.value_counts(dropna=True, sort=True)
-    n_distinct = len(counts)
-    kept = list(counts.index[:max_categories])
-    codes_of = {v: i for i, v in enumerate(kept)}
+    # factorize is vectorised (also for Arrow-backed strings); -1 marks missing values.
+    raw_codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    counts = np.bincount(raw_codes[raw_codes >= 0], minlength=len(uniques))
+    # Most frequent first; ties broken by first appearance, so the order is stable.
+    order = np.argsort(-counts, kind="stable")
+    n_distinct = len(uniques)
+    kept_positions = order[:max_categories]
+    kept = [uniques[i] for i in kept_positions]
     labels = [str(v) for v in kept]
     sqls = [f"{col} = {sql_literal(v)}" for v in kept]
-    values = series.to_numpy(dtype=object)
-    missing = pd.isna(series).to_numpy()
+    missing = raw_codes < 0
     n_kept = len(kept)
-    codes = np.fromiter(
-        (codes_of.get(v, n_kept) if not m else -1 for v, m in zip(values, missing, strict=True)),
-        dtype=np.int64,
-        count=len(values),
-    )
+    # Categories keep their frequency rank as code; everything else is 'other'.
+    rank = np.full(len(uniques), n_kept, dtype=np.int64)
+    rank[kept_positions] = np.arange(n_kept)
+    codes = rank[np.where(missing, 0, raw_codes)] if len(uniques) else np.zeros(len(series), np.int64)
     note = "boolean" if is_bool else f"categorical, {n_distinct} values"
     if n_distinct > max_categories:
         labels.append(OTHER)
@@ -227,15 +232,21 @@ def encode_features(
         if pd.api.types.is_datetime64_any_dtype(dtype) or isinstance(dtype, pd.PeriodDtype):
             skipped.append((name, "date/time column: derive a feature such as month or weekday"))
             continue
-        n_unique = series.nunique(dropna=True)
+        is_bool = pd.api.types.is_bool_dtype(dtype)
+        is_number = pd.api.types.is_numeric_dtype(dtype) and not is_bool
+        if is_number:
+            # One sort serves the distinct count, the mode and the quantiles.
+            raw = series.to_numpy(dtype=np.float64, na_value=np.nan)
+            present = np.sort(raw[~np.isnan(raw)])
+            n_unique = int(np.count_nonzero(present[1:] != present[:-1]) + 1) if len(present) else 0
+        else:
+            n_unique = series.nunique(dropna=True)
         if n_unique == 0:
             skipped.append((name, "every value is missing"))
             continue
         if n_unique == 1 and not series.isna().any():
             skipped.append((name, "constant: one value for every row, so no slice can differ"))
             continue
-        is_bool = pd.api.types.is_bool_dtype(dtype)
-        is_number = pd.api.types.is_numeric_dtype(dtype) and not is_bool
         if not is_number and not is_bool:
             sample = series.dropna().iloc[0]
             if not isinstance(sample, (str, int, float, bool, np.generic)):
@@ -252,7 +263,7 @@ def encode_features(
             skipped.append((name, "ID-like: every value is distinct, so it cannot define a group"))
             continue
         if is_number and n_unique > max_integer_categories:
-            code, feature = _encode_numeric(name, series, n_bins)
+            code, feature = _encode_numeric(name, raw, present, n_bins)
         else:
             code, feature = _encode_categorical(name, series, max_categories)
         dtype_out = np.uint8 if feature.cardinality <= 255 else np.uint16
