@@ -244,7 +244,9 @@ def test_compare_two_model_versions(planted: pd.DataFrame, rng: np.random.Genera
 
 
 def test_evaluate_matches_members(planted: pd.DataFrame) -> None:
-    bench = wb.Workbench.from_predictions(planted, label="label", prediction="pred", path=":memory:")
+    bench = wb.Workbench.from_predictions(
+        planted, label="label", prediction="pred", path=":memory:"
+    )
     s = bench.evaluate({"colour": "red", "size": "small"})
     members = bench.members(s)
     assert s.slice_size == len(members)
@@ -252,3 +254,21 @@ def test_evaluate_matches_members(planted: pd.DataFrame) -> None:
     assert s.error_ci_low < s.slice_error < s.error_ci_high
     assert s.p_value < 1e-10
     bench.close()
+
+
+def test_confirmation_split_is_stored(planted: pd.DataFrame, tmp_path: Path) -> None:
+    path = tmp_path / "split.duckdb"
+    bench = wb.Workbench.from_predictions(planted, label="label", prediction="pred", path=path)
+    findings = bench.scan(random_state=7)
+    assert findings[0].statistics_on.startswith("confirmation")
+    bench.close()
+    again = wb.Workbench.open(path)
+    mask = again.split()
+    assert mask is not None and len(mask) == len(planted)
+    assert 0.4 < mask.mean() < 0.6
+    # the confirmation rows alone reproduce the reported statistics
+    members = again.members(findings[0])
+    held_out = members[~mask[members.index.to_numpy()]]
+    assert len(held_out) == findings[0].stats_size
+    assert findings[0].slice_error == pytest.approx(held_out["_error"].mean())
+    again.close()

@@ -736,6 +736,11 @@ class Workbench:
         findings, _ = self._store.load_scan(scan_id)
         return findings
 
+    def split(self, scan_id: str | None = None) -> np.ndarray | None:
+        """The scan's discovery rows (True) vs confirmation rows (False); None without a split."""
+        findings = self.findings(scan_id)
+        return self._store.load_split(findings.scan_id)
+
     def _resolve(self, slice_or_id: Slice | str | Mapping[str, Any] | Sequence[Predicate]) -> Slice:
         if isinstance(slice_or_id, Slice):
             return slice_or_id

@@ -14,7 +14,7 @@ One database file holds everything a workbench knows::
     eval_<e>        per row: label, prediction, score, error, weight
     scans           parameters, timings, version and notes of each scan
     scan_slices     the slices each scan reported, in rank order
-    scan_splits     the discovery/confirmation split of a scan (when one was used)
+    scan_splits     the discovery/confirmation split of a scan (bit-packed, when one was used)
     flags           slices a person flagged, with a note
 
 All SQL built from user data uses quoted identifiers and bound parameters.
@@ -76,7 +76,7 @@ CREATE TABLE IF NOT EXISTS scan_slices (
     scan_id VARCHAR, rank INTEGER, slice_id VARCHAR, description VARCHAR, sql_where VARCHAR,
     slice_size BIGINT, slice_error DOUBLE, score DOUBLE, p_value_adjusted DOUBLE,
     significant BOOLEAN, slice JSON);
-CREATE TABLE IF NOT EXISTS scan_splits (scan_id VARCHAR, row_id BIGINT, discovery BOOLEAN);
+CREATE TABLE IF NOT EXISTS scan_splits (scan_id VARCHAR PRIMARY KEY, n_rows BIGINT, discovery BLOB);
 CREATE TABLE IF NOT EXISTS flags (
     slice_id VARCHAR PRIMARY KEY, scan_id VARCHAR, note VARCHAR, flagged_at VARCHAR);
 """
@@ -643,18 +643,11 @@ class Store:
                     "INSERT INTO scan_slices VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
                 )
             if discovery_mask is not None:
-                split = pd.DataFrame(
-                    {
-                        "scan_id": scan_id,
-                        "row_id": np.arange(len(discovery_mask), dtype=np.int64),
-                        "discovery": np.asarray(discovery_mask, dtype=bool),
-                    }
+                mask = np.asarray(discovery_mask, dtype=bool)
+                self.con.execute(
+                    "INSERT INTO scan_splits VALUES (?, ?, ?)",
+                    [scan_id, len(mask), np.packbits(mask).tobytes()],
                 )
-                self.con.register("_wb_split", split)
-                try:
-                    self.con.execute("INSERT INTO scan_splits SELECT * FROM _wb_split")
-                finally:
-                    self.con.unregister("_wb_split")
             self.con.execute("COMMIT")
         except BaseException:
             self.con.execute("ROLLBACK")
@@ -745,11 +738,13 @@ class Store:
         return findings.get(slice_id), row[0]
 
     def load_split(self, scan_id: str) -> np.ndarray | None:
-        arrays = self.con.execute(
-            "SELECT discovery FROM scan_splits WHERE scan_id = ? ORDER BY row_id", [scan_id]
-        ).fetchnumpy()
-        mask = np.asarray(arrays["discovery"], dtype=bool)
-        return mask if len(mask) else None
+        row = self.con.execute(
+            "SELECT n_rows, discovery FROM scan_splits WHERE scan_id = ?", [scan_id]
+        ).fetchall()
+        if not row:
+            return None
+        n_rows, packed = row[0]
+        return np.unpackbits(np.frombuffer(packed, dtype=np.uint8), count=int(n_rows)).astype(bool)
 
     # -- flags -------------------------------------------------------------------------------
     def set_flag(self, slice_id: str, scan_id: str, note: str) -> None:
