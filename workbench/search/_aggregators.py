@@ -215,7 +215,7 @@ class NumpyAggregator:
 
 def _max_bins(n_rows: int) -> int:
     # a histogram much larger than the rows costs more to clear and marginalise than to fill
-    return int(min(1 << 18, max(1 << 12, 2 * n_rows)))
+    return int(min(1 << 18, max(1 << 12, n_rows // 2)))
 
 
 class DuckDBAggregator:

@@ -38,6 +38,10 @@ __all__ = ["SliceSearch"]
 
 Progress = Callable[[int, int, str], None]
 
+#: In-sample, evaluated slices whose Chernoff bound on the p-value is above this get
+#: the bound as p-value (conservative); the reported slices always get the exact p.
+EXACT_P_BELOW = 0.2
+
 
 class SliceSearch:
     """Exact top-k search for the data slices where a model's error is high.
@@ -464,13 +468,26 @@ class SliceSearch:
                     profile.totals["discovery"],
                     binary=binary,
                     eligible=result.evaluated_eligible,
+                    exact_below=EXACT_P_BELOW,
                 )
-                all_p = evaluated_stats.p_value
-                all_adjusted = benjamini_hochberg(all_p, n_tests=result.n_evaluated)
-                order = np.argsort(all_p, kind="stable")
-                sorted_p, sorted_adj = all_p[order], all_adjusted[order]
-                pos = np.minimum(np.searchsorted(sorted_p, stats.p_value), len(sorted_p) - 1)
-                p_adjusted = sorted_adj[pos]
+                # The reported slices enter BH with their exact p-values: swap them in
+                # for the (possibly bounded) values they got among all evaluated slices.
+                as_evaluated = slice_statistics(
+                    stats_counts,
+                    profile.totals["discovery"],
+                    binary=binary,
+                    exact_below=EXACT_P_BELOW,
+                ).p_value
+                others = np.sort(evaluated_stats.p_value)
+                drop = []
+                for value in as_evaluated:
+                    at = int(np.searchsorted(others, value))
+                    while at in drop:
+                        at += 1
+                    drop.append(min(at, len(others) - 1))
+                others = np.delete(others, drop)
+                combined = np.concatenate([stats.p_value, others])
+                p_adjusted = benjamini_hochberg(combined, n_tests=result.n_evaluated)[:reported]
                 sizes_all = result.counts.size
         slices = []
         for i in range(reported):

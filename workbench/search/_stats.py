@@ -59,12 +59,20 @@ def _ratio_variance(
 
 
 def slice_statistics(
-    slices: SliceCounts, totals: SliceCounts, *, binary: bool, eligible: np.ndarray | None = None
+    slices: SliceCounts,
+    totals: SliceCounts,
+    *,
+    binary: bool,
+    eligible: np.ndarray | None = None,
+    exact_below: float = 1.0,
 ) -> SliceStatistics:
     """Statistics of each slice measured against the rows counted in ``totals``.
 
     ``eligible`` marks the slices whose p-value must be computed; the others get
-    p = 1 (used for slices that can never be reported).
+    p = 1 (used for slices that can never be reported). With 0/1 errors, slices
+    whose Chernoff bound on the hypergeometric tail exceeds ``exact_below`` get
+    that bound as their p-value instead of the exact tail (it is never smaller:
+    conservative, and much cheaper when thousands of slices were evaluated).
     """
     size = slices.size.astype(np.float64)
     total_size = float(totals.size[0])
@@ -91,9 +99,14 @@ def slice_statistics(
             )
         ci_low, ci_high = centre - half, centre + half
         if want.any():
-            k = np.rint(slices.error_sum[want])
             n_errors = round(float(totals.error_sum[0]))
-            p_value[want] = stats.hypergeom.sf(k - 1, int(total_size), n_errors, size[want])
+            k = np.rint(slices.error_sum)
+            bound = _hypergeom_tail_bound(k, size, n_errors / total_size)
+            exact = want & (bound <= exact_below) if exact_below < 1 else want
+            p_value[want] = bound[want]
+            p_value[exact] = stats.hypergeom.sf(
+                k[exact] - 1, int(total_size), n_errors, size[exact]
+            )
     else:
         if not slices.has_moments or not totals.has_moments:
             raise ValueError("continuous statistics need second moments")
@@ -134,6 +147,21 @@ def slice_statistics(
     ci_low = np.where(empty, np.nan, ci_low)
     ci_high = np.where(empty, np.nan, ci_high)
     return SliceStatistics(slice_error, ci_low, ci_high, rest_error, np.clip(p_value, 0.0, 1.0))
+
+
+def _hypergeom_tail_bound(errors: np.ndarray, size: np.ndarray, rate: float) -> np.ndarray:
+    """Chernoff bound ``exp(-n KL(k/n || K/N))`` on ``P(X >= k)``, X hypergeometric.
+
+    Sampling without replacement obeys the same Chernoff bound as sampling with
+    replacement (Hoeffding, 1963, section 6), so this is a valid upper bound.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = errors / size
+        kl = np.where(share > 0, share * np.log(share / rate), 0.0) + np.where(
+            share < 1, (1 - share) * np.log((1 - share) / (1 - rate)), 0.0
+        )
+        bound = np.exp(-size * kl)
+    return np.where((share > rate) & np.isfinite(bound), np.minimum(bound, 1.0), 1.0)
 
 
 def benjamini_hochberg(p_values: np.ndarray, n_tests: int | None = None) -> np.ndarray:
