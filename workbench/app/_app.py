@@ -15,11 +15,13 @@ table reader) and the widgets package (through ``Workbench.explore``).
 
 from __future__ import annotations
 
+import gzip
 import json
 import logging
 import tempfile
 import threading
 import time
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -447,21 +449,30 @@ class AuditApp(w.VBox):
                 "Expected a CSV (.csv, .tsv, .txt, optionally .gz) or parquet (.parquet) file "
                 "with a header row; export your table in one of those formats."
             )
+        how, uploaded = "", name
+        if lower.endswith(".gz"):
+            # Unpacked here so the delimiter is sniffed on the text, not the compressed bytes.
+            try:
+                content = gzip.decompress(content)
+            except (OSError, EOFError, zlib.error) as exc:
+                raise wb.InputFileError(
+                    f"Could not unpack {name!r} ({exc}). Expected a complete gzip-compressed CSV; "
+                    "upload the file again, or upload the uncompressed CSV."
+                ) from None
+            name, lower, how = name[:-3], lower[:-3], "gzipped "
         frame = _read_table(content, name=name)
         if lower.endswith((".parquet", ".pq")):
             how = "parquet"
-        elif lower.endswith(".gz"):
-            how = "gzipped CSV"
         else:
             encoding, delimiter = sniff_csv(content[:65536])
             shown = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe"}.get(
                 delimiter, repr(delimiter)
             )
-            how = f"CSV, encoding {encoding}, delimiter {shown}"
+            how += f"CSV, encoding {encoding}, delimiter {shown}"
         self._set_frame(
             frame,
-            name,
-            f"uploaded <b>{style.esc(name)}</b> ({style.size_text(size)}; read as {how})",
+            uploaded,
+            f"uploaded <b>{style.esc(uploaded)}</b> ({style.size_text(size)}; read as {how})",
         )
         return frame
 
@@ -680,11 +691,11 @@ class AuditApp(w.VBox):
             missing="drop" if drop_missing else "error",
         )
         self.bench = bench
-        self._summarise(bench, time.perf_counter() - started)
-        _show(self.scan_card, True)
+        _show(self.scan_card, self._summarise(bench, time.perf_counter() - started))
         return bench
 
-    def _summarise(self, bench: wb.Workbench, seconds: float) -> None:
+    def _summarise(self, bench: wb.Workbench, seconds: float) -> bool:
+        """Say what was prepared; False when nothing can be searched."""
         feats = bench.features
         searched = feats[feats["kind"] != "skipped"]
         details = [_user_note(note) for note in bench.notes]
@@ -704,9 +715,9 @@ class AuditApp(w.VBox):
                 "None of the ticked columns can define a group, so there is nothing to search.",
                 [*details, "Tick other columns (categories, or numbers that can be binned)."],
             )
-            _show(self.scan_card, False)
-            return
+            return False
         self.columns_msg.show("success", lead, details)
+        return True
 
     # -- 3. scan -----------------------------------------------------------------------------
     def run_scan(self, *, wait: bool = False) -> threading.Thread | None:

@@ -10,13 +10,13 @@ this module (larger websocket messages for uploads, idle kernels culled after
 
 from __future__ import annotations
 
-import contextlib
 import json
 import socket
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 import webbrowser
 from pathlib import Path
@@ -95,13 +95,17 @@ def _port_free(port: int) -> bool:
 
 def _wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> bool:
     # A static asset, not "/": fetching "/" would run the notebook in a new kernel.
-    probe = url + "voila/static/extension.js"
+    # Any HTTP answer (even an error status) means the server is listening.
+    probe = url + "voila/static/voila.js"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and process.poll() is None:
-        with contextlib.suppress(OSError), urllib.request.urlopen(probe, timeout=2) as response:
-            if response.status == 200:
+        try:
+            with urllib.request.urlopen(probe, timeout=2):
                 return True
-        time.sleep(0.3)
+        except urllib.error.HTTPError:
+            return True
+        except OSError:
+            time.sleep(0.3)
     return False
 
 

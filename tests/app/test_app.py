@@ -1,0 +1,427 @@
+"""The audit app driven through its widgets, without a browser.
+
+Uploads set the FileUpload's state as the browser does; buttons are clicked;
+every bad input ends in a message in the app (never an exception), and the app
+keeps working afterwards.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import doctest
+import gzip
+import importlib
+import io
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import workbench as wb
+from workbench.app import AuditApp, guess_columns
+
+pytestmark = [
+    # The explorer passes ``gap`` to ipywidgets' Layout, which traitlets deprecates.
+    pytest.mark.filterwarnings(
+        r"ignore:Passing unrecognized arguments to super\(Layout\):DeprecationWarning"
+    ),
+]
+
+Upload = Callable[[AuditApp, bytes, str], None]
+
+
+def links(html: str) -> dict[str, bytes]:
+    """The data: URI download links in an HTML fragment, by file name."""
+    found = re.findall(r'download="([^"]+)" href="data:[^;]+;base64,([^"]+)"', html)
+    return {name: base64.b64decode(data) for name, data in found}
+
+
+def scan_and_flag(app: AuditApp, note: str = "fails often") -> wb.Slice:
+    app.prepare_button.click()
+    assert app.columns_msg.level == "success", app.columns_msg.text
+    app.scan_k.value = 5
+    app.scan_depth.value = 2
+    app.run_scan(wait=True)
+    assert app.scan_msg.level == "success", app.scan_msg.text
+    explorer = app.explorer
+    first = explorer.findings[0]
+    explorer.select(first.slice_id)
+    explorer.flag_note.value = note
+    explorer.flag_button.click()
+    assert app.bench is not None
+    return app.bench.flagged()[0]
+
+
+# -- the happy paths ---------------------------------------------------------------------------
+def test_sample_to_claim(app: AuditApp) -> None:
+    """Sample → guessed columns → scan → flag → CSV and a claim that verifies."""
+    assert app.columns_card.layout.display == "none"
+    app.sample_button.click()
+    assert app.columns_card.layout.display is None
+    assert (app.label_choice.value, app.prediction_choice.value, app.score_choice.value) == (
+        "income",
+        "pred_v1",
+        "proba_v1",
+    )
+    # The other model's outputs are offered but not searched by default.
+    assert {"pred_v2", "proba_v2"} <= set(app.feature_boxes)
+    assert "pred_v2" not in app.selected_features and "age" in app.selected_features
+    assert "16,281" in app.preview.value and "adult_test_predictions.parquet" in app.preview.value
+
+    flagged = scan_and_flag(app, note="women & young")
+    assert "capped" in app.columns_msg.text  # native_country has 40 values
+
+    app.export_button.click()
+    assert app.export_msg.level == "success", app.export_msg.text
+    files = links(app.downloads.value)
+    csv_name = f"{app.findings.scan_id}-flagged-slices.csv"
+    claim_name = f"{flagged.slice_id}-claim.json"
+    assert set(files) == {csv_name, claim_name}
+    rows = list(csv.DictReader(io.StringIO(files[csv_name].decode("utf-8"))))
+    assert [r["slice_id"] for r in rows] == [flagged.slice_id]
+    assert rows[0]["flag_note"] == "women & young"
+    claim = json.loads(files[claim_name])
+    assert claim["slice"]["description"] == flagged.description
+    assert claim["note"] == "women & young"
+    assert files[claim_name] == app.exported[flagged.slice_id].read_bytes()
+    assert f"workbench verify {claim_name} --data adult_test_predictions.parquet" in (
+        app.downloads.value
+    )
+    result = wb.Workbench.verify_claim(claim, wb.sample_path("adult"))
+    assert result["holds"], result["report"]
+
+
+def test_upload_csv_semicolons_latin1(app: AuditApp, upload: Upload, linked: pd.DataFrame) -> None:
+    frame = linked.assign(noise=linked["noise"].map({"x": "é", "y": "ü", "z": "ß", "w": "w"}))
+    content = frame.to_csv(index=False, sep=";").encode("latin-1")
+    upload(app, content, "données.csv")
+    assert app.data_msg.level == "", app.data_msg.text
+    assert "encoding latin-1, delimiter semicolon" in app.preview.value
+    assert "3,000" in app.preview.value and "données.csv" in app.preview.value
+    assert app.upload.value == ()  # the raw bytes are released once parsed
+    assert (app.label_choice.value, app.prediction_choice.value) == ("label", "prediction")
+    assert app.score_choice.value == "(none)"
+    assert app.selected_features == ["group", "kind", "noise"]
+    flagged = scan_and_flag(app)
+    assert flagged.conditions == {"group": "a", "kind": "u"}
+
+
+def test_upload_parquet_and_change_columns(
+    app: AuditApp,
+    upload: Upload,
+    adult: pd.DataFrame,
+    parquet_bytes: Callable[[pd.DataFrame], bytes],
+) -> None:
+    upload(app, parquet_bytes(adult.head(4000)), "adult.parquet")
+    assert "read as parquet" in app.preview.value
+    # The auditor picks the second model and searches three features only.
+    app.prediction_choice.value = "pred_v2"
+    app.score_choice.value = "proba_v2"
+    assert "pred_v2" not in app.feature_boxes and "pred_v1" in app.feature_boxes
+    app.none_button.click()
+    assert app.selected_features == []
+    for name in ("age", "sex", "race"):
+        app.feature_boxes[name].value = True
+    app.metric_choice.value = "log_loss"
+    app.prepare_button.click()
+    assert app.columns_msg.level == "success", app.columns_msg.text
+    assert app.bench is not None
+    assert app.bench.metric == "log_loss" and app.bench.model_name == "pred_v2"
+    assert sorted(app.bench.features["feature"]) == ["age", "race", "sex"]
+
+
+# -- bad input: each gets a message and the app keeps working ----------------------------------
+BAD_FILES = [
+    pytest.param(b"PK\x03\x04 not a table", "data.xlsx", "cannot read", id="excel"),
+    pytest.param(b"", "empty.csv", "is empty", id="empty-file"),
+    pytest.param(b"a,b,c\n", "header.csv", "no rows", id="header-only"),
+    pytest.param(b"justone\n1\n2\n", "one.csv", "single column", id="one-column"),
+    pytest.param(b"PAR1 truncated", "cut.parquet", "as parquet", id="broken-parquet"),
+    pytest.param(gzip.compress(b"a,b\n1,2\n")[:12], "cut.csv.gz", "gzip", id="broken-gzip"),
+    pytest.param(b"not gzip at all", "fake.csv.gz", "unpack", id="not-gzip"),
+    pytest.param(b'a,b\n"1,2\n3,4\n', "quote.csv", "", id="unclosed-quote"),
+]
+
+
+@pytest.mark.parametrize(("content", "name", "expected"), BAD_FILES)
+def test_bad_files_get_a_message(
+    app: AuditApp, upload: Upload, adult_csv: bytes, content: bytes, name: str, expected: str
+) -> None:
+    upload(app, content, name)
+    if name == "quote.csv" and app.data_msg.level == "":
+        # pandas reads an unclosed quote as one long value: a table it is, and the app says so.
+        assert app.frame is not None
+    else:
+        assert app.data_msg.level == "error"
+        assert expected in app.data_msg.text
+        assert "Traceback" not in app.data_msg.value
+        assert app.columns_card.layout.display == "none"
+    upload(app, adult_csv, "adult.csv")
+    assert app.data_msg.level == "" and app.frame is not None and len(app.frame) == 16281
+
+
+def test_gzipped_tab_separated_upload(app: AuditApp, upload: Upload, linked: pd.DataFrame) -> None:
+    upload(app, gzip.compress(linked.to_csv(index=False, sep="\t").encode()), "linked.tsv.gz")
+    assert app.data_msg.level == "", app.data_msg.text
+    assert "read as gzipped CSV, encoding utf-8, delimiter tab" in app.preview.value
+    assert app.data_name == "linked.tsv.gz" and app.frame is not None
+    assert list(app.frame.columns) == list(linked.columns)
+
+
+def test_too_large_upload(tmp_path: Path, upload: Upload, adult_csv: bytes) -> None:
+    app = AuditApp(max_upload_mb=0.5, workdir=tmp_path)
+    upload(app, adult_csv, "adult.csv")
+    assert app.data_msg.level == "error"
+    assert "more than the 500.0 kB this app accepts" in app.data_msg.text
+    assert "sample" in app.data_msg.text
+    assert app.frame is None
+
+
+def test_missing_labels_offer_to_drop(app: AuditApp, upload: Upload, linked: pd.DataFrame) -> None:
+    frame = linked.copy()
+    frame.loc[[3, 10, 11], "label"] = None
+    frame.loc[[10, 20], "prediction"] = None
+    upload(app, frame.to_csv(index=False).encode(), "gaps.csv")
+    app.prepare_button.click()
+    assert app.columns_msg.level == "warning"
+    assert "4 of 3,000 rows have no label or no prediction" in app.columns_msg.text
+    assert "3 rows miss the label 'label'; 2 miss the prediction" in app.columns_msg.text
+    assert app.drop_button.layout.display is None
+    assert app.drop_button.description == "Drop 4 rows and continue"
+    assert app.bench is None and app.scan_card.layout.display == "none"
+    app.drop_button.click()
+    assert app.columns_msg.level == "success", app.columns_msg.text
+    assert "4 rows without label or prediction were dropped" in app.columns_msg.text
+    assert app.bench is not None and app.bench.n_rows == 2996
+    assert app.drop_button.layout.display == "none"
+
+
+def test_label_all_missing(app: AuditApp, upload: Upload, linked: pd.DataFrame) -> None:
+    upload(app, linked.assign(label=np.nan).to_csv(index=False).encode(), "nolabel.csv")
+    app.label_choice.value = "label"
+    app.prepare_button.click()
+    assert app.columns_msg.level == "error"
+    assert "Every row misses its label" in app.columns_msg.text
+    assert app.drop_button.layout.display == "none"
+
+
+def test_incompatible_label_and_prediction(app: AuditApp, adult_csv: bytes, upload: Upload) -> None:
+    upload(app, adult_csv, "adult.csv")
+    app.prediction_choice.value = "proba_v1"  # probabilities are not classes
+    app.score_choice.value = "(none)"
+    app.prepare_button.click()
+    assert app.columns_msg.level == "error"
+    assert "share no value" in app.columns_msg.text
+    assert app.bench is None
+    # Picking the right column recovers.
+    app.prediction_choice.value = "pred_v1"
+    app.prepare_button.click()
+    assert app.columns_msg.level == "success"
+
+
+@pytest.mark.parametrize(
+    ("roles", "expected"),
+    [
+        ({"label": "income", "prediction": "income"}, "the same column"),
+        ({"label": "income", "prediction": "pred_v1", "score": "income"}, "also the label"),
+        ({"label": "age", "prediction": "sex"}, "numeric prediction"),
+        (
+            {"label": "income", "prediction": "pred_v1", "metric": "absolute_error"},
+            "numeric",
+        ),
+    ],
+    ids=["same-column", "score-is-label", "number-vs-class", "regression-metric-on-classes"],
+)
+def test_bad_column_choices(app: AuditApp, roles: dict[str, str], expected: str) -> None:
+    app.load_sample("adult")
+    metric = roles.pop("metric", None)
+    app.label_choice.value = roles["label"]
+    app.prediction_choice.value = roles["prediction"]
+    app.score_choice.value = roles.get("score", "(none)")
+    if metric:
+        app.metric_choice.value = metric
+    app.prepare_button.click()
+    assert app.columns_msg.level == "error", app.columns_msg.text
+    assert expected in app.columns_msg.text
+
+
+def test_no_features_ticked(app: AuditApp) -> None:
+    app.load_sample("adult")
+    app.none_button.click()
+    app.prepare_button.click()
+    assert app.columns_msg.level == "error"
+    assert "No features are ticked" in app.columns_msg.text
+
+
+def test_only_id_like_features(app: AuditApp, upload: Upload, linked: pd.DataFrame) -> None:
+    frame = linked.assign(row_id=[f"r{i}" for i in range(len(linked))])
+    upload(app, frame.to_csv(index=False).encode(), "ids.csv")
+    app.none_button.click()
+    app.feature_boxes["row_id"].value = True
+    app.prepare_button.click()
+    assert app.columns_msg.level == "error"
+    assert "nothing to search" in app.columns_msg.text
+    assert "'row_id' is left out of the search: ID-like" in app.columns_msg.text
+    assert app.scan_card.layout.display == "none"
+
+
+def test_high_cardinality_column_is_capped(app: AuditApp, upload: Upload) -> None:
+    n = 150_000
+    rng = np.random.default_rng(11)
+    label = rng.choice([0, 1], size=n)
+    frame = pd.DataFrame(
+        {
+            "comment": [f"text {i % 100_000}" for i in range(n)],
+            "region": rng.choice(["north", "south", "east"], size=n),
+            "label": label,
+            "pred": np.where(rng.random(n) < 0.2, 1 - label, label),
+        }
+    )
+    upload(app, frame.to_csv(index=False).encode(), "comments.csv")
+    app.prepare_button.click()
+    assert app.columns_msg.level == "success", app.columns_msg.text
+    assert "'comment' (categorical, 100000 values; capped: the 20 most frequent kept" in (
+        app.columns_msg.text
+    )
+    app.scan_depth.value = 1
+    app.scan_support.value = 0.001
+    app.run_scan(wait=True)
+    assert app.scan_msg.level in ("success", "warning"), app.scan_msg.text
+
+
+def test_no_slice_reaches_min_support(app: AuditApp, upload: Upload, linked: pd.DataFrame) -> None:
+    upload(app, linked.to_csv(index=False).encode(), "linked.csv")
+    app.prepare_button.click()
+    app.scan_support.value = 100_000  # more rows than the data has
+    app.scan_button.click()
+    app._scan_thread.join(timeout=60)  # type: ignore[union-attr]
+    assert app.scan_msg.level in ("warning", "error")
+    assert "support" in app.scan_msg.text
+    assert not app.scan_button.disabled  # ready for another try
+    app.scan_support.value = 0.01
+    app.run_scan(wait=True)
+    assert app.scan_msg.level == "success"
+
+
+def test_empty_slice_refinement_and_export_without_flags(
+    app: AuditApp, upload: Upload, linked: pd.DataFrame
+) -> None:
+    upload(app, linked.to_csv(index=False).encode(), "linked.csv")
+    app.prepare_button.click()
+    app.scan_depth.value = 2
+    app.run_scan(wait=True)
+    explorer = app.explorer
+    top = explorer.findings[0]
+    assert top.conditions == {"group": "a", "kind": "u"}
+    explorer.select(top.slice_id)
+    # Replace group = a by group = b: no row has group = b and kind = u.
+    explorer.refine_feature.value = "group"
+    assert "b" in [value for _, value in explorer.refine_value.options]
+    explorer.refine_value.value = "b"
+    explorer.refine_add.click()
+    assert "has no rows" in explorer.refine_status.value
+    assert explorer.current is not None and explorer.current.slice_id == top.slice_id
+    # The app still works: nothing flagged yet is a message, not an error.
+    app.export_button.click()
+    assert app.export_msg.level == "warning"
+    assert "No slice of scan1 is flagged yet" in app.export_msg.text
+    assert app.downloads.value == ""
+
+
+def test_new_data_resets_the_later_steps(
+    app: AuditApp, upload: Upload, linked: pd.DataFrame
+) -> None:
+    app.load_sample("adult")
+    app.prepare_button.click()
+    app.run_scan(wait=True)
+    assert app.explorer is not None and app.export_card.layout.display is None
+    upload(app, linked.to_csv(index=False).encode(), "linked.csv")
+    assert app.explorer is None and app.bench is None
+    assert app.scan_card.layout.display == "none" and app.export_card.layout.display == "none"
+    assert app.label_choice.value == "label"
+
+
+def test_steps_out_of_order_are_messages(app: AuditApp) -> None:
+    app.run_scan()
+    assert app.scan_msg.level == "error" and "Prepare the data first" in app.scan_msg.text
+    assert app.export() is None and "Run a scan first" in app.export_msg.text
+    assert app.prepare() is None and "Load data first" in app.columns_msg.text
+    assert app.load_sample("nope") is None and "Unknown sample 'nope'" in app.data_msg.text
+
+
+def test_unexpected_errors_are_messages(app: AuditApp, monkeypatch: pytest.MonkeyPatch) -> None:
+    app.load_sample("adult")
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(wb.Workbench, "from_predictions", broken)
+    app.prepare_button.click()
+    assert app.columns_msg.level == "error"
+    assert "did not expect (RuntimeError: disk on fire)" in app.columns_msg.text
+    assert not app.prepare_button.disabled
+
+
+# -- column guessing ---------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("columns", "expected"),
+    [
+        (
+            {"x": [1, 2], "y_true": [0, 1], "y_pred": [0, 0], "score": [0.2, 0.4]},
+            ("y_true", "y_pred", "score"),
+        ),
+        (
+            {"target": ["a", "b"], "prediction": ["a", "a"], "f": [1, 2]},
+            ("target", "prediction", None),
+        ),
+        (
+            {
+                "city": ["x", "y"],
+                "outcome_true": [1, 0],
+                "model_output": [1, 1],
+                "confidence": [0.9, 1.5],
+            },
+            ("outcome_true", "model_output", None),
+        ),
+        (
+            {"reference": ["a b", "c"], "hypothesis": ["a", "c"], "snr": [3.0, 9.0]},
+            ("reference", "hypothesis", None),
+        ),
+        (
+            {
+                "age": [30, 40],
+                "income": ["<=50K", ">50K"],
+                "pred_v1": ["<=50K", ">50K"],
+                "proba_v2": [0.1, 0.2],
+                "proba_v1": [0.3, 0.6],
+                "pred_v2": ["<=50K", "<=50K"],
+            },
+            ("income", "pred_v1", "proba_v1"),
+        ),
+        ({"a": [1, 2], "b": [1, 2]}, ("a", "b", None)),
+    ],
+    ids=["y_true", "target", "score-out-of-range", "speech", "two-models", "no-hints"],
+)
+def test_guess_columns(columns: dict[str, list[object]], expected: tuple[str | None, ...]) -> None:
+    guess = guess_columns(pd.DataFrame(columns))
+    assert (guess.label, guess.prediction, guess.score) == expected
+    assert not {guess.label, guess.prediction, guess.score} & set(guess.features)
+
+
+def test_two_models_leave_the_other_out() -> None:
+    guess = guess_columns(wb.load_sample("adult").head(100))
+    assert guess.other_outputs == ["pred_v2", "proba_v2"]
+    assert "pred_v2" not in guess.features
+
+
+@pytest.mark.parametrize(
+    "name", ["workbench.app._columns", "workbench.app._style", "workbench.app._app"]
+)
+def test_doctests(name: str) -> None:
+    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0
