@@ -3,8 +3,9 @@
 The one job of this module is to decide, row by row, whether a row belongs to the
 discovery split (searched) or to the confirmation split (held out for statistics).
 Rows are stratified on ``error > 0``: within each stratum, consecutive runs of
-``BLOCK`` rows are split by a permutation seeded with ``(seed, stratum, block)``,
-so every complete block sends exactly ``round(fraction * BLOCK)`` rows to discovery.
+``BLOCK`` rows are ranked by a SplitMix64 hash of ``(seed, stratum, position)`` and
+the lowest ``round((1 - fraction) * BLOCK)`` ranks go to discovery, so every
+complete block is split exactly.
 The decision depends only on the seed and the row's position in its stratum, so a
 stream of record batches gets exactly the split the whole array gets at once.
 
@@ -58,11 +59,33 @@ class SplitAssigner:
             self._seen[stratum] += len(rows)
             block = position // BLOCK
             first, last = int(block[0]), int(block[-1])
-            ranks = np.stack(
-                [
-                    np.random.default_rng([self.seed, stratum, b]).permutation(BLOCK)
-                    for b in range(first, last + 1)
-                ]
-            )
+            ranks = self._block_ranks(stratum, first, last)
             out[rows] = ranks[block - first, position % BLOCK] < self.n_discovery_per_block
         return out
+
+    def _block_ranks(self, stratum: int, first: int, last: int) -> np.ndarray:
+        """Rank of each position within its block, from a seeded hash of the position."""
+        positions = np.arange(first * BLOCK, (last + 1) * BLOCK, dtype=np.uint64)
+        keys = _splitmix64(positions ^ np.uint64(_splitmix64_scalar(self.seed * 2 + stratum)))
+        order = np.argsort(keys.reshape(-1, BLOCK), axis=1, kind="stable")
+        ranks = np.empty_like(order)
+        np.put_along_axis(ranks, order, np.arange(BLOCK)[None, :], axis=1)
+        return ranks
+
+
+_MASK64 = (1 << 64) - 1
+
+
+def _splitmix64_scalar(value: int) -> int:
+    z = (value + 0x9E3779B97F4A7C15) & _MASK64
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK64
+    return z ^ (z >> 31)
+
+
+def _splitmix64(values: np.ndarray) -> np.ndarray:
+    """SplitMix64 finaliser on uint64 arrays (wrapping arithmetic)."""
+    z = values + np.uint64(0x9E3779B97F4A7C15)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
