@@ -67,7 +67,9 @@ def overview_figure(
     calls ``on_select(slice_id)``.
     """
     labels = [f"#{i}" for i in range(1, len(findings) + 1)]
-    figure = go.FigureWidget(layout=_layout(height))
+    # Built complete as a go.Figure first, so the widget's first state already holds the
+    # data (updates sent after the view exists are what gets lost in Voilà).
+    figure = go.Figure(layout=_layout(height))
     for significant, name, color in (
         (True, "significant", SIGNIFICANT_COLOR),
         (False, "not significant", NOT_SIGNIFICANT_COLOR),
@@ -103,12 +105,15 @@ def overview_figure(
             ],
             hoverinfo="text",
         )
-    figure.add_hline(
-        y=overall_error,
+    figure.add_hline(y=overall_error, line={"color": OVERALL_COLOR, "dash": "dash", "width": 1.5})
+    # A legend entry for the line (an annotation on the plot would cover a bar).
+    figure.add_scatter(
+        x=[None],
+        y=[None],
+        mode="lines",
         line={"color": OVERALL_COLOR, "dash": "dash", "width": 1.5},
-        annotation_text=f"overall {fmt_error(overall_error)}",
-        annotation_position="top right",
-        annotation_font={"color": OVERALL_COLOR},
+        name=f"overall {fmt_error(overall_error)}",
+        hoverinfo="skip",
     )
     figure.update_xaxes(
         categoryorder="array", categoryarray=labels, showgrid=False, title=None, fixedrange=True
@@ -128,15 +133,17 @@ def overview_figure(
             "font": {"size": 13},
         }
     )
+    widget = go.FigureWidget(figure)
     if on_select is not None:
 
         def clicked(trace: Any, points: Any, _state: Any) -> None:
             if points.point_inds:
                 on_select(str(trace.customdata[points.point_inds[0]]))
 
-        for trace in figure.data:
-            trace.on_click(clicked)
-    return figure
+        for trace in widget.data:
+            if trace.type == "bar":
+                trace.on_click(clicked)
+    return widget
 
 
 def error_histogram_figure(histogram: pd.DataFrame, metric: str, *, height: int = 240) -> go.Figure:

@@ -173,7 +173,8 @@ class Explorer(w.VBox):
             ),
         )
         # Overview chart (rebuilt per scan) and table
-        self.overview_box = w.Box(layout=w.Layout(width="100%", min_height="40px"))
+        # A column box: its child stretches to the full width (plotly sizes to its container).
+        self.overview_box = w.VBox(layout=w.Layout(width="100%", min_height="40px"))
         self.overview: Any = None
         self.table = SliceTable(page_size=page_size)
         self.table.observe(self._on_table_select, "selected")
@@ -529,6 +530,7 @@ class Explorer(w.VBox):
                 for c, n in zip(part["category"], part["inside"], strict=True)
             ]
         self.refine_value.options = options
+        self.refine_value.value = options[0][1] if options else None
         self.refine_add.description = "Replace condition" if feature in current else "Add condition"
 
     def add_condition(self, feature: str, value: Any) -> Slice:

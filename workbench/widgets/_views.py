@@ -80,7 +80,8 @@ STYLE = """
 .wb-x .wb-key { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 4px; vertical-align: -1px; }
 .wb-x .wb-rows-wrap { overflow-x: auto; border: 1px solid var(--wb-line); border-radius: 6px; max-height: 560px; }
 .wb-x .wb-rows-wrap table.wb-t { width: 100%; }
-.wb-x .wb-rows-wrap th { position: sticky; top: 0; }
+.wb-x .wb-rows-wrap th { position: sticky; top: 0; z-index: 1; }
+.wb-x .wb-rows-wrap td { white-space: nowrap; max-width: 360px; overflow: hidden; text-overflow: ellipsis; }
 .wb-x img.wb-thumb { max-height: 64px; max-width: 96px; border-radius: 3px; display: block; }
 .wb-x audio.wb-audio { height: 30px; width: 220px; }
 .wb-x a.wb-download { color: var(--wb-accent); font-weight: 600; }
