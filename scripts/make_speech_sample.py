@@ -16,7 +16,7 @@ What it does, in order:
 3. transcribes every clip with PocketSphinx using a bigram language model built
    from the sentence set (cached, so a rerun resumes), in parallel processes;
 4. computes word errors and the audio descriptors, writes
-   ``speech_clips.parquet``, a subset of the audio as FLAC, and prints the
+   ``speech_clips.parquet``, a subset of the audio as Ogg Vorbis, and prints the
    figures quoted in the README.
 
 The SNR of a mix is ``10 log10(P_speech / P_noise)``, with ``P_speech`` the mean
@@ -25,8 +25,9 @@ mean power of the noise over the whole clip.
 
 Usage::
 
-    python scripts/make_speech_sample.py            # full build (~20-30 min on 2 cores)
-    python scripts/make_speech_sample.py --sentences 4 --out /tmp/speech  # quick check
+    python scripts/make_speech_sample.py            # the shipped sample (~5-10 min on 2 cores)
+    python scripts/make_speech_sample.py --use-sentences 20   # the full design, 4,160 clips
+    python scripts/make_speech_sample.py --out /tmp/speech --use-sentences 1  # quick check
 
 Needs: espeak-ng (Debian package), numpy, scipy, pandas, pyarrow, soundfile,
 jiwer, pocketsphinx.
@@ -201,7 +202,7 @@ def design(n_sentences: int) -> pd.DataFrame:
     for accent in ACCENTS:
         for speaker in SPEAKERS:
             chosen = np.sort(rng.choice(len(SENTENCES), size=n_sentences, replace=False))
-            for sentence_id in chosen:
+            for rank, sentence_id in enumerate(chosen):
                 for noise, snr in CONDITIONS:
                     hot = rng.random() < 0.05
                     rows.append(
@@ -209,6 +210,7 @@ def design(n_sentences: int) -> pd.DataFrame:
                             "accent": accent,
                             "speaker": speaker,
                             "sentence_id": int(sentence_id),
+                            "sentence_rank": rank,
                             "noise_type": "none" if snr is None else noise,
                             "snr_db_true": snr,
                             "condition": condition_name(noise, snr),
@@ -266,7 +268,8 @@ def transcribe_all(table, utterances, pool, cache_file: Path, workers: int) -> d
         for line in cache_file.read_text().splitlines():
             record = json.loads(line)
             done[record["clip_id"]] = record["hypothesis"]
-    todo = table[~table["clip_id"].isin(done)]
+    # Sentence by sentence across all voices, so that a partial run is a balanced design.
+    todo = table[~table["clip_id"].isin(done)].sort_values(["sentence_rank", "clip_index"])
     print(f"ASR: {len(done)} cached, {len(todo)} to decode with {workers} processes", flush=True)
     start = time.time()
     with (
@@ -297,7 +300,7 @@ def transcribe_all(table, utterances, pool, cache_file: Path, workers: int) -> d
 
 
 def design_fingerprint(table: pd.DataFrame) -> str:
-    payload = table.drop(columns=["clip_index"]).to_json(orient="records")
+    payload = table.drop(columns=["clip_index", "sentence_rank"]).to_json(orient="records")
     payload += json.dumps([SENTENCES, BABBLE_SENTENCES, CLEAN_FLOOR_DB])
     return hashlib.sha256(payload.encode()).hexdigest()[:12]
 
@@ -327,12 +330,20 @@ def main() -> None:
         default=Path(tempfile.gettempdir()) / "slice-workbench-speech-cache",
         help="where ASR results are cached between runs",
     )
+    parser.add_argument(
+        "--use-sentences",
+        type=int,
+        default=6,
+        help="keep the first N of each speaker's --sentences (the shipped sample: 6 of 20)",
+    )
     parser.add_argument("--asr-only", action="store_true", help="stop after transcription")
     args = parser.parse_args()
 
     t0 = time.time()
     table = design(args.sentences)
     fingerprint = design_fingerprint(table)
+    if args.use_sentences is not None:
+        table = table[table["sentence_rank"] < args.use_sentences].reset_index(drop=True)
     args.cache_dir.mkdir(parents=True, exist_ok=True)
     cache_file = args.cache_dir / f"asr-{fingerprint}.jsonl"
     print(f"{len(table)} clips; design {fingerprint}; speaking...", flush=True)
@@ -350,7 +361,7 @@ def main() -> None:
 
     audio_dir = args.out / "audio"
     audio_dir.mkdir(parents=True, exist_ok=True)
-    for old in audio_dir.glob("*.flac"):
+    for old in [*audio_dir.glob("*.flac"), *audio_dir.glob("*.ogg")]:
         old.unlink()
     shipped = choose_shipped(table, args.ship)
     transcript_texts = []
@@ -362,7 +373,9 @@ def main() -> None:
         items.append((pcm, RATE))
         transcript_texts.append(spec["reference"])
         if spec["clip_id"] in shipped:
-            sf.write(audio_dir / f"{spec['clip_id']}.flac", pcm, RATE, format="FLAC")
+            sf.write(
+                audio_dir / f"{spec['clip_id']}.ogg", pcm, RATE, format="OGG", subtype="VORBIS"
+            )
     descriptors = AudioDescriptors().extract(
         [{"audio": a, "text": t} for a, t in zip(items, transcript_texts, strict=True)]
     )
@@ -372,7 +385,7 @@ def main() -> None:
     except ValueError:
         rel_audio = audio_dir.resolve()
     table["audio_path"] = [
-        f"{rel_audio.as_posix()}/{cid}.flac" if cid in shipped else None for cid in table["clip_id"]
+        f"{rel_audio.as_posix()}/{cid}.ogg" if cid in shipped else None for cid in table["clip_id"]
     ]
     table["snr_db_true"] = table["snr_db_true"].astype("float64")
     for col in ("accent", "speaker", "noise_type", "condition", "channel"):
