@@ -44,6 +44,8 @@ WHITE_PATCH_TARGET = 0.75
 MIN_SKIN_PIXELS = 40
 _GAIN_RANGE = (0.25, 8.0)
 _DETECT_SIDE = 160
+_TAN_15 = math.tan(math.radians(15))
+_TAN_85 = math.tan(math.radians(85))
 
 _cascade: cv2.CascadeClassifier | None = None
 
@@ -77,7 +79,7 @@ def detect_face(gray: np.ndarray) -> tuple[int, int, int, int] | None:
     small = cv2.equalizeHist(small)
     side = min(small.shape)
     faces = _face_cascade().detectMultiScale(
-        small, scaleFactor=1.12, minNeighbors=4, minSize=(max(20, side // 6),) * 2
+        small, scaleFactor=1.15, minNeighbors=4, minSize=(max(20, side // 7),) * 2
     )
     if len(faces) == 0:
         return None
@@ -101,10 +103,16 @@ class SkinMeasurement:
 
 def _skin_like(lab: np.ndarray) -> np.ndarray:
     lightness, a_star, b_star = lab[..., 0], lab[..., 1], lab[..., 2]
-    hue = np.degrees(np.arctan2(b_star, a_star))
-    chroma = np.hypot(a_star, b_star)
+    # hue angle between 15 and 85 degrees, chroma between 6 and 60 (no trigonometry: speed)
+    chroma2 = a_star * a_star + b_star * b_star
     return (
-        (hue > 15) & (hue < 85) & (chroma > 6) & (chroma < 60) & (lightness > 12) & (lightness < 95)
+        (a_star > 0)
+        & (b_star > _TAN_15 * a_star)
+        & (b_star < _TAN_85 * a_star)
+        & (chroma2 > 36.0)
+        & (chroma2 < 3600.0)
+        & (lightness > 12)
+        & (lightness < 95)
     )
 
 
