@@ -1136,11 +1136,15 @@ class Workbench:
         }
 
     # -- front ends --------------------------------------------------------------------------
-    def explore(self, scan_id: str | None = None) -> Any:
-        """The interactive explorer widget (needs ``slice-workbench[app]``)."""
+    def explore(self, scan_id: str | None = None, **options: Any) -> Any:
+        """The interactive explorer widget (needs ``slice-workbench[app]``).
+
+        ``options`` go to :class:`workbench.widgets.Explorer` (``media_root`` for
+        relative image/audio paths, ``column_kinds``, ``page_size``, ...).
+        """
         from workbench.widgets import Explorer
 
-        return Explorer(self, scan_id=scan_id)
+        return Explorer(self, scan_id=scan_id, **options)
 
     def close(self) -> None:
         """Close the store (releases the file lock for other processes)."""
