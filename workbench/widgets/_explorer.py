@@ -168,9 +168,7 @@ class Explorer(w.VBox):
                 self.progress,
                 self.scan_status,
             ],
-            layout=w.Layout(
-                flex_flow="row wrap", align_items="center", gap="4px 8px", margin="6px 0"
-            ),
+            layout=w.Layout(flex_flow="row wrap", align_items="center", margin="6px 0"),
         )
         # Overview chart (rebuilt per scan) and table
         # A column box: its child stretches to the full width (plotly sizes to its container).
@@ -185,7 +183,7 @@ class Explorer(w.VBox):
         self.errors_plot = w.Output(layout=w.Layout(width="100%"))
         self.dists = _html()
         # Refine
-        self.conditions_box = w.HBox(layout=w.Layout(flex_flow="row wrap", gap="4px"))
+        self.conditions_box = w.HBox(layout=w.Layout(flex_flow="row wrap"))
         self.refine_feature = w.Dropdown(
             options=self._feature_names,
             description="Add",
@@ -209,14 +207,14 @@ class Explorer(w.VBox):
                 self.conditions_box,
                 w.HBox(
                     [self.refine_feature, self.refine_value, self.refine_add],
-                    layout=w.Layout(flex_flow="row wrap", gap="4px", align_items="center"),
+                    layout=w.Layout(flex_flow="row wrap", align_items="center"),
                 ),
                 w.HBox(
                     [self.refine_reset, self.refine_status],
-                    layout=w.Layout(align_items="center", gap="6px"),
+                    layout=w.Layout(align_items="center"),
                 ),
             ],
-            layout=w.Layout(flex="1 1 380px", min_width="320px"),
+            layout=w.Layout(flex="1 1 380px", min_width="320px", margin="0 24px 0 0"),
         )
         # Flag and export
         self.flag_note = w.Text(
@@ -241,12 +239,12 @@ class Explorer(w.VBox):
                 _html('<div class="wb-x"><h3 class="wb-h">Flag and export</h3></div>'),
                 w.HBox(
                     [self.flag_note, self.flag_button],
-                    layout=w.Layout(flex_flow="row wrap", gap="4px"),
+                    layout=w.Layout(flex_flow="row wrap"),
                 ),
                 self.flag_status,
                 w.HBox(
                     [self.export_rows_button, self.export_flagged_button],
-                    layout=w.Layout(flex_flow="row wrap", gap="4px"),
+                    layout=w.Layout(flex_flow="row wrap"),
                 ),
                 self.download,
             ],
@@ -265,14 +263,14 @@ class Explorer(w.VBox):
         self.rows_worst.observe(lambda _: self._rows_go(None), "value")
         rows_bar = w.HBox(
             [self.rows_worst, self.rows_prev, self.rows_where, self.rows_next],
-            layout=w.Layout(align_items="center", gap="8px"),
+            layout=w.Layout(align_items="center"),
         )
         kind = "Confusion matrix" if bench.metric_kind == "classification" else "Error distribution"
         self.drill = w.VBox(
             [
                 self.title,
                 self.metrics,
-                w.HBox([refine, actions], layout=w.Layout(flex_flow="row wrap", gap="8px 24px")),
+                w.HBox([refine, actions], layout=w.Layout(flex_flow="row wrap")),
                 _html(f'<div class="wb-x"><h3 class="wb-h">{kind}</h3></div>'),
                 self.errors,
                 self.errors_plot,
@@ -299,6 +297,7 @@ class Explorer(w.VBox):
             self.placeholder,
             self.drill,
         ]
+        _add_gaps(self)
         self._refresh_header()
 
     # -- findings ----------------------------------------------------------------------------
@@ -740,6 +739,14 @@ class Explorer(w.VBox):
         except Exception as exc:
             detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
             status.value = f'<span class="wb-x wb-error" title="{esc(detail)}">{esc(exc)}</span>'
+
+
+def _add_gaps(widget: w.Widget) -> None:
+    """Space the items of every row box (ipywidgets' Layout has no ``gap``; a class does it)."""
+    if isinstance(widget, w.HBox):
+        widget.add_class("wb-gap")
+    for child in getattr(widget, "children", ()):
+        _add_gaps(child)
 
 
 def _same(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:

@@ -87,6 +87,7 @@ STYLE = """
 .wb-x a.wb-download { color: var(--wb-accent); font-weight: 600; }
 .wb-x .wb-note { color: var(--wb-muted); font-size: 12px; }
 .wb-x .wb-error { color: var(--wb-bad); }
+.wb-gap { gap: 4px 8px; }
 .wb-panel { border: 1px solid var(--jp-border-color2, #d8dee4); border-radius: 6px; padding: 4px 10px 8px; }
 .wb-x .widget-label, .wb-x .widget-inline-hbox .widget-label { color: var(--jp-ui-font-color1, #1f2328); }
 </style>
@@ -284,7 +285,11 @@ def members_html(
     if frame.empty:
         return '<div class="wb-x wb-note">No rows on this page.</div>'
     frame = frame.reset_index()
-    sample = {c: frame[c].head(20).tolist() for c in frame.columns if frame[c].dtype == object}
+    sample = {
+        c: frame[c].head(20).tolist()
+        for c in frame.columns
+        if not pd.api.types.is_numeric_dtype(frame[c])
+    }
     detected = column_kinds(list(frame.columns), sample, dict(kinds or {}))
     media = [
         c for c in frame.columns if detected.get(c) in ("image", "audio") or (kinds or {}).get(c)

@@ -1,0 +1,323 @@
+"""The explorer's Python side, driven as the browser would: by setting traits and clicking."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import re
+import subprocess
+import sys
+import wave
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import workbench as wb
+from workbench.widgets import Explorer, SliceTable, detect_column_kind, register_renderer
+from workbench.widgets._renderers import get_renderer, render_cell
+from workbench.widgets._views import members_html
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:ipywidgets.*")
+
+
+def planted(n: int = 3000, seed: int = 7) -> pd.DataFrame:
+    """Data where the model fails on colour=red AND size=small."""
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame(
+        {
+            "colour": rng.choice(["red", "green", "blue"], n),
+            "size": rng.choice(["small", "large"], n),
+            "shape": rng.choice(["circle", "square", "star", "hex"], n),
+            "age": rng.integers(18, 80, n),
+            "y": rng.integers(0, 2, n),
+        }
+    )
+    bad = (frame["colour"] == "red") & (frame["size"] == "small")
+    flip = np.where(bad, rng.random(n) < 0.45, rng.random(n) < 0.08)
+    frame["pred"] = np.where(flip, 1 - frame["y"], frame["y"])
+    return frame
+
+
+@pytest.fixture(scope="module")
+def bench(tmp_path_factory: pytest.TempPathFactory) -> wb.Workbench:
+    path = tmp_path_factory.mktemp("store") / "explorer.duckdb"
+    bench = wb.Workbench.from_predictions(planted(), label="y", prediction="pred", path=path)
+    bench.scan(k=8, max_predicates=2, min_support=0.02)
+    return bench
+
+
+@pytest.fixture
+def explorer(bench: wb.Workbench) -> Explorer:
+    return bench.explore()
+
+
+def test_opens_on_the_latest_scan(bench: wb.Workbench, explorer: Explorer) -> None:
+    findings = bench.findings()
+    assert explorer.findings.scan_id == findings.scan_id
+    assert explorer.table.n_total == len(findings)
+    assert [r["slice_id"] for r in explorer.table.rows] == [s.slice_id for s in findings][:10]
+    assert explorer.drill.layout.display == "none"
+    # The top slice is the planted one.
+    assert findings[0].conditions == {"colour": "red", "size": "small"}
+
+
+def test_browser_receives_only_display_strings_for_the_page(explorer: Explorer) -> None:
+    state = explorer.table.get_state()
+    assert len(state["rows"]) == explorer.table.n_total <= explorer.table.page_size
+    row = state["rows"][0]
+    assert re.fullmatch(r"\d\.\d{3}", row["slice_error"])
+    assert re.fullmatch(r"\[\d\.\d{3}, \d\.\d{3}\]", row["ci"])
+    assert isinstance(row["significant"], bool)
+    assert {"feature": "colour", "op": "=", "value": "red"} in row["predicates"]
+
+
+def test_sort_filter_and_page_happen_in_python(bench: wb.Workbench) -> None:
+    findings = bench.findings()
+    table = SliceTable(findings, page_size=3)
+    assert table.n_pages == -(-len(findings) // 3)
+    assert len(table.rows) == 3
+    table.set_state({"sort_by": "slice_size", "sort_descending": True})
+    sizes = [int(r["slice_size"].replace(",", "")) for r in table.rows]
+    assert sizes == sorted((s.slice_size for s in findings), reverse=True)[:3]
+    table.set_state({"page": 1})
+    assert table.rows[0]["slice_id"] == table.visible_ids()[3]
+    table.set_state({"filter_text": "RED"})  # case-insensitive; back to the first page
+    assert table.page == 0
+    assert table.n_filtered == sum("red" in s.description for s in findings)
+    table.set_state({"filter_text": "", "filter_feature": "shape"})
+    assert all(any(p["feature"] == "shape" for p in r["predicates"]) for r in table.rows)
+    table.set_state({"sort_by": "no-such-column"})
+    assert table.sort_by == "rank"
+    table.set_state({"filter_feature": ""})
+    table.set_state({"page": 99})  # clamped to the last page
+    assert table.page == table.n_pages - 1
+
+
+def test_selecting_a_row_opens_its_drill_down(bench: wb.Workbench, explorer: Explorer) -> None:
+    top = bench.findings()[0]
+    explorer.table.set_state({"selected": top.slice_id})
+    assert explorer.current == top
+    assert explorer.drill.layout.display is None
+    assert f">{top.slice_size:,}<" in explorer.metrics.value
+    assert "confusion-inside" in explorer.errors.value
+    assert 'data-feature="shape"' in explorer.dists.value
+    assert explorer.rows_html.value.count("<tr>") == 1 + min(20, top.slice_size)
+    assert f"of {top.slice_size:,}" in explorer.rows_where.value
+    explorer.rows_next.click()
+    assert "rows 21–40" in explorer.rows_where.value
+    explorer.rows_worst.value = True
+    assert "rows 1–20" in explorer.rows_where.value
+
+
+def test_chart_click_selects_the_slice(bench: wb.Workbench, explorer: Explorer) -> None:
+    bars = [t for t in explorer.overview.data if t.type == "bar"]
+    assert sum(len(t.x) for t in bars) == len(bench.findings())
+    target = bars[0].customdata[1]
+    explorer.select(str(target))
+    assert explorer.table.selected == target
+    assert explorer.current is not None and explorer.current.slice_id == target
+
+
+def test_refine_adds_and_removes_conditions(bench: wb.Workbench, explorer: Explorer) -> None:
+    top = bench.findings()[0]
+    explorer.select(top.slice_id)
+    explorer.refine_feature.value = "shape"
+    assert explorer.refine_value.value is not None
+    explorer.refine_add.click()
+    refined = explorer.current
+    assert refined is not None and set(refined.conditions) == {"colour", "size", "shape"}
+    assert refined.slice_size == len(bench.members(refined))
+    assert refined.slice_size < top.slice_size
+    assert explorer.flag_button.disabled  # refined slices cannot be flagged
+    assert "refined from #1" in explorer.title.value
+    explorer.remove_condition("colour")
+    assert set(explorer.current.conditions) == {"size", "shape"}  # type: ignore[union-attr]
+    explorer.refine_reset.click()
+    assert explorer.current == top
+
+
+def test_flag_persists_and_survives_reopening(bench: wb.Workbench, explorer: Explorer) -> None:
+    second = bench.findings()[1]
+    explorer.select(second.slice_id)
+    explorer.flag_note.value = "check this"
+    explorer.flag_button.click()
+    assert [s.slice_id for s in bench.flagged()] == [second.slice_id]
+    assert bench.flagged()[0].flag_note == "check this"
+    assert explorer.table.rows[1]["flagged"] is True
+    reopened = bench.explore()
+    assert reopened.table.get(second.slice_id).flagged  # type: ignore[union-attr]
+    explorer.flag_button.click()  # unflag
+    assert len(bench.flagged()) == 0
+
+
+def _link_csv(html: str) -> list[dict[str, str]]:
+    match = re.search(r'href="data:text/csv;charset=utf-8;base64,([^"]+)"', html)
+    assert match, html
+    return list(csv.DictReader(io.StringIO(base64.b64decode(match.group(1)).decode())))
+
+
+def test_export_buttons_offer_csv_downloads(
+    bench: wb.Workbench, explorer: Explorer, tmp_path: Path
+) -> None:
+    explorer._export_dir = tmp_path
+    explorer.export_flagged_button.click()
+    assert "No flagged slices" in explorer.download.value
+    top = bench.findings()[0]
+    explorer.select(top.slice_id)
+    explorer.flag(True, "planted")
+    explorer.export_flagged_button.click()
+    rows = _link_csv(explorer.download.value)
+    assert list(rows[0]) == list(wb.FINDINGS_COLUMNS)
+    assert [r["slice_id"] for r in rows] == [top.slice_id]
+    on_disk = pd.read_csv(tmp_path / f"{top.slice_id.split('.')[0]}-flagged-slices.csv")
+    assert list(on_disk["slice_id"]) == [top.slice_id]
+    explorer.export_rows_button.click()
+    members = _link_csv(explorer.download.value)
+    assert len(members) == top.slice_size
+    assert {r["colour"] for r in members} == {"red"}
+    explorer.flag(False)
+
+
+def test_huge_exports_are_saved_but_not_inlined(
+    explorer: Explorer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from workbench.widgets import _explorer
+
+    monkeypatch.setattr(_explorer, "MAX_DOWNLOAD_BYTES", 100)
+    explorer._export_dir = tmp_path
+    explorer.select(explorer.table.rows[0]["slice_id"])
+    path = explorer.export_rows()
+    assert path is not None and path.exists()
+    assert 'data-testid="download-too-large"' in explorer.download.value
+    assert "data:text/csv" not in explorer.download.value
+
+
+def test_run_scan_in_a_thread_with_progress(explorer: Explorer) -> None:
+    seen: list[tuple[int, int]] = []
+    explorer.progress.observe(lambda c: seen.append((c["new"], explorer.progress.max)), "value")
+    before = explorer.findings.scan_id
+    explorer.scan_k.value = 4
+    explorer.scan_depth.value = 1
+    thread = explorer.run_scan()
+    assert thread is not None
+    thread.join(timeout=60)
+    assert not thread.is_alive()
+    assert explorer.findings.scan_id != before
+    assert explorer.table.n_total <= 4
+    assert "slices in" in explorer.scan_status.value
+    assert not explorer.scan_button.disabled
+    assert seen and seen[-1][0] == seen[-1][1]
+    assert explorer.scan_choice.value == explorer.findings.scan_id
+    explorer.scan_choice.value = before  # switch back to the earlier scan
+    assert explorer.findings.scan_id == before
+
+
+def test_explorer_without_a_scan_yet(tmp_path: Path) -> None:
+    bench = wb.Workbench.from_predictions(
+        planted(500), label="y", prediction="pred", path=":memory:"
+    )
+    explorer = Explorer(bench)
+    assert explorer.table.n_total == 0 and explorer.overview is None
+    explorer.scan_depth.value = 1
+    explorer.run_scan(wait=True)
+    assert explorer.table.n_total > 0
+
+
+def test_errors_are_shown_not_lost(explorer: Explorer) -> None:
+    explorer.select(explorer.table.rows[0]["slice_id"])
+    explorer._guard(lambda: explorer.add_condition("colour", "purple"), explorer.refine_status)
+    assert "wb-error" in explorer.refine_status.value and "purple" in explorer.refine_status.value
+
+
+# -- member rows and renderers -------------------------------------------------------------------
+def _png(path: Path) -> Path:
+    from PIL import Image
+
+    Image.new("RGB", (300, 200), (200, 30, 30)).save(path)
+    return path
+
+
+def _wav(path: Path) -> Path:
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(8000)
+        out.writeframes(np.zeros(800, dtype=np.int16).tobytes())
+    return path
+
+
+def test_media_columns_render_inline(tmp_path: Path) -> None:
+    image = _png(tmp_path / "a.png")
+    audio = _wav(tmp_path / "a.wav")
+    frame = pd.DataFrame(
+        {
+            "image_path": [image.name, "gone.png"],
+            "clip": [audio.name, None],
+            "_label": [1, 0],
+            "_prediction": [0, 0],
+            "_error": [1.0, 0.0],
+            "_weight": [1.0, 1.0],
+            "note": ["x", "y"],
+        },
+        index=pd.Index([4, 9], name="row_id"),
+    )
+    html = members_html(frame, media_root=tmp_path)
+    assert html.count('<img class="wb-thumb" src="data:image/jpeg;base64,') == 1
+    assert '<audio class="wb-audio" controls' in html and "data:audio/" in html
+    assert "gone.png (missing)" in html
+    assert html.index("image_path") < html.index(">label<") < html.index(">note<")
+
+
+def test_detection_and_custom_renderers() -> None:
+    assert detect_column_kind("photo_image_path", ["x/y.JPG"]) == "image"
+    assert detect_column_kind("recording", ["a.ogg", "b.flac"]) == "audio"
+    assert detect_column_kind("image_path", [None]) is None  # no text values: not media
+    assert detect_column_kind("city", ["Paris"]) is None
+    register_renderer("percent", lambda v: f"{100 * v:.0f}%")
+    try:
+        assert render_cell("percent", 0.25) == "25%"
+        frame = pd.DataFrame({"share": [0.5]}, index=pd.Index([1], name="row_id"))
+        assert "50%" in members_html(frame, kinds={"share": "percent"})
+    finally:
+        register_renderer("percent", get_renderer("text"))
+    with pytest.raises(TypeError, match="callable"):
+        register_renderer("bad", "not a function")  # type: ignore[arg-type]
+
+
+def test_alignment_renderer_hook() -> None:
+    register_renderer("alignment", lambda ref, hyp: f"<i>{ref}|{hyp}</i>")
+    try:
+        frame = pd.DataFrame(
+            {"_label": ["stop the car"], "_prediction": ["stop a car"], "_error": [1.0]},
+            index=pd.Index([0], name="row_id"),
+        )
+        html = members_html(frame, alignment=True)
+        assert "<i>stop the car|stop a car</i>" in html
+    finally:
+        from workbench.widgets import _renderers
+
+        register_renderer("alignment", _renderers._alignment_html)
+
+
+def test_text_cells_are_escaped() -> None:
+    frame = pd.DataFrame({"name": ["<script>x</script>"]}, index=pd.Index([0], name="row_id"))
+    assert "<script>" not in members_html(frame)
+
+
+def test_core_import_does_not_import_widgets() -> None:
+    code = "import sys, workbench; print('ipywidgets' in sys.modules, 'plotly' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
+
+
+def test_missing_extra_names_the_install_command() -> None:
+    code = (
+        "import sys; sys.modules['plotly'] = None\n"
+        "import workbench as wb\n"
+        "try:\n    import workbench.widgets\nexcept wb.MissingExtraError as e:\n    print(e)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "pip install 'slice-workbench[app]'" in out.stdout
