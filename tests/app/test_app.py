@@ -177,7 +177,7 @@ def test_too_large_upload(tmp_path: Path, upload: Upload, adult_csv: bytes) -> N
     app = AuditApp(max_upload_mb=0.5, workdir=tmp_path)
     upload(app, adult_csv, "adult.csv")
     assert app.data_msg.level == "error"
-    assert "more than the 500.0 kB this app accepts" in app.data_msg.text
+    assert "more than the 500 kB this app accepts" in app.data_msg.text
     assert "sample" in app.data_msg.text
     assert app.frame is None
 
@@ -340,10 +340,29 @@ def test_new_data_resets_the_later_steps(
     app.prepare_button.click()
     app.run_scan(wait=True)
     assert app.explorer is not None and app.export_card.layout.display is None
+    assert app.scan_controls.layout.display == "none"  # the explorer's controls take over
     upload(app, linked.to_csv(index=False).encode(), "linked.csv")
     assert app.explorer is None and app.bench is None
     assert app.scan_card.layout.display == "none" and app.export_card.layout.display == "none"
     assert app.label_choice.value == "label"
+    assert app.scan_controls.layout.display is None
+
+
+def test_rescan_in_the_explorer_exports_that_scan(
+    app: AuditApp, upload: Upload, linked: pd.DataFrame
+) -> None:
+    upload(app, linked.to_csv(index=False).encode(), "linked.csv")
+    scan_and_flag(app)
+    explorer = app.explorer
+    explorer.scan_k.value = 3
+    explorer.run_scan(wait=True)
+    assert explorer.findings.scan_id == "scan2"
+    explorer.select(explorer.findings[0].slice_id)
+    explorer.flag(note="second scan")
+    exported = app.export()
+    assert exported is not None
+    assert exported["csv"].name == "scan2-flagged-slices.csv"
+    assert set(exported) == {"csv", "scan2.s1"}
 
 
 def test_steps_out_of_order_are_messages(app: AuditApp) -> None:

@@ -304,6 +304,17 @@ class AuditApp(w.VBox):
             0, min=0, max=1, layout=w.Layout(width="220px", visibility="hidden")
         )
         self.scan_status = w.HTML()
+        self.scan_controls = w.HBox(
+            [
+                self.scan_k,
+                self.scan_depth,
+                self.scan_support,
+                self.scan_button,
+                self.progress,
+                self.scan_status,
+            ],
+            layout=_row_layout(),
+        )
         self.scan_msg = _Message()
         self.explorer_box = w.Box(layout=w.Layout(width="100%"))
         self.scan_card = _card(
@@ -315,17 +326,7 @@ class AuditApp(w.VBox):
                         "min support below 1 is a share of the rows, from 1 up a row count",
                     )
                 ),
-                w.HBox(
-                    [
-                        self.scan_k,
-                        self.scan_depth,
-                        self.scan_support,
-                        self.scan_button,
-                        self.progress,
-                        self.scan_status,
-                    ],
-                    layout=_row_layout(),
-                ),
+                self.scan_controls,
                 self.scan_msg,
                 self.explorer_box,
             ],
@@ -511,6 +512,7 @@ class AuditApp(w.VBox):
         for message in (self.columns_msg, self.scan_msg, self.export_msg):
             message.clear()
         self.drop_button.layout.display = "none"
+        _show(self.scan_controls, True)
         _show(self.scan_card, False)
         _show(self.export_card, False)
 
@@ -796,6 +798,8 @@ class AuditApp(w.VBox):
         explorer = bench.explore(findings.scan_id)
         self.explorer = explorer
         self.explorer_box.children = [explorer]
+        # From here on the explorer's own scan controls run new scans (and keep the list).
+        _show(self.scan_controls, False)
         n_sig = sum(bool(s.significant) for s in findings)
         self.scan_msg.show(
             "success",
@@ -803,7 +807,8 @@ class AuditApp(w.VBox):
             "significantly above the rest (after correcting for every slice tried).",
             [
                 "Click a slice in the table to see its details, then flag the ones to report "
-                "(add a note saying why) and export them in step 4."
+                "(add a note saying why) and export them in step 4.",
+                "To scan again with other settings, use “Run scan” in the explorer.",
             ],
         )
         _show(self.export_card, True)
@@ -846,7 +851,7 @@ class AuditApp(w.VBox):
                 csv_path.read_bytes(),
                 csv_path.name,
                 "text/csv",
-                f"Flagged slices (CSV, {len(flagged)} rows)",
+                f"Flagged slices (CSV, {len(flagged)} row{'s' if len(flagged) != 1 else ''})",
             )
         ]
         for s in flagged:

@@ -91,8 +91,8 @@ def size_text(n: float) -> str:
     if n < 1000:
         return f"{int(n)} B"
     if n < 1_000_000:
-        return f"{n / 1000:.1f} kB"
-    return f"{n / 1e6:.1f} MB"
+        return f"{n / 1000:.1f} kB".replace(".0 kB", " kB")
+    return f"{n / 1e6:.1f} MB".replace(".0 MB", " MB")
 
 
 def header_html() -> str:
