@@ -1089,6 +1089,9 @@ class Workbench:
             metric=evaluation.get("metric"),
             features=features,
             path=":memory:",
+            # Rows without label or prediction have no error; a claim made after dropping
+            # them must still be checkable on the data as it was handed in.
+            missing="drop",
         )
         try:
             c, stats = bench._where_statistics(claim["slice"]["sql_where"])
