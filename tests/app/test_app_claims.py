@@ -73,3 +73,28 @@ def test_app_claim_verifies_with_the_cli(
     assert failed.returncode == 1, failed.stdout + failed.stderr
     assert "The claim does NOT hold on this data." in failed.stdout
     assert "[FAILED] error above the rest" in failed.stdout
+
+
+@pytest.mark.slow
+def test_claim_after_dropping_rows_verifies_on_the_original_file(
+    app: AuditApp,
+    upload: Callable[[AuditApp, bytes, str], None],
+    linked: pd.DataFrame,
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "gaps.csv"
+    gaps = linked.copy()
+    gaps.loc[::50, "label"] = None
+    gaps.to_csv(data, index=False)
+    upload(app, data.read_bytes(), data.name)
+    app.prepare_button.click()
+    app.drop_button.click()
+    assert app.bench is not None and app.bench.n_rows == len(linked) - 60
+    app.scan_depth.value = 2
+    app.run_scan(wait=True)
+    app.explorer.select(app.explorer.findings[0].slice_id)
+    app.explorer.flag(note="after dropping rows without a label")
+    exported = app.export()
+    assert exported is not None, app.export_msg.text
+    held = verify(exported["scan1.s1"], data)
+    assert held.returncode == 0, held.stdout + held.stderr
