@@ -134,6 +134,8 @@ def overview_figure(
         }
     )
     widget = go.FigureWidget(figure)
+    # Follow the width of the page; no mode bar (zoom and export tools would only clutter it).
+    widget._config = {"responsive": True, "displayModeBar": False}
     if on_select is not None:
 
         def clicked(trace: Any, points: Any, _state: Any) -> None:
