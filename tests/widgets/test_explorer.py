@@ -232,6 +232,48 @@ def test_errors_are_shown_not_lost(explorer: Explorer) -> None:
     assert "wb-error" in explorer.refine_status.value and "purple" in explorer.refine_status.value
 
 
+def test_regression_drill_down_shows_an_error_histogram() -> None:
+    rng = np.random.default_rng(3)
+    n = 2000
+    frame = pd.DataFrame({"a": rng.choice(list("xyz"), n), "y": rng.normal(size=n)})
+    frame["p"] = frame["y"] + np.where(
+        frame["a"] == "x", rng.normal(0, 2, n), rng.normal(0, 0.3, n)
+    )
+    bench = wb.Workbench.from_predictions(frame, label="y", prediction="p", path=":memory:")
+    bench.scan(k=3, max_predicates=1)
+    explorer = bench.explore()
+    explorer.select(explorer.table.rows[0]["slice_id"])
+    assert explorer.errors.value == ""
+    (output,) = explorer.errors_plot.outputs
+    figure = output["data"]["application/vnd.plotly.v1+json"]
+    assert [t["name"] for t in figure["data"]] == ["in the slice", "rest"]
+    assert "Share of all errors" in explorer.metrics.value
+
+
+def test_clicks_during_a_scan_get_a_notice(explorer: Explorer) -> None:
+    import threading
+
+    held, release = threading.Event(), threading.Event()
+
+    def scan_like() -> None:  # holds the store the way a running scan does
+        with explorer._lock:
+            held.set()
+            release.wait(10)
+
+    worker = threading.Thread(target=scan_like)
+    worker.start()
+    held.wait(10)
+    try:
+        explorer.select(explorer.table.rows[0]["slice_id"])
+        assert "scan is running" in explorer.notice.value
+        assert explorer.current is None and explorer.table.selected == ""
+    finally:
+        release.set()
+        worker.join()
+    explorer.select(explorer.table.rows[0]["slice_id"])
+    assert explorer.notice.value == "" and explorer.current is not None
+
+
 # -- member rows and renderers -------------------------------------------------------------------
 def _png(path: Path) -> Path:
     from PIL import Image

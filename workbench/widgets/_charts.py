@@ -171,6 +171,7 @@ def error_histogram_figure(histogram: pd.DataFrame, metric: str, *, height: int 
             opacity=0.65,
         )
     figure.update_layout(
+        legend={"orientation": "v", "x": 0.99, "xanchor": "right", "y": 0.98, "yanchor": "top"},
         barmode="overlay",
         title={
             "text": f"Distribution of per-row {metric.replace('_', ' ')}",

@@ -10,6 +10,7 @@ store or the search.
 
 from __future__ import annotations
 
+import json
 import math
 import threading
 import time
@@ -20,7 +21,6 @@ from typing import Any
 
 import ipywidgets as w
 import pandas as pd
-from IPython.display import display
 
 from workbench.findings import Findings, Slice
 from workbench.widgets import _views as views
@@ -172,6 +172,7 @@ class Explorer(w.VBox):
         )
         # Overview chart (rebuilt per scan) and table
         # A column box: its child stretches to the full width (plotly sizes to its container).
+        self.notice = _html()
         self.overview_box = w.VBox(layout=w.Layout(width="100%", min_height="40px"))
         self.overview: Any = None
         self.table = SliceTable(page_size=page_size)
@@ -292,6 +293,7 @@ class Explorer(w.VBox):
         self.children = [
             self.header,
             controls,
+            self.notice,
             self.overview_box,
             self.table,
             self.placeholder,
@@ -397,7 +399,8 @@ class Explorer(w.VBox):
         if chosen is None:
             return
         self._origin = chosen
-        self._guard(lambda: self._open(chosen), self.flag_status)
+        if not self._guard(lambda: self._open(chosen), self.flag_status):
+            self.table.selected = ""  # busy: clear it, so clicking the row again works later
 
     def _close_drill(self) -> None:
         self._origin = self._current = None
@@ -455,10 +458,21 @@ class Explorer(w.VBox):
                 self._show_rows()
                 self.placeholder.layout.display = "none"
                 self.drill.layout.display = None
-            self.errors_plot.clear_output()
+            self.errors_plot.outputs = ()
             if histogram is not None:
-                with self.errors_plot:
-                    display(error_histogram_figure(histogram, bench.metric))
+                figure = error_histogram_figure(histogram, bench.metric)
+                # A plain plotly mime bundle (re-rendered whole each time; no kernel-side
+                # renderer settings involved).
+                self.errors_plot.outputs = (
+                    {
+                        "output_type": "display_data",
+                        "data": {
+                            "application/vnd.plotly.v1+json": json.loads(figure.to_json()),
+                            "text/plain": f"Distribution of per-row {bench.metric}",
+                        },
+                        "metadata": {},
+                    },
+                )
 
     # -- member rows -------------------------------------------------------------------------
     def _rows_go(self, delta: int | None) -> None:
@@ -717,10 +731,11 @@ class Explorer(w.VBox):
             self.scan_status.value = f'<span class="wb-x wb-note">{esc(message)}</span>'
 
         try:
-            # No lock here: the search itself is numpy work, and the table and drill-down
-            # must stay usable while it runs.
-            findings = self.bench.scan(progress=progress, **params)
-            self.set_findings(findings)
+            # The store's DuckDB connection serves one thread at a time: hold the lock for
+            # the scan; clicks meanwhile get a "scan running" notice instead of waiting.
+            with self._lock:
+                findings = self.bench.scan(progress=progress, **params)
+                self.set_findings(findings)
             self.scan_status.value = (
                 f'<span class="wb-x wb-note">{len(findings)} slices in {time.perf_counter() - started:.1f} s'
                 "</span>"
@@ -732,13 +747,23 @@ class Explorer(w.VBox):
             self.scan_button.disabled = False
 
     # -- helpers -----------------------------------------------------------------------------
-    def _guard(self, action: Any, status: w.HTML) -> None:
+    def _guard(self, action: Any, status: w.HTML) -> bool:
         """Run a reaction to the user; show its error in the widget instead of losing it."""
+        if not self._lock.acquire(blocking=False):
+            self.notice.value = (
+                '<div class="wb-x wb-note">A scan is running; the drill-down will respond when it '
+                "finishes.</div>"
+            )
+            return False
         try:
+            self.notice.value = ""
             action()
         except Exception as exc:
             detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
             status.value = f'<span class="wb-x wb-error" title="{esc(detail)}">{esc(exc)}</span>'
+        finally:
+            self._lock.release()
+        return True
 
 
 def _add_gaps(widget: w.Widget) -> None:
