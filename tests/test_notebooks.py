@@ -44,3 +44,14 @@ def test_notebook_runs(path: Path, tmp_path: Path) -> None:
         if output.get("output_type") == "error"
     ]
     assert not errors
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    if path.name != "00_audit_app.ipynb":
+        # Every worked example ends with the interactive explorer.
+        last = code[-1]
+        assert "explore(" in last.source
+        views = [
+            o
+            for o in last.outputs
+            if "application/vnd.jupyter.widget-view+json" in o.get("data", {})
+        ]
+        assert len(views) == 1
