@@ -104,8 +104,10 @@ def test_two_models_live_side_by_side(
     assert set(v2.scans()["scan_id"]) == {f1.scan_id, f2.scan_id}
     assert f1.model_fingerprint != f2.model_fingerprint
     assert f1.dataset_fingerprint == f2.dataset_fingerprint
-    # the second model has no planted slice
-    assert not any(s.significant for s in f2)
+    # the second model does not fail on the first one's planted slice
+    planted_slice = {"colour": "red", "size": "small"}
+    assert not any(s.significant and s.conditions == planted_slice for s in f2)
+    assert not v2.evaluate(planted_slice).significant
     v2.close()
 
 

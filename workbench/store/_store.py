@@ -128,6 +128,8 @@ class Store:
                 "file written by Slice Workbench; pass a new path to create one."
             ) from None
         self.read_only = read_only
+        # The workbench reports its own progress; DuckDB's bar would print escapes to stderr.
+        self.con.execute("SET enable_progress_bar = false")
         if not read_only:
             self._migrate()
         self._check_version()
