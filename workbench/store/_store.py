@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import threading
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
@@ -109,7 +110,7 @@ class Store:
             if read_only and not Path(self.path).exists():
                 raise StoreError(f"The store {self.path!r} does not exist. Check the path.")
         try:
-            self.con = duckdb.connect(self.path, read_only=read_only)
+            self._base = duckdb.connect(self.path, read_only=read_only)
         except duckdb.IOException as exc:
             message = str(exc)
             if "lock" in message.lower():
@@ -127,6 +128,8 @@ class Store:
                 f"Cannot open {self.path!r} as a workbench store: {exc}. Expected a DuckDB "
                 "file written by Slice Workbench; pass a new path to create one."
             ) from None
+        self._owner = threading.get_ident()
+        self._local = threading.local()
         self.read_only = read_only
         # The workbench reports its own progress; DuckDB's bar would print escapes to stderr.
         self.con.execute("SET enable_progress_bar = false")
@@ -135,8 +138,21 @@ class Store:
         self._check_version()
 
     # -- lifecycle ---------------------------------------------------------------------------
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        """This thread's connection: DuckDB connections must not be shared between threads,
+        so a scan running in a background thread gets a cursor of its own."""
+        if threading.get_ident() == self._owner:
+            return self._base
+        cursor = getattr(self._local, "cursor", None)
+        if cursor is None:
+            cursor = self._base.cursor()
+            self._local.cursor = cursor
+            cursor.execute("SET enable_progress_bar = false")
+        return cursor
+
     def close(self) -> None:
-        self.con.close()
+        self._base.close()
 
     def __enter__(self) -> Store:
         return self
