@@ -25,13 +25,6 @@ import pytest
 import workbench as wb
 from workbench.app import AuditApp, guess_columns
 
-pytestmark = [
-    # The explorer passes ``gap`` to ipywidgets' Layout, which traitlets deprecates.
-    pytest.mark.filterwarnings(
-        r"ignore:Passing unrecognized arguments to super\(Layout\):DeprecationWarning"
-    ),
-]
-
 Upload = Callable[[AuditApp, bytes, str], None]
 
 

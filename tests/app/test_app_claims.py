@@ -17,12 +17,6 @@ import pytest
 
 from workbench.app import AuditApp
 
-pytestmark = [
-    pytest.mark.filterwarnings(
-        r"ignore:Passing unrecognized arguments to super\(Layout\):DeprecationWarning"
-    ),
-]
-
 
 def verify(claim: Path, data: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
