@@ -298,3 +298,19 @@ def test_slice_with_no_rows() -> None:
     with pytest.raises(wb.EmptyDataError, match="has no rows"):
         bench.evaluate({"sex": "F", "group": "b"})
     bench.close()
+
+
+def test_gzipped_upload_bytes_and_truncated_gzip(tmp_path: Path) -> None:
+    import gzip
+
+    from workbench._io import read_table
+
+    data = good_frame().to_csv(index=False, sep=";").encode()
+    packed = gzip.compress(data)
+    assert read_table(packed, name="upload.csv.gz").shape == (200, 4)
+    with pytest.raises(wb.InputFileError, match=r"Could not read 'upload\.csv\.gz'"):
+        read_table(packed[: len(packed) // 2], name="upload.csv.gz")
+    truncated = tmp_path / "cut.csv.gz"
+    truncated.write_bytes(packed[: len(packed) // 2])
+    with pytest.raises(wb.InputFileError, match=r"cut\.csv"):
+        wb.Workbench.from_predictions(truncated, label="label", prediction="pred", path=":memory:")

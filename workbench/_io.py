@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +62,17 @@ def sniff_csv(head: bytes) -> tuple[str, str]:
 
 def _read_csv(source: Path | bytes, name: str) -> pd.DataFrame:
     raw = source if isinstance(source, bytes) else None
+    if raw is not None and name.endswith(".gz"):
+        import gzip
+
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise InputFileError(
+                f"Could not read {name!r}: {exc}. Expected a complete CSV file compressed with "
+                "gzip; check that the upload finished and the file is of the type its name says."
+            ) from None
+        name = name[: -len(".gz")]
     if raw is None:
         assert isinstance(source, Path)
         try:
@@ -72,7 +84,7 @@ def _read_csv(source: Path | bytes, name: str) -> pd.DataFrame:
             else:
                 with open(source, "rb") as fh:
                     head = fh.read(65536)
-        except (OSError, EOFError) as exc:
+        except (OSError, EOFError, zlib.error) as exc:
             raise InputFileError(
                 f"Could not read {name!r}: {exc}. Expected a readable CSV file"
                 + (" compressed with gzip" if name.endswith(".gz") else "")
@@ -95,7 +107,14 @@ def _read_csv(source: Path | bytes, name: str) -> pd.DataFrame:
             compression="gzip" if name.endswith(".gz") else None,
             low_memory=False,
         )
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+    except (
+        pd.errors.ParserError,
+        UnicodeDecodeError,
+        ValueError,
+        OSError,
+        EOFError,
+        zlib.error,
+    ) as exc:
         raise InputFileError(
             f"Could not read {name!r} as CSV (encoding {encoding}, delimiter {delimiter!r}): "
             f"{exc}. Expected a delimited text table with one header row; re-export it as "
