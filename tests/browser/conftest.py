@@ -153,6 +153,32 @@ def lab_url(served_copy: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
 
 
 @pytest.fixture(scope="module")
+def voila_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """Serve a folder of notebooks with one Voilà; returns ``start(folder) -> base URL``."""
+    with contextlib.ExitStack() as stack:
+
+        def start(folder: Path) -> str:
+            port = free_port()
+            log = tmp_path_factory.mktemp("logs") / "voila-folder.log"
+            command = [
+                sys.executable,
+                "-m",
+                "voila",
+                str(folder),
+                "--no-browser",
+                f"--port={port}",
+                "--Voila.ip=127.0.0.1",
+                "--Voila.port_retries=0",
+                "--VoilaExecutor.timeout=120",
+            ]
+            probe = f"http://127.0.0.1:{port}/voila/static/voila.js"
+            stack.enter_context(serve(command, probe, folder, log))
+            return f"http://127.0.0.1:{port}/voila/render/"
+
+        yield start
+
+
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     playwright_api = pytest.importorskip("playwright.sync_api")
     if not Path(CHROMIUM).exists():

@@ -82,6 +82,7 @@ STYLE = """
 .wb-x .wb-rows-wrap table.wb-t { width: 100%; }
 .wb-x .wb-rows-wrap th { position: sticky; top: 0; z-index: 1; }
 .wb-x .wb-rows-wrap td { white-space: nowrap; max-width: 360px; overflow: hidden; text-overflow: ellipsis; }
+.wb-x .wb-rows-wrap td.wb-align { max-width: none; overflow: visible; }
 .wb-x img.wb-thumb { max-height: 64px; max-width: 96px; border-radius: 3px; display: block; }
 .wb-x audio.wb-audio { height: 30px; width: 220px; }
 .wb-x a.wb-download { color: var(--wb-accent); font-weight: 600; }
@@ -315,7 +316,7 @@ def members_html(
                 aligned = align_renderer(row.get("_label"), row.get("_prediction"))
             except Exception as exc:  # never break the table over one row
                 aligned = f'<span class="wb-muted">{esc(exc)}</span>'
-            cells.insert(1 + len(media), f"<td>{aligned}</td>")
+            cells.insert(1 + len(media), f'<td class="wb-align">{aligned}</td>')
         body.append(f"<tr>{''.join(cells)}</tr>")
     return (
         '<div class="wb-x"><div class="wb-rows-wrap"><table class="wb-t" data-testid="member-rows">'
