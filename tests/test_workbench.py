@@ -274,3 +274,20 @@ def test_confirmation_split_is_stored(planted: pd.DataFrame, tmp_path: Path) -> 
     assert len(held_out) == findings[0].stats_size
     assert findings[0].slice_error == pytest.approx(held_out["_error"].mean())
     again.close()
+
+
+def test_distinct_drops_near_duplicates(planted: pd.DataFrame) -> None:
+    bench = wb.Workbench.from_predictions(
+        planted, label="label", prediction="pred", path=":memory:"
+    )
+    findings = bench.scan(k=10)
+    distinct = bench.distinct(findings, max_overlap=0.5)
+    assert 0 < len(distinct) < len(findings)
+    assert distinct[0] == findings[0]
+    members = [set(bench.members(s).index) for s in distinct]
+    for i, a in enumerate(members):
+        for b in members[i + 1 :]:
+            assert len(a & b) / len(a | b) <= 0.5
+    with pytest.raises(wb.ParameterError, match="'max_overlap' parameter"):
+        bench.distinct(findings, max_overlap=2)
+    bench.close()

@@ -741,6 +741,44 @@ class Workbench:
         findings = self.findings(scan_id)
         return self._store.load_split(findings.scan_id)
 
+    def distinct(self, findings: Findings | None = None, *, max_overlap: float = 0.5) -> Findings:
+        """The findings without near-duplicates: a slice is dropped when its rows overlap a
+        better-ranked kept slice by more than ``max_overlap`` (Jaccard index of the rows).
+
+        SliceLine's exact top-k often fills with variants of one group (the same rows
+        described with one more or one fewer condition); this keeps the first of each.
+        """
+        validate_params(
+            "Workbench.distinct",
+            {"max_overlap": max_overlap},
+            {"max_overlap": [Interval("real", 0, 1)]},
+        )
+        findings = findings if findings is not None else self.findings()
+        if not len(findings):
+            return findings
+        names = sorted({p.feature for s in findings for p in s.predicates})
+        encoded = {f.name: f for f in self._encoded_features()}
+        codes = self._store.load_codes(self.dataset_id, names)
+        column = {name: i for i, name in enumerate(names)}
+        kept: list[Slice] = []
+        masks: list[np.ndarray] = []
+        for s in findings:
+            mask = np.ones(len(codes), dtype=bool)
+            for p in s.predicates:
+                code = encoded[p.feature].labels.index(str(p.value))
+                mask &= codes[:, column[p.feature]] == code
+            size = int(mask.sum())
+            redundant = False
+            for other in masks:
+                union = int((mask | other).sum())
+                if union and int((mask & other).sum()) / union > max_overlap:
+                    redundant = True
+                    break
+            if not redundant and size:
+                kept.append(s)
+                masks.append(mask)
+        return findings.replace(slices=tuple(kept))
+
     def _resolve(self, slice_or_id: Slice | str | Mapping[str, Any] | Sequence[Predicate]) -> Slice:
         if isinstance(slice_or_id, Slice):
             return slice_or_id
