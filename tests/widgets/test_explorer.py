@@ -363,3 +363,24 @@ def test_missing_extra_names_the_install_command() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "pip install 'slice-workbench[app]'" in out.stdout
+
+
+def test_hide_near_duplicates(tmp_path: Path) -> None:
+    bench = wb.Workbench.from_predictions(
+        wb.sample_path("adult"),
+        label="income",
+        prediction="pred_v1",
+        exclude="pred_v2,proba_v2,proba_v1",
+        path=tmp_path / "d.duckdb",
+    )
+    bench.scan(k=10)
+    explorer = bench.explore()
+    assert explorer.table.n_total == 10
+    explorer.distinct_toggle.value = True
+    shown = explorer.findings
+    assert 0 < len(shown) < 10
+    assert explorer.table.n_total == len(shown)
+    assert [s.slice_id for s in shown] == [s.slice_id for s in bench.distinct(bench.findings())]
+    explorer.distinct_toggle.value = False
+    assert len(explorer.findings) == 10
+    bench.close()

@@ -158,9 +158,18 @@ class Explorer(w.VBox):
             style={"description_width": "38px"},
         )
         self.scan_choice.observe(self._on_scan_choice, "value")
+        self.distinct_toggle = w.Checkbox(
+            False,
+            description="Hide near-duplicates",
+            indent=False,
+            tooltip="Keep the best of slices whose rows overlap by more than half",
+            layout=w.Layout(width="170px"),
+        )
+        self.distinct_toggle.observe(self._on_distinct, "value")
         controls = w.HBox(
             [
                 self.scan_choice,
+                self.distinct_toggle,
                 self.scan_k,
                 self.scan_depth,
                 self.scan_support,
@@ -321,8 +330,18 @@ class Explorer(w.VBox):
         """The slice the drill-down shows (a scan slice, or a refined one)."""
         return self._current
 
+    def _on_distinct(self, change: dict[str, Any]) -> None:
+        if self._findings.scan_id:
+            self.set_findings(self.bench.findings(self._findings.scan_id))
+
     def set_findings(self, findings: Findings) -> None:
-        """Show another scan's findings (chart, table; the drill-down closes)."""
+        """Show another scan's findings (chart, table; the drill-down closes).
+
+        With "Hide near-duplicates" ticked, only the best of overlapping slices is shown
+        (see ``Workbench.distinct``).
+        """
+        if self.distinct_toggle.value and len(findings):
+            findings = self.bench.distinct(findings)
         self._findings = findings
         params = dict(findings.parameters)
         with self.hold_sync():
