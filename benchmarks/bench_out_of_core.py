@@ -82,7 +82,7 @@ def _cap_mb() -> float | None:
 
 def search_streamed(path: str, batch_rows: int) -> None:
     con = duckdb.connect(path, read_only=True)
-    con.execute("SET memory_limit = '256MB'")
+    con.execute("SET memory_limit = '64MB'")
     con.execute("SET threads = 1")
     started = time.perf_counter()
     search = SliceSearch().fit_duckdb(

@@ -236,16 +236,16 @@ def _encode_arrow_column(column: Any) -> tuple[np.ndarray, list[Any]]:
     if column.null_count:
         codes = np.where(column.is_null().to_numpy(zero_copy_only=False), -1, codes)
     codes = np.asarray(codes, dtype=np.int64)
-    # put labels in a stable sorted order when they are sortable, as for pandas
+    # sorted labels when they are sortable, as pandas.factorize(sort=True) gives
     try:
         order = sorted(range(len(labels)), key=lambda i: labels[i])
     except TypeError:
         order = list(range(len(labels)))
-    if not pa.types.is_dictionary(getattr(column, "type", None)) or True:
-        remap = np.empty(len(labels), dtype=np.int64)
-        remap[order] = np.arange(len(labels))
-        labels = [labels[i] for i in order]
-        codes = np.where(codes >= 0, remap[np.maximum(codes, 0)] if len(labels) else 0, -1)
+    remap = np.empty(len(labels), dtype=np.int64)
+    remap[order] = np.arange(len(labels))
+    labels = [labels[i] for i in order]
+    if len(labels):
+        codes = np.where(codes >= 0, remap[np.maximum(codes, 0)], -1)
     if (codes < 0).any():
         codes = np.where(codes < 0, len(labels), codes)
         labels.append(None)
