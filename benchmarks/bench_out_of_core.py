@@ -3,10 +3,10 @@
 Two steps, each its own process::
 
     # 1. write the DuckDB file (planted slices, continuous errors), once
-    python benchmarks/bench_out_of_core.py make /tmp/ooc.duckdb --rows 110000000
+    python benchmarks/bench_out_of_core.py make /tmp/ooc.duckdb --rows 140000000
     # 2. search it streamed, under a hard address-space cap, and print the top-k
     MALLOC_ARENA_MAX=2 prlimit --as=1100000000 \
-        python benchmarks/bench_out_of_core.py search /tmp/ooc.duckdb
+        python benchmarks/bench_out_of_core.py search /tmp/ooc.duckdb --batch-rows 250000
     # 3. the same search in memory (no cap), to compare
     python benchmarks/bench_out_of_core.py memory /tmp/ooc.duckdb
 
