@@ -176,7 +176,9 @@ def _encode_categorical(
     # Categories keep their frequency rank as code; everything else is 'other'.
     rank = np.full(len(uniques), n_kept, dtype=np.int64)
     rank[kept_positions] = np.arange(n_kept)
-    codes = rank[np.where(missing, 0, raw_codes)] if len(uniques) else np.zeros(len(series), np.int64)
+    codes = (
+        rank[np.where(missing, 0, raw_codes)] if len(uniques) else np.zeros(len(series), np.int64)
+    )
     note = "boolean" if is_bool else f"categorical, {n_distinct} values"
     if n_distinct > max_categories:
         labels.append(OTHER)

@@ -21,7 +21,14 @@ __all__ = [
     "word_errors",
 ]
 
-_TEXT = ("align_words", "alignment_html", "char_errors", "error_rate", "normalize_text", "word_errors")
+_TEXT = (
+    "align_words",
+    "alignment_html",
+    "char_errors",
+    "error_rate",
+    "normalize_text",
+    "word_errors",
+)
 
 
 def __getattr__(name: str) -> Any:
