@@ -389,22 +389,30 @@ class SliceSearch:
                 )
         self.discovery_mask_ = mask
         aggregator: Aggregator
+        private_connection = None
         if params.aggregator == "duckdb":
-            aggregator = _duckdb_from_arrays(encoded, error_array, weight_array, params, use_split)
+            aggregator, private_connection = _duckdb_from_arrays(
+                encoded, error_array, weight_array, params, use_split
+            )
         else:
             aggregator = NumpyAggregator(
                 encoded.columns, encoded.cardinalities, error_array, weight_array, mask
             )
-        return self._run(
-            params,
-            aggregator,
-            encoded.names,
-            encoded.predicates,
-            n_rows,
-            use_split,
-            progress,
-            started,
-        )
+        try:
+            return self._run(
+                params,
+                aggregator,
+                encoded.names,
+                encoded.predicates,
+                n_rows,
+                use_split,
+                progress,
+                started,
+            )
+        finally:
+            # The DuckDB aggregator over in-memory arrays runs on a connection of its own.
+            if private_connection is not None:
+                private_connection.close()
 
     def _run(
         self,
@@ -636,7 +644,8 @@ def _duckdb_from_arrays(
     weights: np.ndarray | None,
     params: Parameters,
     use_split: bool,
-) -> DuckDBAggregator:
+) -> tuple[DuckDBAggregator, Any]:
+    """An aggregator over in-memory arrays through DuckDB, and the connection to close after."""
     import duckdb
     import pyarrow as pa
 
@@ -648,7 +657,7 @@ def _duckdb_from_arrays(
     table = pa.table(arrays)
     connection = duckdb.connect()
     connection.register("search_rows", table)
-    return DuckDBAggregator(
+    aggregator = DuckDBAggregator(
         connection,
         "search_rows",
         names,
@@ -657,3 +666,4 @@ def _duckdb_from_arrays(
         cardinalities=encoded.cardinalities,
         split=(params.confirm_fraction, params.random_state) if use_split else None,
     )
+    return aggregator, connection
