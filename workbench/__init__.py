@@ -26,6 +26,7 @@ from workbench.features import Extractor, run_extractor
 from workbench.findings import FINDINGS_COLUMNS, Findings, Predicate, Slice
 from workbench.metrics import Metric
 from workbench.samples import load_sample, sample_path
+from workbench.search import SliceSearch
 
 __all__ = [
     "FINDINGS_COLUMNS",
@@ -54,12 +55,3 @@ __all__ = [
     "run_extractor",
     "sample_path",
 ]
-
-
-def __getattr__(name: str) -> object:
-    # The search engine is imported on first use (it is the heaviest module).
-    if name == "SliceSearch":
-        from workbench.search import SliceSearch
-
-        return SliceSearch
-    raise AttributeError(f"module 'workbench' has no attribute {name!r}")
