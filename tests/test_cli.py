@@ -121,3 +121,27 @@ def test_errors_without_traceback(tmp_path: Path, args: list[str], fragment: str
     assert out.returncode == 2
     assert fragment in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_scan_distinct_drops_near_duplicates(tmp_path: Path) -> None:
+    out = run(
+        "scan",
+        str(ADULT),
+        "--label",
+        "income",
+        "--prediction",
+        "pred_v1",
+        "--exclude",
+        "pred_v2,proba_v2,proba_v1",
+        "--db",
+        "d.duckdb",
+        "--top-k",
+        "10",
+        "--distinct",
+        "--json",
+        cwd=tmp_path,
+    )
+    assert out.returncode == 0, out.stderr
+    records = json.loads(out.stdout)
+    assert 0 < len(records) < 10
+    assert "near-duplicate slices left out" in out.stderr

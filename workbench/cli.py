@@ -97,6 +97,11 @@ def _parser() -> argparse.ArgumentParser:
         help="compute statistics in-sample instead of on a held-out split",
     )
     scan.add_argument("--seed", type=int, default=0, help="seed of the confirmation split")
+    scan.add_argument(
+        "--distinct",
+        action="store_true",
+        help="drop near-duplicate slices (rows overlapping a better slice by > 50 %%)",
+    )
     scan.add_argument("--json", action="store_true", help="print the slices as JSON on stdout")
 
     export = sub.add_parser("export", help="write the member rows (or all flagged slices) to CSV")
@@ -188,6 +193,10 @@ def _cmd_scan(args: argparse.Namespace) -> int:
         sys.stderr.write(
             f"  scan {findings.scan_id} done in {time.perf_counter() - t0:.1f} s; stored in {args.db}\n"
         )
+        if args.distinct:
+            kept = bench.distinct(findings)
+            sys.stderr.write(f"  {len(findings) - len(kept)} near-duplicate slices left out\n")
+            findings = kept
         if args.out:
             findings.to_csv(args.out)
             sys.stderr.write(f"  wrote {len(findings)} slices to {args.out}\n")
