@@ -236,6 +236,11 @@ class Workbench:
         ``X`` is what the model takes (pandas, polars, pyarrow, or a path);
         ``y`` the true outcomes (a Series, array, or the name of a column of ``X``).
         """
+        validate_params(
+            "Workbench.from_model",
+            {"n_bins": n_bins, "max_categories": max_categories},
+            {"n_bins": [Interval("int", 2, 50)], "max_categories": [Interval("int", 2, 1000)]},
+        )
         adapter = adapt_model(model, model_name)
         frame = read_table(X)
         if len(frame) == 0:
@@ -365,7 +370,13 @@ class Workbench:
             fp = fingerprint_frame(frame)
             dataset_id = store.find_dataset(fp)
             if dataset_id is None:
-                dataset_id = store.add_dataset(frame, name=name, fingerprint=fp, source=source)
+                dataset_id = store.add_dataset(
+                    frame,
+                    name=name,
+                    fingerprint=fp,
+                    source=source,
+                    encoding={"n_bins": n_bins, "max_categories": max_categories},
+                )
                 cls._encode(store, dataset_id, frame, list(frame.columns), n_bins, max_categories)
             model_id = store.add_model(
                 name=model_name, fingerprint=model_fingerprint, kind=model_kind
@@ -616,7 +627,16 @@ class Workbench:
         if not all(c in columns for c in new_names):
             self._store.add_columns(self.dataset_id, result)
         frame = self._store.read_dataset(self.dataset_id)
-        self._encode(self._store, self.dataset_id, frame, list(frame.columns), 5, 20)
+        # Same binning as when the dataset was loaded, so earlier scans' categories still match.
+        encoding = self._store.dataset(self.dataset_id)["encoding"]
+        self._encode(
+            self._store,
+            self.dataset_id,
+            frame,
+            list(frame.columns),
+            int(encoding.get("n_bins", 5)),
+            int(encoding.get("max_categories", 20)),
+        )
         return result
 
     # -- search ------------------------------------------------------------------------------

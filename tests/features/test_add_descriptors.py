@@ -62,3 +62,28 @@ def test_descriptors_are_searched_and_cached(tmp_path: Path, rng: np.random.Gene
     again.add_descriptors(extractor, "file", base_dir=tmp_path, progress=False)
     assert extractor.calls == calls  # served from the store's cache
     again.close()
+
+
+def test_descriptors_keep_the_datasets_binning(tmp_path: Path, rng: np.random.Generator) -> None:
+    n = 300
+    media = tmp_path / "media"
+    media.mkdir()
+    for i in range(n):
+        (media / f"f{i}.bin").write_bytes(b"x" * int(rng.integers(10, 1000)))
+    frame = pd.DataFrame(
+        {
+            "file": [f"media/f{i}.bin" for i in range(n)],
+            "age": rng.integers(18, 90, n),
+            "label": rng.integers(0, 2, n),
+            "pred": rng.integers(0, 2, n),
+        }
+    )
+    bench = wb.Workbench.from_predictions(
+        frame, label="label", prediction="pred", path=":memory:", n_bins=3
+    )
+    before = bench.features.set_index("feature").loc["age", "categories"]
+    bench.add_descriptors(FileSize(), "file", base_dir=tmp_path, progress=False)
+    features = bench.features.set_index("feature")
+    assert features.loc["age", "categories"] == before
+    assert features.loc["size_bytes", "n_categories"] == 3
+    bench.close()

@@ -54,7 +54,7 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
 CREATE TABLE IF NOT EXISTS datasets (
     dataset_id INTEGER PRIMARY KEY, name VARCHAR, fingerprint VARCHAR, n_rows BIGINT,
-    columns JSON, source VARCHAR, created_at VARCHAR);
+    columns JSON, source VARCHAR, created_at VARCHAR, encoding JSON);
 CREATE TABLE IF NOT EXISTS features (
     dataset_id INTEGER, position INTEGER, feature VARCHAR, kind VARCHAR, cardinality INTEGER,
     interval BOOLEAN, note VARCHAR, skipped BOOLEAN);
@@ -218,7 +218,15 @@ class Store:
         row = _first(row)
         return None if row is None else int(row[0])
 
-    def add_dataset(self, frame: pd.DataFrame, *, name: str, fingerprint: str, source: str) -> int:
+    def add_dataset(
+        self,
+        frame: pd.DataFrame,
+        *,
+        name: str,
+        fingerprint: str,
+        source: str,
+        encoding: Mapping[str, Any] | None = None,
+    ) -> int:
         dataset_id = self._next_id("datasets", "dataset_id")
         incoming = frame.reset_index(drop=True)
         incoming.insert(0, ROW_ID, np.arange(len(incoming), dtype=np.int64))
@@ -229,8 +237,17 @@ class Store:
             self.con.unregister("_wb_incoming")
         columns = [{"name": str(c), "dtype": str(frame[c].dtype)} for c in frame.columns]
         self.con.execute(
-            "INSERT INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [dataset_id, name, fingerprint, len(frame), json.dumps(columns), source, now()],
+            "INSERT INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                dataset_id,
+                name,
+                fingerprint,
+                len(frame),
+                json.dumps(columns),
+                source,
+                now(),
+                json.dumps(dict(encoding or {})),
+            ],
         )
         return dataset_id
 
@@ -256,15 +273,17 @@ class Store:
 
     def dataset(self, dataset_id: int) -> dict[str, Any]:
         row = self.con.execute(
-            "SELECT dataset_id, name, fingerprint, n_rows, source, created_at FROM datasets "
-            "WHERE dataset_id = ?",
+            "SELECT dataset_id, name, fingerprint, n_rows, source, created_at, encoding "
+            "FROM datasets WHERE dataset_id = ?",
             [dataset_id],
         ).fetchall()
         row = _first(row)
         if row is None:
             raise StoreError(f"No dataset {dataset_id} in {self.path!r}.")
-        keys = ("dataset_id", "name", "fingerprint", "n_rows", "source", "created_at")
-        return dict(zip(keys, row, strict=True))
+        keys = ("dataset_id", "name", "fingerprint", "n_rows", "source", "created_at", "encoding")
+        out = dict(zip(keys, row, strict=True))
+        out["encoding"] = json.loads(out["encoding"] or "{}")
+        return out
 
     def dataset_columns(self, dataset_id: int) -> list[str]:
         rows = self.con.execute(
