@@ -291,3 +291,21 @@ def test_distinct_drops_near_duplicates(planted: pd.DataFrame) -> None:
     with pytest.raises(wb.ParameterError, match="'max_overlap' parameter"):
         bench.distinct(findings, max_overlap=2)
     bench.close()
+
+
+def test_save_slice_keeps_a_chosen_slice_with_the_scan(
+    planted: pd.DataFrame, tmp_path: Path
+) -> None:
+    path = tmp_path / "save.duckdb"
+    bench = wb.Workbench.from_predictions(planted, label="label", prediction="pred", path=path)
+    findings = bench.scan(k=3)
+    saved = bench.save_slice({"colour": "red", "city": "c1"})
+    assert saved.slice_id == f"{findings.scan_id}.s{len(findings) + 1}"
+    assert "uncorrected" in saved.statistics_on
+    assert bench.save_slice({"colour": "red", "city": "c1"}) == saved  # not saved twice
+    bench.flag(saved, note="chosen by hand")
+    bench.close()
+    again = wb.Workbench.open(path)
+    assert again.findings()[-1].slice_id == saved.slice_id
+    assert [s.slice_id for s in again.flagged()] == [saved.slice_id]
+    again.close()

@@ -949,7 +949,7 @@ class Workbench:
             p_value=p_value,
             p_value_adjusted=p_value,
             significant=bool(p_value <= fdr),
-            statistics_on="all rows (one chosen slice, uncorrected)",
+            statistics_on="all rows (chosen by a person, uncorrected)",
             stats_size=int(c["slice_size"]),
         )
 
@@ -1037,6 +1037,31 @@ class Workbench:
         slice_id = slice_or_id if isinstance(slice_or_id, str) else slice_or_id.slice_id
         found, scan_id = self._store.find_slice(slice_id)
         self._store.set_flag(found.slice_id, scan_id, note)
+
+    def save_slice(
+        self, slice_or_conditions: Slice | Mapping[str, Any], *, scan_id: str | None = None
+    ) -> Slice:
+        """Keep a slice you defined (for example refined in the explorer) with a scan.
+
+        The slice is added to the scan's findings (default: the latest scan) under the
+        next rank, so it can be flagged, exported and claimed like the others. Its
+        statistics are computed over all rows and its p-value is *not* corrected for
+        the search (``statistics_on`` says so): it is a hypothesis a person chose.
+        A slice with the same conditions already in the scan is returned as it is.
+        """
+        if isinstance(slice_or_conditions, Slice) and slice_or_conditions.slice_id:
+            return slice_or_conditions
+        conditions = (
+            slice_or_conditions.conditions
+            if isinstance(slice_or_conditions, Slice)
+            else dict(slice_or_conditions)
+        )
+        findings = self.findings(scan_id)
+        for existing in findings:
+            if existing.conditions == conditions:
+                return existing
+        evaluated = self.evaluate(conditions)
+        return self._store.append_slice(findings.scan_id, evaluated)
 
     def unflag(self, slice_or_id: Slice | str) -> None:
         slice_id = slice_or_id if isinstance(slice_or_id, str) else slice_or_id.slice_id

@@ -131,12 +131,38 @@ def test_refine_adds_and_removes_conditions(bench: wb.Workbench, explorer: Explo
     assert refined is not None and set(refined.conditions) == {"colour", "size", "shape"}
     assert refined.slice_size == len(bench.members(refined))
     assert refined.slice_size < top.slice_size
-    assert explorer.flag_button.disabled  # refined slices cannot be flagged
+    assert explorer.flag_button.description == "Save and flag"
     assert "refined from #1" in explorer.title.value
     explorer.remove_condition("colour")
     assert set(explorer.current.conditions) == {"size", "shape"}  # type: ignore[union-attr]
     explorer.refine_reset.click()
     assert explorer.current == top
+
+
+def test_a_refined_slice_can_be_saved_and_flagged(tmp_path: Path) -> None:
+    # A store of its own: saving adds a slice to the scan.
+    bench = wb.Workbench.from_predictions(
+        planted(), label="y", prediction="pred", path=tmp_path / "own.duckdb"
+    )
+    bench.scan(k=8, max_predicates=2, min_support=0.02)
+    explorer = bench.explore()
+    top = bench.findings()[0]
+    explorer.select(top.slice_id)
+    explorer.refine_feature.value = "shape"
+    explorer.refine_add.click()
+    refined = explorer.current
+    assert refined is not None and not refined.slice_id
+    n_before = len(bench.findings())
+    explorer.flag_note.value = "narrower group"
+    explorer.flag_button.click()
+    saved = explorer.current
+    assert saved is not None and saved.slice_id == f"{top.slice_id.split('.')[0]}.s{n_before + 1}"
+    assert saved.flagged and saved.conditions == refined.conditions
+    assert "uncorrected" in saved.statistics_on
+    assert [s.slice_id for s in bench.flagged()] == [saved.slice_id]
+    assert explorer.table.n_total == n_before + 1
+    assert bench.claim(saved)["slice"]["sql_where"] == saved.sql_where
+    bench.close()
 
 
 def test_flag_persists_and_survives_reopening(bench: wb.Workbench, explorer: Explorer) -> None:

@@ -690,6 +690,31 @@ class Store:
             self.con.execute("ROLLBACK")
             raise
 
+    def append_slice(self, scan_id: str, slice_: Slice) -> Slice:
+        """Add a person-defined slice to a stored scan, under the next free rank."""
+        rows = self.con.execute(
+            "SELECT coalesce(max(rank), 0) + 1 FROM scan_slices WHERE scan_id = ?", [scan_id]
+        ).fetchall()
+        rank = int(rows[0][0])
+        saved = slice_.replace(slice_id=f"{scan_id}.s{rank}")
+        self.con.execute(
+            "INSERT INTO scan_slices VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                scan_id,
+                rank,
+                saved.slice_id,
+                saved.description,
+                saved.sql_where,
+                saved.slice_size,
+                _finite(saved.slice_error),
+                _finite(saved.score),
+                _finite(saved.p_value_adjusted),
+                bool(saved.significant),
+                json.dumps(saved.to_dict(), default=str),
+            ],
+        )
+        return saved
+
     def scans(self) -> pd.DataFrame:
         return self.con.execute(
             "SELECT s.scan_id, s.eval_id, m.name AS model, d.name AS dataset, e.metric, "

@@ -612,17 +612,19 @@ class Explorer(w.VBox):
     # -- flags -------------------------------------------------------------------------------
     def _show_flag(self) -> None:
         s = self._current
-        stored = s is not None and bool(s.slice_id)
-        self.flag_button.disabled = not stored
-        self.flag_note.disabled = not stored
-        if not stored:
-            self.flag_button.description = "Flag slice"
+        self.flag_button.disabled = s is None
+        self.flag_note.disabled = s is None
+        if s is None:
+            return
+        if not s.slice_id:
+            self.flag_note.value = ""
+            self.flag_button.description = "Save and flag"
+            self.flag_button.button_style = ""
             self.flag_status.value = (
-                '<span class="wb-x wb-note">Only slices from a scan can be flagged; go back to the '
-                "scan slice, or run a scan that finds this one.</span>"
+                '<span class="wb-x wb-note">A refined slice: flagging saves it with the scan '
+                "(its p-value is not corrected for the search).</span>"
             )
             return
-        assert s is not None
         self.flag_note.value = s.flag_note
         self.flag_button.description = "Unflag" if s.flagged else "Flag slice"
         self.flag_button.button_style = "warning" if s.flagged else ""
@@ -634,17 +636,25 @@ class Explorer(w.VBox):
 
     def _on_flag(self, _button: Any) -> None:
         s = self._current
-        if s is None or not s.slice_id:
+        if s is None:
             return
         self._guard(lambda: self.flag(not s.flagged, self.flag_note.value), self.flag_status)
 
     def flag(self, flagged: bool = True, note: str = "") -> Slice:
-        """Flag (or unflag) the slice shown, with a note; kept in the store."""
+        """Flag (or unflag) the slice shown, with a note; kept in the store.
+
+        A refined slice is first saved with the scan (see ``Workbench.save_slice``),
+        so it gets an id, a row in the table, and can be exported and claimed.
+        """
         s = self._current
-        if s is None or not s.slice_id:
-            raise ValueError(
-                "Select a slice of a scan before flagging (refined slices cannot be flagged)."
-            )
+        if s is None:
+            raise ValueError("Select a slice before flagging.")
+        if not s.slice_id:
+            s = self.bench.save_slice(s, scan_id=self._findings.scan_id or None)
+            if all(x.slice_id != s.slice_id for x in self._findings):
+                self._findings = self._findings.replace(slices=(*self._findings.slices, s))
+                self.table.set_findings(self._findings)
+            self._origin = self._current = s
         if flagged:
             self.bench.flag(s, note=note)
         else:
