@@ -37,6 +37,7 @@ This module imports numpy, pandas, the standard library and the package's
 from __future__ import annotations
 
 import math
+import multiprocessing
 import os
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -252,6 +253,9 @@ class AudioDescriptors:
         else:
             size = math.ceil(len(items) / (workers * 4))
             chunks = [items[i : i + size] for i in range(0, len(items), size)]
-            with ProcessPoolExecutor(max_workers=workers) as pool:
+            # A clean server process, not a fork: forking after BLAS/OpenMP threads ran
+            # (e.g. a scikit-learn fit) can deadlock the workers.
+            context = multiprocessing.get_context("forkserver")
+            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
                 rows = [row for part in pool.map(_describe_chunk, chunks) for row in part]
         return pd.DataFrame(rows, columns=list(self.columns), dtype="float64")

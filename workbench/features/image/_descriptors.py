@@ -12,6 +12,7 @@ This module imports numpy, pandas, OpenCV, the standard library's
 from __future__ import annotations
 
 import math
+import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -331,7 +332,13 @@ class ImageDescriptors:
     def _get_pool(self, workers: int) -> ProcessPoolExecutor:
         if self._pool is None or getattr(self._pool, "_max_workers", workers) != workers:
             self.close()
-            self._pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker)
+            # Workers start from a clean server process, not a fork of this one: forking
+            # after BLAS/OpenMP threads have run (e.g. a scikit-learn fit) can deadlock.
+            self._pool = ProcessPoolExecutor(
+                max_workers=workers,
+                initializer=_init_worker,
+                mp_context=multiprocessing.get_context("forkserver"),
+            )
         return self._pool
 
     def close(self) -> None:
