@@ -216,8 +216,9 @@ class ImageDescriptors:
     scene_classifier : callable, optional
         ``scene_classifier(rgb) -> str`` maps an RGB uint8 array of shape
         (height, width, 3) to a scene label and replaces the built-in
-        indoor/outdoor rule. With ``n_jobs > 1`` it must be picklable (a
-        module-level function or an object with such a method).
+        indoor/outdoor rule. With ``n_jobs > 1`` the workers import it, so it
+        must live in an importable module (not a notebook cell); with
+        ``n_jobs=1`` any callable works.
     on_error : {"raise", "skip"}
         ``"raise"`` stops at the first unreadable item with a message saying
         which; ``"skip"`` gives it a row of missing values and ``unknown``
