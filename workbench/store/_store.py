@@ -209,6 +209,19 @@ class Store:
         assert row is not None
         return int(row[0])
 
+    def _create_table(self, table: str, frame: pd.DataFrame, *, row_ids: bool = False) -> None:
+        """Create (or replace) ``table`` from a frame; ``row_ids`` numbers its rows first."""
+        incoming = frame.reset_index(drop=True)
+        if row_ids:
+            incoming.insert(0, ROW_ID, np.arange(len(incoming), dtype=np.int64))
+        self.con.register("_wb_incoming", incoming)
+        try:
+            self.con.execute(
+                f"CREATE OR REPLACE TABLE {quote_identifier(table)} AS SELECT * FROM _wb_incoming"
+            )
+        finally:
+            self.con.unregister("_wb_incoming")
+
     # -- datasets ----------------------------------------------------------------------------
     def find_dataset(self, fingerprint: str) -> int | None:
         row = self.con.execute(
@@ -228,13 +241,7 @@ class Store:
         encoding: Mapping[str, Any] | None = None,
     ) -> int:
         dataset_id = self._next_id("datasets", "dataset_id")
-        incoming = frame.reset_index(drop=True)
-        incoming.insert(0, ROW_ID, np.arange(len(incoming), dtype=np.int64))
-        self.con.register("_wb_incoming", incoming)
-        try:
-            self.con.execute(f"CREATE TABLE data_{dataset_id} AS SELECT * FROM _wb_incoming")
-        finally:
-            self.con.unregister("_wb_incoming")
+        self._create_table(f"data_{dataset_id}", frame, row_ids=True)
         columns = [{"name": str(c), "dtype": str(frame[c].dtype)} for c in frame.columns]
         self.con.execute(
             "INSERT INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -327,16 +334,11 @@ class Store:
             self.con.executemany("INSERT INTO features VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
         if value_rows:
             self.con.executemany("INSERT INTO feature_values VALUES (?, ?, ?, ?, ?, ?)", value_rows)
-        table = {ROW_ID: np.arange(len(next(iter(codes.values()))) if codes else 0, dtype=np.int64)}
-        table.update({f.name: codes[f.name] for f in features})
-        frame = pd.DataFrame(table)
-        self.con.register("_wb_codes", frame)
-        try:
-            self.con.execute(
-                f"CREATE OR REPLACE TABLE codes_{dataset_id} AS SELECT * FROM _wb_codes"
-            )
-        finally:
-            self.con.unregister("_wb_codes")
+        self._create_table(
+            f"codes_{dataset_id}",
+            pd.DataFrame({f.name: codes[f.name] for f in features}),
+            row_ids=True,
+        )
 
     def load_features(self, dataset_id: int) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
         """Feature descriptions (with labels and SQL per code) and skipped columns."""
@@ -408,15 +410,9 @@ class Store:
         excluded: Sequence[str],
     ) -> int:
         eval_id = self._next_id("evaluations", "eval_id")
-        incoming = rows.reset_index(drop=True)
-        incoming.insert(0, ROW_ID, np.arange(len(incoming), dtype=np.int64))
-        self.con.register("_wb_eval", incoming)
-        try:
-            self.con.execute(f"CREATE TABLE eval_{eval_id} AS SELECT * FROM _wb_eval")
-        finally:
-            self.con.unregister("_wb_eval")
-        weight_sum = float(incoming["weight"].sum())
-        overall = float(incoming["error"].sum()) / weight_sum if weight_sum > 0 else math.nan
+        self._create_table(f"eval_{eval_id}", rows, row_ids=True)
+        weight_sum = float(rows["weight"].sum())
+        overall = float(rows["error"].sum()) / weight_sum if weight_sum > 0 else math.nan
         self.con.execute(
             "INSERT INTO evaluations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
@@ -431,7 +427,7 @@ class Store:
                 metric.binary_error,
                 metric_note,
                 overall,
-                len(incoming),
+                len(rows),
                 json.dumps(list(excluded)),
                 now(),
             ],
@@ -607,13 +603,7 @@ class Store:
 
     def save_table(self, name: str, frame: pd.DataFrame) -> None:
         """Store a frame as a table (a cache of derived values)."""
-        self.con.register("_wb_table", frame)
-        try:
-            self.con.execute(
-                f"CREATE OR REPLACE TABLE {quote_identifier(name)} AS SELECT * FROM _wb_table"
-            )
-        finally:
-            self.con.unregister("_wb_table")
+        self._create_table(name, frame)
 
     def query(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
         return self.con.execute(sql, params or []).df()
