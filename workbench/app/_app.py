@@ -34,6 +34,7 @@ from workbench._io import SUPPORTED_SUFFIXES, sniff_csv
 from workbench._io import read_table as _read_table
 from workbench.app import _style as style
 from workbench.app._columns import guess_columns, missing_counts
+from workbench.widgets import ScanInputs
 
 __all__ = ["METRIC_CHOICES", "SAMPLE_CHOICES", "AuditApp"]
 
@@ -269,30 +270,10 @@ class AuditApp(w.VBox):
             visible=False,
         )
         # 3. scan
-        self.scan_k = w.BoundedIntText(
-            10,
-            min=1,
-            max=100,
-            description="Slices",
-            layout=w.Layout(width="150px"),
-            style={"description_width": "50px"},
-        )
-        self.scan_depth = w.Dropdown(
-            options=[("1", 1), ("2", 2), ("3", 3)],
-            value=3,
-            description="Conditions up to",
-            layout=w.Layout(width="190px"),
-            style={"description_width": "115px"},
-        )
-        self.scan_support = w.BoundedFloatText(
-            0.01,
-            min=0.0001,
-            max=1e9,
-            step=0.005,
-            description="Min support",
-            layout=w.Layout(width="200px"),
-            style={"description_width": "85px"},
-        )
+        self.scan_inputs = ScanInputs.create()
+        self.scan_k = self.scan_inputs.k
+        self.scan_depth = self.scan_inputs.depth
+        self.scan_support = self.scan_inputs.support
         self.scan_button = w.Button(
             description="Find failing slices",
             icon="search",
@@ -732,12 +713,7 @@ class AuditApp(w.VBox):
             return None
         if self._scan_thread is not None and self._scan_thread.is_alive():
             return self._scan_thread
-        support = float(self.scan_support.value)
-        params: dict[str, Any] = {
-            "k": int(self.scan_k.value),
-            "max_predicates": int(self.scan_depth.value),
-            "min_support": int(support) if support >= 1 else support,
-        }
+        params = self.scan_inputs.parameters()
         self._busy(True)
         self.scan_msg.clear()
         self.progress.value, self.progress.max = 0, 1

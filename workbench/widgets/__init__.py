@@ -21,8 +21,16 @@ except ImportError as exc:  # pragma: no cover - exercised with the extra uninst
         "app", "The explorer widgets", exc.name or "ipywidgets"
     ) from exc
 
+from workbench.widgets._controls import ScanInputs
 from workbench.widgets._explorer import Explorer
 from workbench.widgets._renderers import detect_column_kind, get_renderer, register_renderer
 from workbench.widgets._table import SliceTable
 
-__all__ = ["Explorer", "SliceTable", "detect_column_kind", "get_renderer", "register_renderer"]
+__all__ = [
+    "Explorer",
+    "ScanInputs",
+    "SliceTable",
+    "detect_column_kind",
+    "get_renderer",
+    "register_renderer",
+]

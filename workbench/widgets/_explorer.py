@@ -25,6 +25,7 @@ import pandas as pd
 from workbench.findings import Findings, Slice
 from workbench.widgets import _views as views
 from workbench.widgets._charts import error_histogram_figure, overview_figure
+from workbench.widgets._controls import ScanInputs
 from workbench.widgets._format import esc, fmt_count
 from workbench.widgets._table import SliceTable
 
@@ -115,31 +116,10 @@ class Explorer(w.VBox):
         bench = self.bench
         self.header = _html()
         # Scan controls
-        self.scan_k = w.BoundedIntText(
-            10,
-            min=1,
-            max=500,
-            description="Top k",
-            layout=w.Layout(width="140px"),
-            style={"description_width": "44px"},
-        )
-        self.scan_depth = w.Dropdown(
-            options=[1, 2, 3, 4],
-            value=3,
-            description="Max conditions",
-            layout=w.Layout(width="170px"),
-            style={"description_width": "100px"},
-        )
-        self.scan_support = w.BoundedFloatText(
-            0.01,
-            min=0.0001,
-            max=1e9,
-            step=0.005,
-            description="Min support",
-            layout=w.Layout(width="190px"),
-            style={"description_width": "80px"},
-            tooltip="Fraction of rows (< 1) or number of rows (>= 1)",
-        )
+        self.scan_inputs = ScanInputs.create()
+        self.scan_k = self.scan_inputs.k
+        self.scan_depth = self.scan_inputs.depth
+        self.scan_support = self.scan_inputs.support
         self.scan_button = w.Button(
             description="Run scan",
             icon="play",
@@ -345,12 +325,7 @@ class Explorer(w.VBox):
         self._findings = findings
         params = dict(findings.parameters)
         with self.hold_sync():
-            if "k" in params:
-                self.scan_k.value = int(params["k"])
-            if params.get("max_predicates") in self.scan_depth.options:
-                self.scan_depth.value = params["max_predicates"]
-            if isinstance(params.get("min_support"), (int, float)) and params["min_support"] > 0:
-                self.scan_support.value = float(params["min_support"])
+            self.scan_inputs.show(params)
             self.table.set_findings(findings)
             self.table.selected = ""
             self._close_drill()
@@ -731,12 +706,7 @@ class Explorer(w.VBox):
         """
         if self._scan_thread is not None and self._scan_thread.is_alive():
             return self._scan_thread
-        support = float(self.scan_support.value)
-        params: dict[str, Any] = {
-            "k": int(self.scan_k.value),
-            "max_predicates": int(self.scan_depth.value),
-            "min_support": int(support) if support >= 1 else support,
-        }
+        params = self.scan_inputs.parameters()
         self.scan_button.disabled = True
         self.progress.value, self.progress.max = 0, 1
         self.progress.layout.visibility = "visible"
