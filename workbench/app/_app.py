@@ -270,32 +270,15 @@ class AuditApp(w.VBox):
             visible=False,
         )
         # 3. scan
-        self.scan_inputs = ScanInputs.create()
+        self.scan_inputs = ScanInputs.create("Find failing slices", "search")
         self.scan_k = self.scan_inputs.k
         self.scan_depth = self.scan_inputs.depth
         self.scan_support = self.scan_inputs.support
-        self.scan_button = w.Button(
-            description="Find failing slices",
-            icon="search",
-            button_style="primary",
-            layout=w.Layout(width="180px"),
-        )
+        self.scan_button = self.scan_inputs.button
         self.scan_button.on_click(lambda _: self.run_scan())
-        self.progress = w.IntProgress(
-            0, min=0, max=1, layout=w.Layout(width="220px", visibility="hidden")
-        )
-        self.scan_status = w.HTML()
-        self.scan_controls = w.HBox(
-            [
-                self.scan_k,
-                self.scan_depth,
-                self.scan_support,
-                self.scan_button,
-                self.progress,
-                self.scan_status,
-            ],
-            layout=_row_layout(),
-        )
+        self.progress = self.scan_inputs.progress
+        self.scan_status = self.scan_inputs.status
+        self.scan_controls = w.HBox(self.scan_inputs.widgets, layout=_row_layout())
         self.scan_msg = _Message()
         self.explorer_box = w.Box(layout=w.Layout(width="100%"))
         self.scan_card = _card(

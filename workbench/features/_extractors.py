@@ -26,7 +26,7 @@ import pandas as pd
 
 from workbench.exceptions import DataError
 
-__all__ = ["Extractor", "run_extractor"]
+__all__ = ["Extractor", "run_extractor", "stderr_progress"]
 
 
 @runtime_checkable
@@ -42,10 +42,12 @@ class Extractor(Protocol):
 ProgressCallback = Callable[[int, int], None]
 
 
-def _stderr_progress(done: int, total: int) -> None:
+def stderr_progress(done: int, total: int, label: str = "") -> None:
+    """Draw a one-line progress bar on stderr (``label`` goes before it)."""
     width = 30
     filled = int(width * done / max(total, 1))
-    sys.stderr.write(f"\r  [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+    prefix = f"{label} " if label else ""
+    sys.stderr.write(f"\r  {prefix}[{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
     if done >= total:
         sys.stderr.write("\n")
     sys.stderr.flush()
@@ -77,7 +79,7 @@ def run_extractor(
         ``len(items)`` rows with exactly ``extractor.columns``, in order.
     """
     if progress is True:
-        progress = _stderr_progress
+        progress = stderr_progress
     total = len(items)
     parts: list[pd.DataFrame] = []
     columns = list(extractor.columns)

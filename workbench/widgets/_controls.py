@@ -16,14 +16,18 @@ __all__ = ["ScanInputs"]
 
 @dataclass
 class ScanInputs:
-    """Widgets for ``k``, ``max_predicates`` and ``min_support`` of a scan."""
+    """Widgets for ``k``, ``max_predicates`` and ``min_support`` of a scan, the button
+    that starts it, a progress bar and a status line."""
 
     k: w.BoundedIntText
     depth: w.Dropdown
     support: w.BoundedFloatText
+    button: w.Button
+    progress: w.IntProgress
+    status: w.HTML
 
     @classmethod
-    def create(cls) -> ScanInputs:
+    def create(cls, button: str = "Run scan", icon: str = "play") -> ScanInputs:
         return cls(
             k=w.BoundedIntText(
                 10,
@@ -52,11 +56,22 @@ class ScanInputs:
                 layout=w.Layout(width="190px"),
                 style={"description_width": "80px"},
             ),
+            button=w.Button(
+                description=button,
+                icon=icon,
+                button_style="primary",
+                layout=w.Layout(width=f"{max(120, 12 * len(button))}px"),
+            ),
+            progress=w.IntProgress(
+                0, min=0, max=1, layout=w.Layout(width="200px", visibility="hidden")
+            ),
+            status=w.HTML(layout=w.Layout(min_width="120px")),
         )
 
     @property
     def widgets(self) -> list[w.Widget]:
-        return [self.k, self.depth, self.support]
+        """Inputs, button, progress bar and status, in reading order."""
+        return [self.k, self.depth, self.support, self.button, self.progress, self.status]
 
     def parameters(self) -> dict[str, Any]:
         """The values as ``Workbench.scan`` keyword arguments."""

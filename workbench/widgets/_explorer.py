@@ -116,21 +116,14 @@ class Explorer(w.VBox):
         bench = self.bench
         self.header = _html()
         # Scan controls
-        self.scan_inputs = ScanInputs.create()
+        self.scan_inputs = ScanInputs.create("Run scan", "play")
         self.scan_k = self.scan_inputs.k
         self.scan_depth = self.scan_inputs.depth
         self.scan_support = self.scan_inputs.support
-        self.scan_button = w.Button(
-            description="Run scan",
-            icon="play",
-            button_style="primary",
-            layout=w.Layout(width="120px"),
-        )
+        self.scan_button = self.scan_inputs.button
         self.scan_button.on_click(self._on_scan_click)
-        self.progress = w.IntProgress(
-            0, min=0, max=1, layout=w.Layout(width="180px", visibility="hidden")
-        )
-        self.scan_status = _html(min_width="120px")
+        self.progress = self.scan_inputs.progress
+        self.scan_status = self.scan_inputs.status
         self.scan_choice = w.Dropdown(
             options=[],
             description="Scan",
@@ -150,12 +143,7 @@ class Explorer(w.VBox):
             [
                 self.scan_choice,
                 self.distinct_toggle,
-                self.scan_k,
-                self.scan_depth,
-                self.scan_support,
-                self.scan_button,
-                self.progress,
-                self.scan_status,
+                *self.scan_inputs.widgets,
             ],
             layout=w.Layout(flex_flow="row wrap", align_items="center", margin="6px 0"),
         )

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from workbench.exceptions import DataError, MissingExtraError, ModelError
+from workbench.features._extractors import stderr_progress
 from workbench.features.audio._io import load_audio
 from workbench.metrics._wer import normalize_text
 
@@ -37,14 +38,7 @@ ProgressCallback = Callable[[int, int], None]
 
 
 def _stderr_progress(done: int, total: int) -> None:
-    import sys
-
-    width = 30
-    filled = int(width * done / max(total, 1))
-    sys.stderr.write(f"\r  transcribing [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
-    if done >= total:
-        sys.stderr.write("\n")
-    sys.stderr.flush()
+    stderr_progress(done, total, "transcribing")
 
 
 def transcribe(
