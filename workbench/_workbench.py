@@ -36,6 +36,7 @@ from workbench.exceptions import (
 from workbench.features._binning import EncodedFeature, encode_features
 from workbench.findings import Findings, Predicate, Slice
 from workbench.metrics import Metric, choose_metric, get_metric
+from workbench.metrics._metrics import show_value
 from workbench.store import Store
 from workbench.store._store import now
 
@@ -323,7 +324,7 @@ class Workbench:
         if chosen.kind == "classification" and label_series.nunique(dropna=True) < 2:
             only = label_series.dropna().iloc[0]
             raise LabelError(
-                f"The label column {columns['label']!r} has one class only ({only!r}), so error "
+                f"The label column {columns['label']!r} has one class only ({show_value(only)}), so error "
                 "rates cannot differ between classes and a classifier cannot be audited on it. "
                 "Check the column, or include examples of the other classes."
             )

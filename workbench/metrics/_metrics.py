@@ -10,6 +10,7 @@ Imports numpy, pandas and ``workbench.exceptions``.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +20,7 @@ import pandas as pd
 
 from workbench.exceptions import LabelError, ParameterError
 
-__all__ = ["METRICS", "Metric", "choose_metric", "get_metric"]
+__all__ = ["METRICS", "Metric", "choose_metric", "get_metric", "show_value"]
 
 ErrorFunction = Callable[[pd.Series, pd.Series, Any], tuple[np.ndarray, np.ndarray]]
 
@@ -86,6 +87,13 @@ class Metric:
         return error, weight
 
 
+def show_value(value: Any) -> str:
+    """A value as a person reads it in a message (``1``, not ``np.int64(1)``)."""
+    with contextlib.suppress(AttributeError, ValueError):
+        value = value.item()
+    return repr(value)
+
+
 def _as_comparable(label: pd.Series, prediction: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Labels and predictions as arrays that compare equal when they mean the same class."""
     lab, pred = label.to_numpy(), prediction.to_numpy()
@@ -102,8 +110,8 @@ def _error_rate(
     lab, pred = _as_comparable(label, prediction)
     common = np.intersect1d(np.unique(lab), np.unique(pred))
     if len(common) == 0:
-        show_l = ", ".join(repr(v) for v in pd.unique(label)[:5])
-        show_p = ", ".join(repr(v) for v in pd.unique(prediction)[:5])
+        show_l = ", ".join(show_value(v) for v in pd.unique(label)[:5])
+        show_p = ", ".join(show_value(v) for v in pd.unique(prediction)[:5])
         raise LabelError(
             f"The label and the prediction share no value, so every row would count as an "
             f"error. Label values: {show_l}; prediction values: {show_p}. Map the predictions "
@@ -157,7 +165,7 @@ def _numeric_pair(
 ) -> tuple[np.ndarray, np.ndarray]:
     for role, series in (("label", label), ("prediction", prediction)):
         if not (pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)):
-            sample = ", ".join(repr(v) for v in pd.unique(series)[:3])
+            sample = ", ".join(show_value(v) for v in pd.unique(series)[:3])
             raise LabelError(
                 f"The metric {name!r} needs a numeric {role} (a regression target), but the "
                 f"{role} column holds {series.dtype} values such as {sample}. Use "
