@@ -1,21 +1,20 @@
-"""The Examples sections of the core modules run as doctests."""
+"""The Examples sections of every module run as doctests."""
 
 from __future__ import annotations
 
 import doctest
 import importlib
+import pkgutil
 
 import pytest
 
-MODULES = [
-    "workbench._io",
-    "workbench._validation",
-    "workbench._workbench",
-    "workbench.adapters._adapters",
-    "workbench.features._binning",
-    "workbench.findings._findings",
-    "workbench.samples",
-]
+import workbench
+
+MODULES = sorted(
+    m.name
+    for m in pkgutil.walk_packages(workbench.__path__, "workbench.")
+    if not m.name.endswith("__main__")
+)
 
 
 @pytest.mark.parametrize("name", MODULES)
