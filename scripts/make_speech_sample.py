@@ -25,8 +25,8 @@ mean power of the noise over the whole clip.
 
 Usage::
 
-    python scripts/make_speech_sample.py            # the shipped sample (~5-10 min on 2 cores)
-    python scripts/make_speech_sample.py --use-sentences 20   # the full design, 4,160 clips
+    python scripts/make_speech_sample.py            # the shipped sample, 4,160 clips (~25 min on 2 cores)
+    python scripts/make_speech_sample.py --use-sentences 6    # a 1,248-clip subset (~8 min)
     python scripts/make_speech_sample.py --out /tmp/speech --use-sentences 1  # quick check
 
 Needs: espeak-ng (Debian package), numpy, scipy, pandas, pyarrow, soundfile,
@@ -333,8 +333,8 @@ def main() -> None:
     parser.add_argument(
         "--use-sentences",
         type=int,
-        default=6,
-        help="keep the first N of each speaker's --sentences (the shipped sample: 6 of 20)",
+        default=20,
+        help="keep the first N of each speaker's --sentences (the shipped sample: all 20)",
     )
     parser.add_argument("--asr-only", action="store_true", help="stop after transcription")
     args = parser.parse_args()

@@ -24,10 +24,15 @@ def test_noise_and_accent_slices_are_significant() -> None:
     assert bench.overall_error == pytest.approx(
         clips["word_errors"].sum() / clips["ref_words"].sum()
     )
-    findings = bench.scan(alpha=0.99, k=12)
+    findings = bench.scan(alpha=0.99, k=40)
     assert findings[0].significant
     assert findings[0].conditions.get("noise_type") == "babble"
-    assert any(s.significant and "accent" in s.conditions for s in findings)
+    # accent x noise intersections: among the distinct groups, significant
+    distinct = bench.distinct(findings, max_overlap=0.3)
+    crossed = [
+        s for s in distinct if s.significant and {"accent", "noise_type"} <= set(s.conditions)
+    ]
+    assert {s.conditions["accent"] for s in crossed} & {"en-029", "en-gb-x-gbcwmd"}
 
     quiet = clips[clips["snr"].isin(["clean", "20 dB"])].reset_index(drop=True)
     quiet_bench = wb.Workbench.from_predictions(
