@@ -437,3 +437,20 @@ def test_two_models_leave_the_other_out() -> None:
 def test_doctests(name: str) -> None:
     result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
     assert result.failed == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "metric", "left_out"),
+    [("speech", "wer", {"word_errors", "ref_words", "clip_id"}), ("images", "auto", {"image_id"})],
+)
+def test_media_samples_load_with_their_columns(name: str, metric: str, left_out: set[str]) -> None:
+    app = AuditApp()
+    app.load_sample(name)
+    assert app.metric_choice.value == metric
+    # label-derived and ID columns are not offered as features to search
+    assert not left_out & set(app.selected_features)
+    app.prepare()
+    app.run_scan(wait=True)
+    assert app.bench is not None
+    findings = app.bench.findings()
+    assert findings[0].significant

@@ -24,7 +24,7 @@ import time
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import ipywidgets as w
 import pandas as pd
@@ -51,13 +51,59 @@ METRIC_CHOICES: tuple[tuple[str, str], ...] = (
     ("Character error rate (text)", "cer"),
 )
 
-#: Bundled samples the app offers: name -> (label shown, label, prediction, score).
-SAMPLE_CHOICES: dict[str, tuple[str, str, str, str | None]] = {
-    "adult": (
+
+class SampleChoice(NamedTuple):
+    """A bundled sample as the app offers it, with its columns preselected."""
+
+    title: str
+    label: str
+    prediction: str
+    score: str | None
+    metric: str | None = None
+    features: tuple[str, ...] | None = None  # None: every column but the other model's
+
+
+#: Bundled samples the app offers, by name.
+SAMPLE_CHOICES: dict[str, SampleChoice] = {
+    "adult": SampleChoice(
         "Adult census income: predictions of a >50K classifier (16,281 people)",
         "income",
         "pred_v1",
         "proba_v1",
+    ),
+    "speech": SampleChoice(
+        "Speech: ASR transcripts by synthetic accent and noise (4,160 clips)",
+        "reference",
+        "hypothesis",
+        None,
+        metric="wer",
+        features=(
+            "accent",
+            "speaker",
+            "noise_type",
+            "condition",
+            "channel",
+            "snr_db",
+            "loudness_dbfs",
+            "speaking_rate_wps",
+            "bandwidth_hz",
+        ),
+    ),
+    "images": SampleChoice(
+        "Images: a smile classifier on rendered faces, with skin tone and lighting (5,000)",
+        "smiling",
+        "prediction",
+        "score",
+        features=(
+            "skin_tone",
+            "lighting",
+            "contrast",
+            "color_cast",
+            "scene",
+            "luminance_mean",
+            "sharpness",
+            "colourfulness",
+        ),
     ),
 }
 
@@ -159,7 +205,7 @@ class AuditApp(w.VBox):
         label_style = {"description_width": "90px"}
         # 1. data
         self.sample_choice = w.Dropdown(
-            options=[(v[0], k) for k, v in SAMPLE_CHOICES.items()],
+            options=[(v.title, k) for k, v in SAMPLE_CHOICES.items()],
             layout=w.Layout(width="460px"),
         )
         self.sample_button = w.Button(
@@ -364,9 +410,15 @@ class AuditApp(w.VBox):
             )
         path = wb.sample_path(name)
         frame = _read_table(path)
-        _, label, prediction, score = SAMPLE_CHOICES[name]
+        choice = SAMPLE_CHOICES[name]
         self._set_frame(frame, path.name, f"bundled sample <b>{style.esc(path.name)}</b>")
-        self.choose_columns(label=label, prediction=prediction, score=score)
+        self.choose_columns(
+            label=choice.label,
+            prediction=choice.prediction,
+            score=choice.score,
+            metric=choice.metric,
+            features=choice.features,
+        )
         return frame
 
     def _on_upload(self, change: dict[str, Any]) -> None:
