@@ -190,6 +190,7 @@ class AuditApp(w.VBox):
             else Path(tempfile.mkdtemp(prefix="workbench-app-"))
         )
         self.frame: pd.DataFrame | None = None
+        self.media_root: Path | None = None  # where relative media paths of the data start
         self.data_name = ""
         self.bench: wb.Workbench | None = None
         self.findings: wb.Findings | None = None
@@ -412,6 +413,8 @@ class AuditApp(w.VBox):
         frame = _read_table(path)
         choice = SAMPLE_CHOICES[name]
         self._set_frame(frame, path.name, f"bundled sample <b>{style.esc(path.name)}</b>")
+        # The samples' image and audio paths are relative to the repository root.
+        self.media_root = wb.sample_path(name).parents[2]
         self.choose_columns(
             label=choice.label,
             prediction=choice.prediction,
@@ -507,6 +510,7 @@ class AuditApp(w.VBox):
             )
         self._reset_after_data()
         self.frame = frame.reset_index(drop=True)
+        self.media_root = None
         self.data_name = name
         facts = (
             f"{source_html}: <b>{len(frame):,}</b> rows × <b>{frame.shape[1]}</b> columns. "
@@ -806,7 +810,7 @@ class AuditApp(w.VBox):
                 ["Lower the min support, allow more conditions, or tick more features."],
             )
             return
-        explorer = bench.explore(findings.scan_id)
+        explorer = bench.explore(findings.scan_id, media_root=self.media_root)
         self.explorer = explorer
         self.explorer_box.children = [explorer]
         # From here on the explorer's own scan controls run new scans (and keep the list).
