@@ -978,12 +978,12 @@ class Workbench:
         """The slice as a condition on the stored integer codes (fast on large stores)."""
         from workbench.findings import quote_identifier
 
-        encoded = {f.name: f for f in self._encoded_features()}
+        # Every stored feature, excluded ones too: a slice from another evaluation may use them.
         feats, _ = self._store.load_features(self.dataset_id)
         every = {f["name"]: f["labels"] for f in feats}
         parts = []
         for p in target.predicates:
-            labels = encoded[p.feature].labels if p.feature in encoded else every.get(p.feature)
+            labels = every.get(p.feature)
             if labels is None or str(p.value) not in labels:
                 raise ParameterError(
                     f"The slice condition {p.describe()!r} does not match a stored category "
