@@ -21,7 +21,8 @@ from pathlib import Path
 
 from PIL import Image
 
-from workbench.features.image import ImageDescriptors, render_faces
+from workbench.features.image import ImageDescriptors
+from workbench.samples import render_faces
 
 
 def main() -> None:

@@ -1,7 +1,7 @@
 """Build the procedural face sample shipped in ``sample_data/images``.
 
 No real face dataset with skin-tone, lighting and scene attributes installs
-offline, so this script draws one (``workbench.features.image.render_faces``):
+offline, so this script draws one (``workbench.samples.render_faces``):
 cartoon faces with skin colours drawn in CIELab across all six ITA bins,
 dim / normal / bright light with warm / neutral / cool casts and noise,
 indoor and outdoor backgrounds. The task label is ``smiling``.
@@ -37,8 +37,9 @@ from PIL import Image
 from skimage import data as skimage_data
 from sklearn.neural_network import MLPClassifier
 
-from workbench.features.image import SKIN_TONE_ORDER, ImageDescriptors, render_faces
+from workbench.features.image import SKIN_TONE_ORDER, ImageDescriptors
 from workbench.features.image._color import linear_to_srgb_uint8, srgb_to_linear
+from workbench.samples import render_faces
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "sample_data" / "images"

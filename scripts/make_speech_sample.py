@@ -55,7 +55,7 @@ from scipy import signal
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from workbench.features.audio import PocketSphinxASR  # noqa: E402
+from workbench.adapters import PocketSphinxASR  # noqa: E402
 from workbench.metrics._wer import error_rate, word_errors  # noqa: E402
 
 SEED = 20261123

@@ -21,8 +21,8 @@ from workbench.features.image import (
     SKIN_TONE_ORDER,
     ImageDescriptors,
     describe_image,
-    render_faces,
 )
+from workbench.samples import render_faces
 
 N_IMAGES = 450
 

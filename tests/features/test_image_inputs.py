@@ -23,8 +23,8 @@ from workbench.features.image import (
     ImageDescriptors,
     load_image,
     load_image_folder,
-    render_faces,
 )
+from workbench.samples import render_faces
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Word/character error counts, the text normaliser and the alignment display."""
+"""Word/character error counts, the text normaliser and the word alignment."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import pytest
 from workbench.exceptions import DataError
 from workbench.metrics._wer import (
     align_words,
-    alignment_html,
     char_errors,
     error_rate,
     normalize_text,
@@ -158,12 +157,3 @@ def test_align_words_ops():
         assert (hyp is None) == (op == "delete")
     assert align_words("", "hi") == [("insert", None, "hi")]
     assert align_words("bye", None) == [("delete", "bye", None)]
-
-
-def test_alignment_html_escapes_and_has_legend():
-    snippet = alignment_html("stop <the> car", "stop a car", normalize=False)
-    assert "<the>" not in snippet
-    assert "&lt;the&gt;" in snippet
-    for word in ("substitution", "deletion", "insertion"):
-        assert word in snippet
-    assert "1 word error / 3 reference words" in snippet

@@ -1,6 +1,6 @@
 """Per-row error functions (0/1, log loss, absolute/squared error, WER, CER).
 
-The word-level helpers (``word_errors``, ``alignment_html``, ...) need the
+The word-level helpers (``word_errors``, ``align_words``, ...) need the
 ``[audio]`` extra (jiwer) and are imported on first use.
 """
 
@@ -12,7 +12,6 @@ __all__ = [
     "METRICS",
     "Metric",
     "align_words",
-    "alignment_html",
     "char_errors",
     "choose_metric",
     "error_rate",
@@ -23,7 +22,6 @@ __all__ = [
 
 _TEXT = (
     "align_words",
-    "alignment_html",
     "char_errors",
     "error_rate",
     "normalize_text",

@@ -1,4 +1,4 @@
-"""Word and character error counts for speech recognition, and their display.
+"""Word and character error counts for speech recognition, and word alignments.
 
 A speech slice's error rate is a *ratio of sums*: the word error rate (WER) of
 a slice is ``sum(word_errors) / sum(ref_words)`` over its utterances, not the
@@ -13,6 +13,7 @@ it raises the WER of every slice it is in, and a slice made only of such
 utterances has an undefined WER (``nan`` from :func:`error_rate`).
 
 This module imports numpy, pandas, ``jiwer`` (the alignment) and the standard library.
+It renders nothing: :func:`workbench.widgets.alignment_html` shows an alignment as HTML.
 ``jiwer`` ships with the ``[audio]`` extra and is imported on first use, so
 importing this module never fails.
 
@@ -27,7 +28,6 @@ Examples
 
 from __future__ import annotations
 
-import html
 import math
 import re
 import unicodedata
@@ -41,7 +41,6 @@ from workbench.exceptions import DataError, MissingExtraError
 
 __all__ = [
     "align_words",
-    "alignment_html",
     "char_errors",
     "error_rate",
     "normalize_text",
@@ -435,77 +434,3 @@ def align_words(
             op: AlignOp = "equal" if chunk.type == "equal" else "substitute"
             ops += [(op, r, h) for r, h in zip(refs, hyps, strict=True)]
     return ops
-
-
-_STYLES = {
-    "equal": "",
-    "substitute": "background:#fde2b8;color:#5c3300;",
-    "delete": "background:#f8c9c9;color:#6b0000;text-decoration:line-through;",
-    "insert": "background:#c9e7f8;color:#003a5c;",
-}
-_LEGEND = (
-    ("substitute", "substitution"),
-    ("delete", "deletion (in reference, missing from output)"),
-    ("insert", "insertion (in output only)"),
-)
-
-
-def _span(text: str, op: str) -> str:
-    style = _STYLES[op]
-    escaped = html.escape(text)
-    if not style:
-        return f"<span>{escaped}</span>"
-    return f'<span style="{style}padding:0 2px;border-radius:3px;" title="{op}">{escaped}</span>'
-
-
-def alignment_html(reference: Any, hypothesis: Any, *, normalize: bool = True) -> str:
-    """Render a reference/hypothesis pair with errors highlighted, as HTML.
-
-    Two aligned rows (reference above, ASR output below) where substitutions,
-    deletions and insertions are coloured (inline styles, escaped text), a
-    legend, and the utterance's error count. Suitable for a notebook
-    (``IPython.display.HTML``) or the explorer's drill-down.
-
-    Parameters
-    ----------
-    reference, hypothesis : str
-        One utterance's transcript and ASR output.
-    normalize : bool
-        Apply :func:`normalize_text` to both first.
-
-    Returns
-    -------
-    str
-        A self-contained HTML fragment.
-
-    Examples
-    --------
-    >>> snippet = alignment_html("stop the car", "stop a car")
-    >>> "substitution" in snippet and "<table" in snippet
-    True
-    """
-    ops = align_words(reference, hypothesis, normalize=normalize)
-    cell = "padding:2px 4px;text-align:center;font-family:monospace;white-space:nowrap;"
-    ref_cells, hyp_cells = [], []
-    for op, ref_word, hyp_word in ops:
-        ref_cells.append(
-            f'<td style="{cell}">{_span(ref_word, op) if ref_word else "&#8212;"}</td>'
-        )
-        hyp_cells.append(
-            f'<td style="{cell}">{_span(hyp_word, op) if hyp_word else "&#8212;"}</td>'
-        )
-    n_errors = sum(op != "equal" for op, _, _ in ops)
-    n_ref = sum(ref is not None for _, ref, _ in ops)
-    label = "padding:2px 6px;font-weight:600;color:#333;text-align:right;"
-    legend = " ".join(_span(text, op) for op, text in _LEGEND)
-    rate = f"{n_errors / n_ref:.0%}" if n_ref else "n/a"
-    return (
-        '<div style="font-size:13px;line-height:1.6;color:#222;">'
-        '<table style="border-collapse:collapse;">'
-        f'<tr><th style="{label}">reference</th>{"".join(ref_cells)}</tr>'
-        f'<tr><th style="{label}">ASR output</th>{"".join(hyp_cells)}</tr>'
-        "</table>"
-        f'<div style="margin-top:4px;">{legend} &nbsp; '
-        f"{n_errors} word error{'s' if n_errors != 1 else ''} / {n_ref} reference words "
-        f"(WER {rate})</div></div>"
-    )

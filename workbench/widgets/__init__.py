@@ -23,13 +23,19 @@ except ImportError as exc:  # pragma: no cover - exercised with the extra uninst
 
 from workbench.widgets._controls import ScanInputs
 from workbench.widgets._explorer import Explorer
-from workbench.widgets._renderers import detect_column_kind, get_renderer, register_renderer
+from workbench.widgets._renderers import (
+    alignment_html,
+    detect_column_kind,
+    get_renderer,
+    register_renderer,
+)
 from workbench.widgets._table import SliceTable
 
 __all__ = [
     "Explorer",
     "ScanInputs",
     "SliceTable",
+    "alignment_html",
     "detect_column_kind",
     "get_renderer",
     "register_renderer",

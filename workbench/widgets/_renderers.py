@@ -8,14 +8,16 @@ one page at a time.
 
 Renderers take the cell value and return an HTML fragment; the ``"alignment"``
 renderer instead takes ``(reference, hypothesis)`` and is used for speech data
-(its default is :func:`workbench.metrics._wer.alignment_html`, imported on first
-use). Imports the standard library; Pillow (optional) for thumbnails.
+(its default is :func:`alignment_html`, which colours a word alignment from
+:func:`workbench.metrics.align_words`). Imports the standard library; Pillow
+(optional) for thumbnails; jiwer (through the metrics) for alignments.
 """
 
 from __future__ import annotations
 
 import base64
 import functools
+import html
 import mimetypes
 import os
 from collections.abc import Callable, Mapping, Sequence
@@ -27,6 +29,7 @@ from workbench.widgets._format import esc, fmt_value
 __all__ = [
     "AUDIO_EXTENSIONS",
     "IMAGE_EXTENSIONS",
+    "alignment_html",
     "detect_column_kind",
     "get_renderer",
     "register_renderer",
@@ -190,11 +193,85 @@ def _audio_html(value: Any, *, root: str | os.PathLike[str] | None = None) -> st
     )
 
 
-def _alignment_html(reference: Any, hypothesis: Any) -> str:
-    # The speech metric owns the alignment; imported only when speech rows are shown.
-    from workbench.metrics._wer import alignment_html
+_STYLES = {
+    "equal": "",
+    "substitute": "background:#fde2b8;color:#5c3300;",
+    "delete": "background:#f8c9c9;color:#6b0000;text-decoration:line-through;",
+    "insert": "background:#c9e7f8;color:#003a5c;",
+}
+_LEGEND = (
+    ("substitute", "substitution"),
+    ("delete", "deletion (in reference, missing from output)"),
+    ("insert", "insertion (in output only)"),
+)
 
-    return str(alignment_html(reference, hypothesis))
+
+def _span(text: str, op: str) -> str:
+    style = _STYLES[op]
+    escaped = html.escape(text)
+    if not style:
+        return f"<span>{escaped}</span>"
+    return f'<span style="{style}padding:0 2px;border-radius:3px;" title="{op}">{escaped}</span>'
+
+
+def alignment_html(reference: Any, hypothesis: Any, *, normalize: bool = True) -> str:
+    """Render a reference/hypothesis pair with errors highlighted, as HTML.
+
+    Two aligned rows (reference above, ASR output below) where substitutions,
+    deletions and insertions are coloured (inline styles, escaped text), a
+    legend, and the utterance's error count. Suitable for a notebook
+    (``IPython.display.HTML``) or the explorer's drill-down.
+
+    Parameters
+    ----------
+    reference, hypothesis : str
+        One utterance's transcript and ASR output.
+    normalize : bool
+        Apply :func:`workbench.metrics.normalize_text` to both first.
+
+    Returns
+    -------
+    str
+        A self-contained HTML fragment.
+
+    Examples
+    --------
+    >>> snippet = alignment_html("stop the car", "stop a car")
+    >>> "substitution" in snippet and "<table" in snippet
+    True
+    """
+    # The speech metric owns the alignment (jiwer, the [audio] extra), imported on first use.
+    from workbench.metrics._wer import align_words
+
+    ops = align_words(reference, hypothesis, normalize=normalize)
+    cell = "padding:2px 4px;text-align:center;font-family:monospace;white-space:nowrap;"
+    ref_cells, hyp_cells = [], []
+    for op, ref_word, hyp_word in ops:
+        ref_cells.append(
+            f'<td style="{cell}">{_span(ref_word, op) if ref_word else "&#8212;"}</td>'
+        )
+        hyp_cells.append(
+            f'<td style="{cell}">{_span(hyp_word, op) if hyp_word else "&#8212;"}</td>'
+        )
+    n_errors = sum(op != "equal" for op, _, _ in ops)
+    n_ref = sum(ref is not None for _, ref, _ in ops)
+    label = "padding:2px 6px;font-weight:600;color:#333;text-align:right;"
+    legend = " ".join(_span(text, op) for op, text in _LEGEND)
+    rate = f"{n_errors / n_ref:.0%}" if n_ref else "n/a"
+    return (
+        '<div style="font-size:13px;line-height:1.6;color:#222;">'
+        '<table style="border-collapse:collapse;">'
+        f'<tr><th style="{label}">reference</th>{"".join(ref_cells)}</tr>'
+        f'<tr><th style="{label}">ASR output</th>{"".join(hyp_cells)}</tr>'
+        "</table>"
+        f'<div style="margin-top:4px;">{legend} &nbsp; '
+        f"{n_errors} word error{'s' if n_errors != 1 else ''} / {n_ref} reference words "
+        f"(WER {rate})</div></div>"
+    )
+
+
+def _alignment_html(reference: Any, hypothesis: Any) -> str:
+    return alignment_html(reference, hypothesis)
 
 
 register_renderer("text", _text_html)

@@ -1,9 +1,9 @@
-"""Audio descriptors and speech-recognition helpers (the ``[audio]`` extra).
+"""Audio descriptors (the ``[audio]`` extra).
 
-Needs ``soundfile`` and ``jiwer`` (``pocketsphinx`` only for
-:class:`PocketSphinxASR`); without them, importing this package raises an
-``ImportError`` naming ``pip install 'slice-workbench[audio]'``. The core
-package never imports it.
+Needs ``soundfile`` and ``jiwer``; without them, importing this package raises
+an ``ImportError`` naming ``pip install 'slice-workbench[audio]'``. The core
+package never imports it. The speech recogniser is a model, so it lives with
+the adapters: :mod:`workbench.adapters` (``PocketSphinxASR``, ``transcribe``).
 """
 
 from __future__ import annotations
@@ -16,15 +16,11 @@ for _module in ("soundfile", "jiwer"):
     except ImportError as _err:
         raise MissingExtraError.for_extra("audio", "Audio descriptors", _module) from _err
 
-from workbench.features.audio._asr import PocketSphinxASR, build_bigram_arpa, transcribe  # noqa: E402
 from workbench.features.audio._descriptors import AudioDescriptors, describe_audio  # noqa: E402
 from workbench.features.audio._io import load_audio  # noqa: E402
 
 __all__ = [
     "AudioDescriptors",
-    "PocketSphinxASR",
-    "build_bigram_arpa",
     "describe_audio",
     "load_audio",
-    "transcribe",
 ]

@@ -40,7 +40,6 @@ from workbench.features.image._color import (  # noqa: E402
 )
 from workbench.features.image._descriptors import ImageDescriptors, describe_image  # noqa: E402
 from workbench.features.image._io import load_image, load_image_folder  # noqa: E402
-from workbench.features.image._synthetic import render_faces  # noqa: E402
 
 __all__ = [
     "SKIN_TONE_BINS",
@@ -51,5 +50,4 @@ __all__ = [
     "ita_to_skin_tone",
     "load_image",
     "load_image_folder",
-    "render_faces",
 ]

@@ -12,7 +12,7 @@ colour cast in linear light, then encoded to sRGB with sensor noise.
 These are drawings, not people: they test that the descriptors recover what
 was drawn, nothing more.
 
-This module imports numpy, pandas and OpenCV (``cv2``).
+This module imports numpy, pandas, OpenCV (``cv2``) and the image colour helpers.
 """
 
 from __future__ import annotations

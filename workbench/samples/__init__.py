@@ -1,21 +1,25 @@
-"""Find the bundled sample data (the repository's ``sample_data/`` folder).
+"""The bundled sample data (the repository's ``sample_data/`` folder) and its generators.
 
 The samples ship with the source tree, not inside the wheel (they are data, and
 several megabytes). They are found, in order: in ``$WORKBENCH_SAMPLE_DATA``,
 next to the installed package (an editable install or a checkout), or in the
 current folder and its parents. Imports only the standard library and pandas.
+
+:func:`render_faces` draws the procedural faces of the image sample (it needs
+the ``[image]`` extra and is imported on first use).
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from workbench.exceptions import InputFileError
 
-__all__ = ["SAMPLES", "load_sample", "sample_data_dir", "sample_path"]
+__all__ = ["SAMPLES", "load_sample", "render_faces", "sample_data_dir", "sample_path"]
 
 #: The bundled samples: name -> file relative to sample_data/.
 SAMPLES = {
@@ -31,7 +35,7 @@ def sample_data_dir() -> Path:
     candidates = []
     if os.environ.get("WORKBENCH_SAMPLE_DATA"):
         candidates.append(Path(os.environ["WORKBENCH_SAMPLE_DATA"]))
-    candidates.append(Path(__file__).resolve().parents[1] / "sample_data")
+    candidates.append(Path(__file__).resolve().parents[2] / "sample_data")
     here = Path.cwd().resolve()
     candidates += [p / "sample_data" for p in (here, *here.parents)]
     for candidate in candidates:
@@ -66,3 +70,11 @@ def sample_path(name: str) -> Path:
 def load_sample(name: str) -> pd.DataFrame:
     """A bundled sample as a DataFrame (``"adult"``, ``"speech"``, ``"images"``, ...)."""
     return pd.read_parquet(sample_path(name))
+
+
+def __getattr__(name: str) -> Any:
+    if name == "render_faces":
+        from workbench.samples._faces import render_faces
+
+        return render_faces
+    raise AttributeError(f"module 'workbench.samples' has no attribute {name!r}")

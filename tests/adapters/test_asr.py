@@ -12,8 +12,8 @@ import pytest
 import soundfile as sf
 from scipy import signal
 
+from workbench.adapters import PocketSphinxASR, build_bigram_arpa, transcribe
 from workbench.exceptions import DataError, ModelError
-from workbench.features.audio import PocketSphinxASR, build_bigram_arpa, transcribe
 from workbench.metrics._wer import error_rate, word_errors
 
 SENTENCES = [
