@@ -145,3 +145,24 @@ def test_scan_distinct_drops_near_duplicates(tmp_path: Path) -> None:
     records = json.loads(out.stdout)
     assert 0 < len(records) < 10
     assert "near-duplicate slices left out" in out.stderr
+
+
+def test_scan_refuses_a_min_support_with_the_message_python_gives(tmp_path: Path) -> None:
+    out = run(
+        "scan",
+        str(ADULT),
+        "--label",
+        "income",
+        "--prediction",
+        "pred_v1",
+        "--min-support",
+        "2.7",
+        "--db",
+        ":memory:",
+        cwd=tmp_path,
+    )
+    assert out.returncode == 2
+    assert (
+        "The 'min_support' parameter of SliceSearch must be a whole number >= 1 or a float "
+        "in (0, 1). Got 2.7 instead." in out.stderr
+    )

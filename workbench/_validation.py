@@ -20,7 +20,11 @@ __all__ = ["Interval", "Options", "validate_params"]
 
 @dataclass(frozen=True)
 class Interval:
-    """A number in a range; ``kind`` is ``"int"``, ``"real"`` or ``"fraction"``."""
+    """A number in a range; ``kind`` is ``"int"``, ``"whole"``, ``"real"`` or ``"fraction"``.
+
+    ``"whole"`` accepts an int or a float with no fractional part (``50.0``): a count
+    typed into a float box means the same count.
+    """
 
     kind: str
     low: float | None = None
@@ -32,6 +36,9 @@ class Interval:
             return False
         if self.kind == "int":
             if not isinstance(value, numbers.Integral):
+                return False
+        elif self.kind == "whole":
+            if not isinstance(value, numbers.Real) or not float(value).is_integer():
                 return False
         elif not isinstance(value, numbers.Real) or math.isnan(float(value)):
             return False
@@ -49,7 +56,12 @@ class Interval:
         return True
 
     def describe(self) -> str:
-        kind = {"int": "an int", "real": "a float", "fraction": "a float"}[self.kind]
+        kind = {
+            "int": "an int",
+            "whole": "a whole number",
+            "real": "a float",
+            "fraction": "a float",
+        }[self.kind]
         if self.low is not None and self.high is not None:
             left = "[" if self.closed in ("both", "left") else "("
             right = "]" if self.closed in ("both", "right") else ")"
@@ -73,6 +85,8 @@ class Options:
         return any(value is v or (type(value) is type(v) and value == v) for v in self.values)
 
     def describe(self) -> str:
+        if len(self.values) == 1:
+            return repr(self.values[0])
         return "one of " + ", ".join(repr(v) for v in self.values)
 
 

@@ -2,7 +2,8 @@
 
     workbench scan DATA --label COL --prediction COL [--score COL] [--features A,B]
                    [--exclude A,B] [--metric NAME] [--db FILE] [--out slices.csv]
-                   [--top-k 10] [--max-predicates 3] [--min-support N|FRACTION] [--json]
+                   [--top-k 10] [--max-predicates 3] [--min-support N|FRACTION]
+                   [--alpha A] [--fdr Q] [--confirm auto|true|false] [--seed N|none] [--json]
     workbench export --db FILE --slice SLICE_ID --out members.csv
     workbench scans --db FILE
     workbench claim --db FILE --slice SLICE_ID --out claim.json [--note TEXT]
@@ -27,16 +28,15 @@ from workbench.exceptions import ParameterError, WorkbenchError
 __all__ = ["main"]
 
 
-def _min_support(text: str) -> int | float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected a row count (e.g. 50) or a fraction in (0, 1) (e.g. 0.01); got {text!r}"
-        ) from None
-    if value >= 1 and value.is_integer():
-        return int(value)
-    return value
+def _scan_value(name: str) -> Any:
+    """An argparse type that reads a scan parameter as the table does (checked in the scan)."""
+    from workbench.search._parameters import parse_parameter
+
+    def parse(text: str) -> Any:
+        return parse_parameter(name, text)
+
+    parse.__name__ = name  # argparse names the type in its messages
+    return parse
 
 
 def _progress(done: int, total: int, message: str) -> None:
@@ -72,31 +72,27 @@ def _parser() -> argparse.ArgumentParser:
         "--db", default="workbench.duckdb", help="DuckDB store (default: %(default)s)"
     )
     scan.add_argument("--out", help="write the slices to this CSV")
-    scan.add_argument(
-        "--top-k", type=int, default=10, help="slices to report (default: %(default)s)"
-    )
-    scan.add_argument(
-        "--max-predicates",
-        type=int,
-        default=3,
-        help="conditions per slice at most (default: %(default)s)",
-    )
-    scan.add_argument(
-        "--min-support",
-        type=_min_support,
-        default=0.01,
-        help="smallest slice: rows, or a fraction of rows (default: %(default)s)",
-    )
-    scan.add_argument("--alpha", type=float, default=0.95, help="error vs size trade-off (0, 1]")
-    scan.add_argument(
-        "--fdr", type=float, default=0.05, help="false discovery rate (default: %(default)s)"
-    )
+    # The scan's own parameters come from the one table (same defaults, same checks).
+    from workbench.search._parameters import SCAN_PARAMETERS
+
+    for param in SCAN_PARAMETERS.values():
+        if not param.front_end:
+            continue
+        scan.add_argument(
+            param.cli,
+            dest=param.name,
+            type=_scan_value(param.name),
+            default=param.default,
+            metavar=param.name.upper(),
+            help=f"{param.help} (default: {param.default})".replace("%", "%%"),
+        )
     scan.add_argument(
         "--no-confirm",
-        action="store_true",
-        help="compute statistics in-sample instead of on a held-out split",
+        dest="confirm",
+        action="store_const",
+        const=False,
+        help="same as --confirm false: statistics in-sample instead of on a held-out split",
     )
-    scan.add_argument("--seed", type=int, default=0, help="seed of the confirmation split")
     scan.add_argument(
         "--distinct",
         action="store_true",
@@ -180,16 +176,10 @@ def _cmd_scan(args: argparse.Namespace) -> int:
         sys.stderr.write(
             f"  {bench.n_rows} rows, overall error {bench.overall_error:.4f}; scanning ...\n"
         )
-        findings = bench.scan(
-            k=args.top_k,
-            max_predicates=args.max_predicates,
-            min_support=args.min_support,
-            alpha=args.alpha,
-            fdr=args.fdr,
-            confirm=False if args.no_confirm else "auto",
-            random_state=args.seed,
-            progress=_progress,
-        )
+        from workbench.search._parameters import SCAN_PARAMETERS
+
+        chosen = {name: getattr(args, name) for name, p in SCAN_PARAMETERS.items() if p.front_end}
+        findings = bench.scan(**chosen, progress=_progress)
         sys.stderr.write(
             f"  scan {findings.scan_id} done in {time.perf_counter() - t0:.1f} s; stored in {args.db}\n"
         )

@@ -20,13 +20,13 @@ ERRORS = np.array([0.0, 1.0] * 10)
     [
         (
             {"min_support": -3},
-            "The 'min_support' parameter of SliceSearch must be an int >= 1 "
+            "The 'min_support' parameter of SliceSearch must be a whole number >= 1 "
             "or a float in (0, 1). Got -3 instead.",
         ),
         (
-            {"min_support": 1.5},
-            "'min_support' parameter of SliceSearch must be an int >= 1 or a "
-            "float in (0, 1). Got 1.5",
+            {"min_support": 2.7},
+            "'min_support' parameter of SliceSearch must be a whole number >= 1 or a "
+            "float in (0, 1). Got 2.7",
         ),
         ({"min_support": 0}, "Got 0 instead"),
         ({"min_support": True}, "Got True instead"),
@@ -36,12 +36,15 @@ ERRORS = np.array([0.0, 1.0] * 10)
         ({"k": 2.0}, "'k' parameter of SliceSearch must be an int >= 1. Got 2.0"),
         ({"max_predicates": 0}, "'max_predicates' parameter of SliceSearch must be an int >= 1"),
         ({"fdr": 1.0}, "'fdr' parameter of SliceSearch must be a float in (0, 1). Got 1.0"),
-        ({"confirm": "yes"}, "'confirm' parameter of SliceSearch must be True, False or \"auto\""),
+        (
+            {"confirm": "yes"},
+            "'confirm' parameter of SliceSearch must be one of True, False, 'auto'",
+        ),
         ({"confirm_fraction": 0.0}, "'confirm_fraction' parameter of SliceSearch must be a float"),
         ({"min_confirm_rows": -1}, "'min_confirm_rows' parameter of SliceSearch must be an int"),
         ({"random_state": -1}, "'random_state' parameter of SliceSearch must be an int >= 0"),
-        ({"aggregator": "spark"}, "'aggregator' parameter of SliceSearch must be \"auto\""),
-        ({"n_jobs": 0}, "'n_jobs' parameter of SliceSearch must be an int >= 1, or -1"),
+        ({"aggregator": "sparkle"}, "'aggregator' parameter of SliceSearch must be one of 'auto'"),
+        ({"n_jobs": 0}, "'n_jobs' parameter of SliceSearch must be an int >= 1 or -1"),
     ],
 )
 def test_bad_parameters_are_rejected_in_fit(params, message):

@@ -14,18 +14,22 @@ from workbench.search._aggregators import (
     NumpyAggregator,
 )
 from workbench.search._counts import SliceCounts
+from workbench.search._parameters import SCAN_PARAMETERS, ScanParameter, scan_defaults
 from workbench.search._search import SliceSearch
 from workbench.search._split import SplitAssigner
 from workbench.search._stats import benjamini_hochberg, slice_statistics
 
 __all__ = [
+    "SCAN_PARAMETERS",
     "Aggregator",
     "DataProfile",
     "DuckDBAggregator",
     "NumpyAggregator",
+    "ScanParameter",
     "SliceCounts",
     "SliceSearch",
     "SplitAssigner",
     "benjamini_hochberg",
+    "scan_defaults",
     "slice_statistics",
 ]

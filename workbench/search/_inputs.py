@@ -1,17 +1,17 @@
-"""Check the search's parameters and inputs; turn data frames into integer codes.
+"""Check the search's inputs; turn data frames into integer codes.
 
 The one job of this module is to make what the caller gave into what the lattice
-search needs -- validated parameters, per-feature integer codes with one
+search needs -- per-feature integer codes with one
 :class:`~workbench.findings.Predicate` per code, float errors and weights -- or to
 raise a :mod:`workbench.exceptions` error saying what was expected, what came and
-how to fix it. It imports numpy, pandas, pyarrow (lazily, for Arrow and polars
+how to fix it. (The parameters are checked against the one table in
+``_parameters``.) It imports numpy, pandas, pyarrow (lazily, for Arrow and polars
 input), ``workbench.findings`` and ``workbench.exceptions``.
 """
 
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,95 +19,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from workbench.exceptions import DataError, EmptyDataError, ParameterError
+from workbench.exceptions import DataError, EmptyDataError
 from workbench.findings import Predicate, quote_identifier, sql_literal
 
-__all__ = ["EncodedFeatures", "Parameters", "check_errors", "check_parameters", "check_weights"]
-
-
-@dataclass(frozen=True)
-class Parameters:
-    alpha: float
-    k: int
-    max_predicates: int
-    min_support: int | float
-    fdr: float
-    confirm: bool | str
-    confirm_fraction: float
-    min_confirm_rows: int
-    random_state: int
-    aggregator: str
-    n_jobs: int
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-
-def _is_real(value: Any) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
-
-
-def _bad(name: str, expected: str, got: Any, fix: str = "") -> ParameterError:
-    tail = f" {fix}" if fix else ""
-    return ParameterError(
-        f"The {name!r} parameter of SliceSearch must be {expected}. Got {got!r} instead.{tail}"
-    )
-
-
-def check_parameters(params: dict[str, Any]) -> Parameters:
-    """Validate SliceSearch's parameters against their declared ranges."""
-    alpha = params["alpha"]
-    if not _is_real(alpha) or not (0 < alpha <= 1):
-        raise _bad("alpha", "a float in (0, 1]", alpha, "The default 0.95 weights error over size.")
-    k = params["k"]
-    if not _is_int(k) or k < 1:
-        raise _bad("k", "an int >= 1", k)
-    max_predicates = params["max_predicates"]
-    if not _is_int(max_predicates) or max_predicates < 1:
-        raise _bad("max_predicates", "an int >= 1", max_predicates)
-    min_support = params["min_support"]
-    ok = (_is_int(min_support) and min_support >= 1) or (
-        isinstance(min_support, float) and 0 < min_support < 1
-    )
-    if not ok:
-        raise _bad("min_support", "an int >= 1 or a float in (0, 1)", min_support)
-    fdr = params["fdr"]
-    if not _is_real(fdr) or not (0 < fdr < 1):
-        raise _bad("fdr", "a float in (0, 1)", fdr)
-    confirm = params["confirm"]
-    if not (isinstance(confirm, bool) or confirm == "auto"):
-        raise _bad("confirm", 'True, False or "auto"', confirm)
-    fraction = params["confirm_fraction"]
-    if not _is_real(fraction) or not (0 < fraction < 1):
-        raise _bad("confirm_fraction", "a float in (0, 1)", fraction)
-    min_confirm_rows = params["min_confirm_rows"]
-    if not _is_int(min_confirm_rows) or min_confirm_rows < 0:
-        raise _bad("min_confirm_rows", "an int >= 0", min_confirm_rows)
-    random_state = params["random_state"]
-    if random_state is None:
-        random_state = int(np.random.SeedSequence().entropy % (2**63))  # type: ignore[operator]
-    elif not _is_int(random_state) or random_state < 0:
-        raise _bad("random_state", "an int >= 0 or None", random_state)
-    aggregator = params["aggregator"]
-    if aggregator not in ("auto", "numpy", "duckdb"):
-        raise _bad("aggregator", '"auto", "numpy" or "duckdb"', aggregator)
-    n_jobs = params["n_jobs"]
-    if not _is_int(n_jobs) or n_jobs == 0 or n_jobs < -1:
-        raise _bad("n_jobs", "an int >= 1, or -1 for all cores", n_jobs)
-    return Parameters(
-        float(alpha),
-        int(k),
-        int(max_predicates),
-        min_support if isinstance(min_support, float) else int(min_support),
-        float(fdr),
-        confirm,
-        float(fraction),
-        int(min_confirm_rows),
-        int(random_state),
-        str(aggregator),
-        int(n_jobs),
-    )
+__all__ = ["EncodedFeatures", "check_errors", "check_weights"]
 
 
 def as_float_vector(values: Any, name: str, n_rows: int) -> np.ndarray:

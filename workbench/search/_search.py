@@ -15,22 +15,22 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+from sklearn.base import BaseEstimator
 
 from workbench.exceptions import DataError, EmptyDataError
 from workbench.findings import Findings, Predicate, Slice, quote_identifier
 from workbench.search._aggregators import Aggregator, DuckDBAggregator, NumpyAggregator
 from workbench.search._inputs import (
     EncodedFeatures,
-    Parameters,
     as_float_vector,
     check_errors,
-    check_parameters,
     check_weights,
     encode_codes,
     encode_frame,
     labels_to_predicates,
 )
 from workbench.search._lattice import TIE_TOLERANCE, lattice_search
+from workbench.search._parameters import ResolvedParameters, check_scan_parameters, scan_defaults
 from workbench.search._split import SplitAssigner
 from workbench.search._stats import benjamini_hochberg, slice_statistics
 
@@ -42,8 +42,10 @@ Progress = Callable[[int, int, str], None]
 #: the bound as p-value (conservative); the reported slices always get the exact p.
 EXACT_P_BELOW = 0.2
 
+_DEFAULTS = scan_defaults()
 
-class SliceSearch:
+
+class SliceSearch(BaseEstimator):
     """Exact top-k search for the data slices where a model's error is high.
 
     A slice is a conjunction of 1 to ``max_predicates`` predicates ``feature = value``
@@ -61,6 +63,12 @@ class SliceSearch:
     *confirmation* split (BH over the reported slices); otherwise they are in-sample
     and BH runs over every slice the search evaluated.
 
+    The parameters, their defaults and constraints are declared once in
+    :data:`~workbench.search.SCAN_PARAMETERS` (shared with ``Workbench.scan``, the CLI,
+    the explorer and the app). As a scikit-learn estimator, ``SliceSearch`` only
+    stores its arguments (``get_params``, ``set_params`` and ``sklearn.base.clone``
+    work); ``fit`` validates them.
+
     Parameters
     ----------
     alpha : float, default=0.95
@@ -70,8 +78,9 @@ class SliceSearch:
     max_predicates : int, default=3
         Most predicates in a slice.
     min_support : int or float, default=0.01
-        Fewest rows of a reported slice (inclusive): an int counts rows, a float in
-        (0, 1) is a fraction of the rows searched (``int(fraction * n)``, at least 1).
+        Fewest rows of a reported slice (inclusive): a whole number (``50`` or ``50.0``)
+        counts rows, a float in (0, 1) is a fraction of the rows searched
+        (``int(fraction * n)``, at least 1). Anything else (``2.7``) is refused.
     fdr : float, default=0.05
         False discovery rate for ``Slice.significant``.
     confirm : bool or "auto", default="auto"
@@ -82,7 +91,8 @@ class SliceSearch:
     min_confirm_rows : int, default=2000
         Rows needed for ``confirm="auto"`` to split.
     random_state : int or None, default=0
-        Seed of the split.
+        Seed of the split; None draws a fresh seed at each fit (kept in
+        ``random_state_`` and in the findings' parameters, so the run can be repeated).
     aggregator : {"auto", "numpy", "duckdb"}, default="auto"
         Where counting happens: numpy for in-memory input, DuckDB for
         :meth:`fit_duckdb` ("duckdb" with in-memory input streams it through an
@@ -103,6 +113,8 @@ class SliceSearch:
         ``sum(error) / sum(weight)`` over all rows given.
     timings_ : dict of str to float
         Seconds spent per phase.
+    random_state_ : int
+        The seed actually used (drawn when ``random_state`` is None).
 
     Examples
     --------
@@ -117,18 +129,19 @@ class SliceSearch:
     def __init__(
         self,
         *,
-        alpha: float = 0.95,
-        k: int = 10,
-        max_predicates: int = 3,
-        min_support: int | float = 0.01,
-        fdr: float = 0.05,
-        confirm: bool | str = "auto",
-        confirm_fraction: float = 0.5,
-        min_confirm_rows: int = 2000,
-        random_state: int | None = 0,
-        aggregator: str = "auto",
-        n_jobs: int = 1,
+        alpha: float = _DEFAULTS["alpha"],
+        k: int = _DEFAULTS["k"],
+        max_predicates: int = _DEFAULTS["max_predicates"],
+        min_support: int | float = _DEFAULTS["min_support"],
+        fdr: float = _DEFAULTS["fdr"],
+        confirm: bool | str = _DEFAULTS["confirm"],
+        confirm_fraction: float = _DEFAULTS["confirm_fraction"],
+        min_confirm_rows: int = _DEFAULTS["min_confirm_rows"],
+        random_state: int | None = _DEFAULTS["random_state"],
+        aggregator: str = _DEFAULTS["aggregator"],
+        n_jobs: int = _DEFAULTS["n_jobs"],
     ) -> None:
+        # scikit-learn's contract: store the arguments untouched; fit validates them.
         self.alpha = alpha
         self.k = k
         self.max_predicates = max_predicates
@@ -140,25 +153,6 @@ class SliceSearch:
         self.random_state = random_state
         self.aggregator = aggregator
         self.n_jobs = n_jobs
-
-    def get_params(self) -> dict[str, Any]:
-        """The constructor's parameters as a dict."""
-        return {
-            name: getattr(self, name)
-            for name in (
-                "alpha",
-                "k",
-                "max_predicates",
-                "min_support",
-                "fdr",
-                "confirm",
-                "confirm_fraction",
-                "min_confirm_rows",
-                "random_state",
-                "aggregator",
-                "n_jobs",
-            )
-        }
 
     # ------------------------------------------------------------------ entry points
     def fit(
@@ -347,18 +341,20 @@ class SliceSearch:
         )
 
     # ------------------------------------------------------------------ internals
-    def _check(self) -> Parameters:
-        return check_parameters(self.get_params())
+    def _check(self) -> ResolvedParameters:
+        params = check_scan_parameters(self.get_params(deep=False))
+        self.random_state_ = params.random_state
+        return params
 
     @staticmethod
-    def _use_split(params: Parameters, n_rows: int) -> bool:
+    def _use_split(params: ResolvedParameters, n_rows: int) -> bool:
         if params.confirm == "auto":
             return n_rows >= params.min_confirm_rows
         return bool(params.confirm)
 
     def _fit_in_memory(
         self,
-        params: Parameters,
+        params: ResolvedParameters,
         encoded: EncodedFeatures,
         errors: Any,
         weights: Any,
@@ -416,7 +412,7 @@ class SliceSearch:
 
     def _run(
         self,
-        params: Parameters,
+        params: ResolvedParameters,
         aggregator: Aggregator,
         names: Sequence[str],
         predicates: Sequence[Sequence[Predicate]],
@@ -430,10 +426,7 @@ class SliceSearch:
         profile = aggregator.profile()
         timings["profile"] = time.perf_counter() - tic
         n_discovery = profile.n_rows["discovery"]
-        if isinstance(params.min_support, float):
-            min_support_rows = max(1, int(params.min_support * n_discovery))
-        else:
-            min_support_rows = params.min_support
+        min_support_rows = params.min_support_rows(n_discovery)
         tic = time.perf_counter()
         result = lattice_search(
             aggregator,
@@ -528,7 +521,7 @@ class SliceSearch:
             )
         timings["statistics"] = time.perf_counter() - tic
         notes = _notes(params, profile, result, use_split, n_rows, binary, reported)
-        parameters = dict(self.get_params())
+        parameters = dict(self.get_params(deep=False))
         parameters.update(
             {
                 "random_state": params.random_state,
@@ -584,7 +577,7 @@ def _count_ragged(
 
 
 def _notes(
-    params: Parameters,
+    params: ResolvedParameters,
     profile: Any,
     result: Any,
     use_split: bool,
@@ -642,7 +635,7 @@ def _duckdb_from_arrays(
     encoded: EncodedFeatures,
     errors: np.ndarray,
     weights: np.ndarray | None,
-    params: Parameters,
+    params: ResolvedParameters,
     use_split: bool,
 ) -> tuple[DuckDBAggregator, Any]:
     """An aggregator over in-memory arrays through DuckDB, and the connection to close after."""

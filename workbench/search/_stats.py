@@ -168,7 +168,8 @@ def benjamini_hochberg(p_values: np.ndarray, n_tests: int | None = None) -> np.n
     """Benjamini--Hochberg adjusted p-values over ``n_tests`` hypotheses.
 
     Hypotheses beyond ``len(p_values)`` count as p = 1, which only raises the
-    adjusted values (conservative).
+    adjusted values (conservative). The adjustment is
+    :func:`scipy.stats.false_discovery_control`.
 
     Examples
     --------
@@ -178,13 +179,9 @@ def benjamini_hochberg(p_values: np.ndarray, n_tests: int | None = None) -> np.n
     array([0.05])
     """
     p = np.asarray(p_values, dtype=np.float64)
-    m = len(p) if n_tests is None else max(int(n_tests), len(p))
     if len(p) == 0:
         return p.copy()
-    order = np.argsort(p, kind="stable")
-    ranked = p[order] * m / np.arange(1, len(p) + 1)
-    # the p = 1 hypotheses beyond the given ones give m * 1 / rank >= 1: no effect after clipping
-    adjusted_sorted = np.minimum.accumulate(ranked[::-1])[::-1]
-    adjusted = np.empty_like(adjusted_sorted)
-    adjusted[order] = np.minimum(adjusted_sorted, 1.0)
-    return adjusted
+    m = len(p) if n_tests is None else max(int(n_tests), len(p))
+    # The p = 1 hypotheses beyond the given ones rank last: padding with ones is exact.
+    padded = np.concatenate([p, np.ones(m - len(p))]) if m > len(p) else p
+    return np.asarray(stats.false_discovery_control(padded, method="bh"))[: len(p)]
