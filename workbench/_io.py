@@ -1,5 +1,18 @@
 """Read what users hand in (pandas, polars, pyarrow, CSV, parquet) into one pandas frame.
 
+Files are read as written:
+
+* only empty cells are missing; ``NA``, ``None``, ``null``, ``N/A`` and ``nan`` are values
+  unless the caller names them in ``na_values``;
+* a column whose numbers carry leading zeros (zip codes, ids) stays text;
+* duplicate or empty header names, ragged rows and trailing delimiters are errors that
+  name the line;
+* delimiter, decimal mark, thousands separator and encoding are detected for the common
+  US (``,`` and ``1,234.5``) and European (``;`` and ``1.234,5``, latin-1) forms, and
+  can be set;
+* decompressed sizes can be capped (``max_bytes``), read in a streaming fashion, so a
+  small compressed file cannot expand without bound.
+
 Every failure becomes an :class:`~workbench.exceptions.InputFileError` or
 :class:`~workbench.exceptions.DataError` that says what came and how to fix it.
 Imports pandas, pyarrow, polars (lazily) and ``workbench.exceptions``.
@@ -8,19 +21,78 @@ Imports pandas, pyarrow, polars (lazily) and ``workbench.exceptions``.
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import os
+import re
 import zlib
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from workbench.exceptions import DataError, EmptyDataError, InputFileError
+from workbench.exceptions import DataError, EmptyDataError, InputFileError, ParameterError
 
-__all__ = ["SUPPORTED_SUFFIXES", "read_table", "sniff_csv"]
+__all__ = ["SUPPORTED_SUFFIXES", "CsvFormat", "read_table", "sniff_csv"]
 
 SUPPORTED_SUFFIXES = (".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz", ".parquet", ".pq")
+
+_DELIMITERS = (",", ";", "\t", "|")
+_HEAD_BYTES = 65536
+_BOOL_VALUES = {"True": True, "False": False, "true": True, "false": False}
+_BOOL_VALUES.update({"TRUE": True, "FALSE": False})
+
+
+@dataclass(frozen=True)
+class CsvFormat:
+    """How a delimited text file is written (detected, or as the caller said).
+
+    Attributes
+    ----------
+    encoding : str
+        Text encoding (``utf-8``, ``utf-8-sig``, ``utf-16``, ``cp1252``, ``latin-1`` ...).
+    delimiter : str
+        Field separator.
+    decimal : str
+        Decimal mark of numbers (``.`` or ``,``).
+    thousands : str
+        Thousands separator accepted in numbers (``""`` for none).
+    na_values : tuple of str
+        Cell texts read as missing besides the empty cell.
+    """
+
+    encoding: str = "utf-8"
+    delimiter: str = ","
+    decimal: str = "."
+    thousands: str = ","
+    na_values: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        """One line for people, e.g. ``encoding utf-8, delimiter semicolon, decimal comma``."""
+        names = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe", ".": "point", "": "none"}
+        names[" "] = "space"
+        text = (
+            f"encoding {self.encoding}, delimiter {names.get(self.delimiter, repr(self.delimiter))}"
+            f", decimal {names.get(self.decimal, repr(self.decimal))}"
+            f", thousands {names.get(self.thousands, repr(self.thousands))}"
+        )
+        if self.na_values:
+            text += f", missing also {', '.join(repr(v) for v in self.na_values)}"
+        return text
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "na_values": list(self.na_values)}
+
+
+def _short(text: object, limit: int = 80) -> str:
+    """``repr`` of a value, cut to ``limit`` characters so messages stay one readable line."""
+    shown = repr(text)
+    return (
+        shown if len(shown) <= limit else shown[: limit - 5] + "...'" + f" ({len(str(text))} chars)"
+    )
 
 
 def _suffix(path: Path) -> str:
@@ -31,6 +103,56 @@ def _suffix(path: Path) -> str:
     return path.suffix.lower()
 
 
+def _detect_encoding(head: bytes) -> str:
+    if head.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    try:
+        head.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError as exc:
+        # A multi-byte character cut at the end of the sample is fine; others are not.
+        if exc.reason == "unexpected end of data":
+            return "utf-8"
+    # Windows-1252 is latin-1 plus printable characters (euro sign, quotes) in 0x80-0x9f.
+    if any(0x80 <= b <= 0x9F for b in head):
+        try:
+            head.decode("cp1252")
+            return "cp1252"
+        except UnicodeDecodeError:
+            pass
+    return "latin-1"
+
+
+def _sample_lines(text: str, limit: int = 200) -> list[str]:
+    lines = text.splitlines()
+    if len(lines) > 1:
+        lines = lines[:-1]  # the last line of a sample may be cut
+    return [line for line in lines[:limit] if line.strip()]
+
+
+def _detect_delimiter(text: str) -> str:
+    lines = _sample_lines(text)
+    if not lines:
+        return ","
+    best: tuple[int, int, int] | None = None
+    choice = ","
+    for rank, delimiter in enumerate(_DELIMITERS):
+        try:
+            counts = [len(row) for row in csv.reader(lines, delimiter=delimiter)]
+        except csv.Error:
+            continue
+        if not counts or counts[0] < 2:
+            continue
+        # Prefer delimiters that split every line into as many fields as the header.
+        consistent = sum(c == counts[0] for c in counts)
+        key = (consistent, counts[0], -rank)
+        if best is None or key > best:
+            best, choice = key, delimiter
+    return choice
+
+
 def sniff_csv(head: bytes) -> tuple[str, str]:
     """Guess (encoding, delimiter) of CSV bytes.
 
@@ -38,110 +160,476 @@ def sniff_csv(head: bytes) -> tuple[str, str]:
     --------
     >>> sniff_csv(b"a;b\\n1;2\\n")
     ('utf-8', ';')
+    >>> sniff_csv("x;y\\n1,5;caf\\u00e9\\n".encode("latin-1"))
+    ('latin-1', ';')
     """
-    encoding = "utf-8"
-    if head.startswith(b"\xef\xbb\xbf"):
-        encoding = "utf-8-sig"
-    elif head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        encoding = "utf-16"
+    encoding = _detect_encoding(head)
+    text = head.decode(encoding, errors="replace")
+    return encoding, _detect_delimiter(text)
+
+
+# -- bounded reading -------------------------------------------------------------------------
+
+
+class _TooLarge(Exception):
+    def __init__(self, name: str, limit: int) -> None:
+        super().__init__(name, limit)
+        self.name, self.limit = name, limit
+
+    def error(self) -> InputFileError:
+        return InputFileError(
+            f"The file {self.name!r} holds more than {self.limit / 1e6:,.0f} MB of data once "
+            f"unpacked; expected at most {self.limit / 1e6:,.0f} MB here. Upload a sample of "
+            "the rows, or run the scan from Python or the command line, which have no limit."
+        )
+
+
+def _read_all(stream: Any, limit: int | None, name: str) -> bytes:
+    """Read a (decompressing) stream in chunks, stopping as soon as ``limit`` is passed."""
+    chunks: list[bytes] = []
+    seen = 0
+    while True:
+        chunk = stream.read(1 << 20)
+        if not chunk:
+            return b"".join(chunks)
+        seen += len(chunk)
+        if limit is not None and seen > limit:
+            raise _TooLarge(name, limit)
+        chunks.append(chunk)
+
+
+def _gunzip(raw: bytes, name: str, limit: int | None) -> bytes:
     try:
-        text = head.decode(encoding)
-    except UnicodeDecodeError:
-        # Cut multi-byte characters at the end of the sample are fine; real errors are not.
+        return _read_all(gzip.GzipFile(fileobj=io.BytesIO(raw)), limit, name)
+    except _TooLarge as exc:
+        raise exc.error() from None
+    except (OSError, EOFError, zlib.error) as exc:
+        raise InputFileError(
+            f"Could not read {name!r}: {_short(str(exc))}. Expected a complete CSV file "
+            "compressed with gzip; check that the upload finished and the file is of the type "
+            "its name says."
+        ) from None
+
+
+# -- CSV -------------------------------------------------------------------------------------
+
+
+def _check_options(
+    delimiter: str | None,
+    decimal: str | None,
+    thousands: str | None,
+    encoding: str | None,
+    na_values: Sequence[str] | str | None,
+) -> tuple[str, ...]:
+    if delimiter is not None and (not isinstance(delimiter, str) or len(delimiter) != 1):
+        raise ParameterError(
+            f"delimiter must be one character such as ',' ';' '\\t' or '|'. Got {_short(delimiter)}."
+        )
+    if decimal is not None and decimal not in (".", ","):
+        raise ParameterError(f"decimal must be '.' or ','. Got {_short(decimal)}.")
+    if thousands is not None and thousands not in ("", ".", ",", " ", "'", "\u00a0", "\u202f"):
+        raise ParameterError(
+            f"thousands must be '' (none), '.', ',', ' ' or \"'\". Got {_short(thousands)}."
+        )
+    if thousands and decimal and thousands == decimal:
+        raise ParameterError(
+            f"decimal and thousands are both {decimal!r}. Pass different marks, e.g. "
+            "decimal=',' thousands='.' for 1.234,5."
+        )
+    if encoding is not None:
+        import codecs
+
         try:
-            text = head[:-4].decode(encoding)
-        except UnicodeDecodeError:
-            encoding = "latin-1"
-            text = head.decode(encoding)
-    try:
-        delimiter = csv.Sniffer().sniff(text[:20000], delimiters=",;\t|").delimiter
-    except csv.Error:
-        delimiter = ","
-    return encoding, delimiter
-
-
-def _read_csv(source: Path | bytes, name: str) -> pd.DataFrame:
-    raw = source if isinstance(source, bytes) else None
-    if raw is not None and name.endswith(".gz"):
-        import gzip
-
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise InputFileError(
-                f"Could not read {name!r}: {exc}. Expected a complete CSV file compressed with "
-                "gzip; check that the upload finished and the file is of the type its name says."
+            codecs.lookup(encoding)
+        except (LookupError, TypeError):
+            raise ParameterError(
+                f"Unknown encoding {_short(encoding)}. Expected a name such as 'utf-8', "
+                "'latin-1' or 'cp1252'."
             ) from None
-        name = name[: -len(".gz")]
-    if raw is None:
-        assert isinstance(source, Path)
-        try:
-            if name.endswith(".gz"):
-                import gzip
+    if na_values is None:
+        return ()
+    if isinstance(na_values, str):
+        na_values = [na_values]
+    values = tuple(str(v) for v in na_values)
+    return values
 
+
+def _number_pattern(decimal: str, thousands: str) -> str:
+    d = re.escape(decimal)
+    grouped = rf"\d{{1,3}}(?:{re.escape(thousands)}\d{{3}})+|" if thousands else ""
+    return rf"^[+-]?(?:(?:{grouped}\d+)(?:{d}\d*)?|{d}\d+)(?:[eE][+-]?\d+)?$"
+
+
+_COMMA_DECIMAL = r"^[+-]?\d*,(?:\d{1,2}|\d{4,})$"
+_DOT_GROUPS = r"^[+-]?\d{1,3}(?:\.\d{3}){2,}(?:,\d*)?$"
+_DOT_DECIMAL = r"^[+-]?\d*\.(?:\d{1,2}|\d{4,})$"
+_COMMA_GROUPS = r"^[+-]?\d{1,3}(?:,\d{3}){2,}(?:\.\d*)?$"
+
+
+def _any_match(values: Any, *patterns: str) -> bool:
+    import pyarrow.compute as pc
+
+    return any(bool(pc.any(pc.match_substring_regex(values, p)).as_py()) for p in patterns)
+
+
+def _detect_decimal(columns: Iterable[Any], delimiter: str) -> str:
+    """``,`` when the numbers are written 1.234,5 / 0,25; ``.`` when 1,234.5 / 0.25."""
+    import pyarrow as pa
+
+    comma = dot = 0
+    for column in columns:
+        sample = column.drop_null().slice(0, 20000)
+        if len(sample) == 0 or not pa.types.is_string(sample.type):
+            continue
+        # Unambiguous: a mark followed by other than three digits is a decimal mark;
+        # two of the same mark are thousands separators.
+        if _any_match(sample, _COMMA_DECIMAL, _DOT_GROUPS):
+            comma += 1
+        if _any_match(sample, _DOT_DECIMAL, _COMMA_GROUPS):
+            dot += 1
+    if comma and not dot:
+        return ","
+    if dot:
+        return "."
+    # Nothing tells: spreadsheets that write ';' do so because ',' is their decimal mark.
+    return "," if delimiter == ";" else "."
+
+
+def _leading_zeros(values: Any) -> bool:
+    """Whether any number is written with a leading zero (``02134``, ``-007``)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    zeros = pa.array([f"0{d}" for d in range(10)])
+    if pc.any(pc.is_in(pc.utf8_slice_codeunits(values, 0, 2), value_set=zeros)).as_py():
+        return True
+    signed = values.filter(pc.is_in(pc.utf8_slice_codeunits(values, 0, 1), pa.array(["+", "-"])))
+    if len(signed) == 0:
+        return False
+    return bool(pc.any(pc.is_in(pc.utf8_slice_codeunits(signed, 1, 3), value_set=zeros)).as_py())
+
+
+def _convert(column: Any, decimal: str, thousands: str) -> Any:
+    """An arrow string column as int64, float64 or bool when every value is one, else text.
+
+    Text stays text when any value is not a number as written: ``nan`` or ``NA`` among
+    numbers, a leading zero, a decimal mark or a thousands separator out of place.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values = column.drop_null()
+    if len(values) == 0:
+        return column
+
+    def casts(to: Any) -> bool:
+        # A failing cast is slow on millions of values: try the first thousand first.
+        try:
+            pc.cast(values.slice(0, 1000), to)
+            pc.cast(values, to)
+        except (pa.ArrowInvalid, OverflowError):
+            return False
+        return True
+
+    if casts(pa.int64()):
+        return column if _leading_zeros(values) else pc.cast(column, pa.int64())
+    text = column
+    try:
+        if thousands and pc.any(pc.match_substring(values, thousands)).as_py():
+            pattern = _number_pattern(decimal, thousands)
+            if not pc.all(pc.match_substring_regex(values, pattern)).as_py():
+                return column
+            text = pc.replace_substring(text, thousands, "")
+        if decimal != ".":
+            if pc.any(pc.match_substring(pc.drop_null(text), ".")).as_py():
+                return column
+            text = pc.replace_substring(text, decimal, ".")
+        pc.cast(pc.drop_null(text).slice(0, 1000), pa.float64())
+        numbers = pc.cast(text, pa.float64())
+    except (pa.ArrowInvalid, OverflowError):
+        truth = pa.array([k for k, v in _BOOL_VALUES.items() if v])
+        if pc.all(pc.is_in(values, value_set=pa.array(list(_BOOL_VALUES)))).as_py():
+            return pc.if_else(
+                pc.is_null(column), pa.scalar(None, pa.bool_()), pc.is_in(column, value_set=truth)
+            )
+        return column
+    # 'nan' or 'NaN' written in a cell is a value, not a number (only empty cells are missing).
+    if pc.any(pc.is_nan(numbers)).as_py() or _leading_zeros(values):
+        return column
+    return numbers
+
+
+def _header(text: str, delimiter: str, name: str) -> list[str]:
+    first = text.split("\n", 1)[0] if "\n" in text else text
+    try:
+        rows = csv.reader(io.StringIO(text), delimiter=delimiter)
+        header = next(rows)
+    except (csv.Error, StopIteration):
+        header = first.rstrip("\r").split(delimiter)
+    if not header or header == [""]:
+        raise EmptyDataError(
+            f"The file {name!r} has no header row (line 1 is empty). Expected a CSV whose "
+            "first line names the columns."
+        )
+    return header
+
+
+def _check_header(header: list[str], delimiter: str, name: str) -> None:
+    seen: dict[str, int] = {}
+    for position, column in enumerate(header, start=1):
+        if column.strip() == "":
+            hint = (
+                " (line 1 ends with a delimiter: remove the trailing delimiter from every line)"
+                if position == len(header)
+                else ""
+            )
+            raise DataError(
+                f"Column {position} of the header of {name!r} has no name{hint}. Expected a "
+                "name for every column; name it or delete the empty column."
+            )
+        if column in seen:
+            raise DataError(
+                f"The header of {name!r} (line 1) names the column {_short(column)} twice "
+                f"(columns {seen[column]} and {position}). Expected unique column names; "
+                "rename one of them. The workbench does not rename columns for you."
+            )
+        seen[column] = position
+
+
+def _bad_rows_error(
+    bad: list[Any], n_bad: int, n_columns: int, delimiter: str, name: str
+) -> Exception:
+    row = bad[0]
+    # pyarrow counts records from the header on, leaving out blank lines.
+    line = f"Line {row.number}" if row.number is not None else "A line"
+    shown = {"\t": "tab", ",": "','", ";": "';'", "|": "'|'"}.get(delimiter, repr(delimiter))
+    more = f" ({n_bad - 1} more line{'s' if n_bad > 2 else ''} like it)" if n_bad > 1 else ""
+    fields = f"{row.actual_columns} field{'s' if row.actual_columns != 1 else ''}"
+    if row.text.count('"') % 2:
+        return InputFileError(
+            f"Could not read {name!r} as CSV: {line.lower()} has an unclosed quote: "
+            f"{_short(row.text, 60)}. Expected every quoted value to end with a quote; fix "
+            "the line or re-export the file."
+        )
+    if row.actual_columns == n_columns + 1 and row.text.rstrip("\r\n").endswith(delimiter):
+        why = (
+            f"ends with a trailing delimiter {shown}: it has {fields} but the header has "
+            f"{n_columns}{more}. Remove the trailing delimiter (or add the missing column name "
+            "to the header)"
+        )
+    else:
+        why = (
+            f"has {fields} but the header has {n_columns}{more}: {_short(row.text, 60)}. "
+            f"Expected every row to have as many fields as the header (delimiter {shown}). "
+            "Quote values that contain the delimiter, or fix the row"
+        )
+    return DataError(f"{line} of {name!r} {why}; pass delimiter=... if {shown} is wrong.")
+
+
+def _read_csv(
+    source: Path | bytes,
+    name: str,
+    *,
+    delimiter: str | None = None,
+    decimal: str | None = None,
+    thousands: str | None = None,
+    encoding: str | None = None,
+    na_values: Sequence[str] | str | None = None,
+    max_bytes: int | None = None,
+) -> tuple[pd.DataFrame, CsvFormat]:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    na = _check_options(delimiter, decimal, thousands, encoding, na_values)
+    gz = name.endswith(".gz")
+    if isinstance(source, bytes):
+        raw = _gunzip(source, name, max_bytes) if gz else source
+        if max_bytes is not None and len(raw) > max_bytes:
+            raise _TooLarge(name, max_bytes).error()
+        head = raw[: 4 * _HEAD_BYTES]
+    else:
+        try:
+            with gzip.open(source, "rb") if gz else open(source, "rb") as fh:
+                head = fh.read(4 * _HEAD_BYTES)
+            if gz and max_bytes is not None:
                 with gzip.open(source, "rb") as fh:
-                    head = fh.read(65536)
-            else:
-                with open(source, "rb") as fh:
-                    head = fh.read(65536)
+                    raw = _read_all(fh, max_bytes, name)
+            elif max_bytes is not None and source.stat().st_size > max_bytes:
+                raise _TooLarge(name, max_bytes)
         except (OSError, EOFError, zlib.error) as exc:
             raise InputFileError(
-                f"Could not read {name!r}: {exc}. Expected a readable CSV file"
-                + (" compressed with gzip" if name.endswith(".gz") else "")
+                f"Could not read {name!r}: {_short(str(exc))}. Expected a readable CSV file"
+                + (" compressed with gzip" if gz else "")
                 + "; check that the file is complete and of the type its name says."
             ) from None
-    else:
-        head = raw[:65536]
+        except _TooLarge as exc:
+            raise exc.error() from None
     if not head.strip():
         raise EmptyDataError(
             f"The file {name!r} is empty. Expected a CSV with a header row and at least one "
             "data row. Check that the export finished writing."
         )
-    encoding, delimiter = sniff_csv(head)
-    try:
-        buffer: Any = io.BytesIO(raw) if raw is not None else source
-        return pd.read_csv(
-            buffer,
-            sep=delimiter,
-            encoding=encoding,
-            compression="gzip" if name.endswith(".gz") else None,
-            low_memory=False,
+    detected_encoding = encoding or _detect_encoding(head)
+    text = head.decode(detected_encoding, errors="replace")
+    if detected_encoding in ("utf-8-sig", "utf-16"):
+        text = text.lstrip("\ufeff")
+    sep = delimiter or _detect_delimiter(text)
+    if "\n" not in text.strip("\r\n") and len(head) >= 4 * _HEAD_BYTES:
+        raise DataError(
+            f"The first line of {name!r} is longer than {4 * _HEAD_BYTES // 1024} KB and has no "
+            "line break. Expected a header row of column names followed by data rows; check "
+            "that the file is a CSV table with one row per line."
         )
-    except (
-        pd.errors.ParserError,
-        UnicodeDecodeError,
-        ValueError,
-        OSError,
-        EOFError,
-        zlib.error,
-    ) as exc:
+    header = _header(text, sep, name)
+    _check_header(header, sep, name)
+
+    bad: list[Any] = []
+    n_bad = 0
+
+    def on_bad(row: Any) -> str:
+        nonlocal n_bad
+        n_bad += 1
+        if len(bad) < 3:
+            bad.append(row)
+        return "skip"
+
+    def parse(enc: str) -> Any:
+        nonlocal n_bad
+        bad.clear()
+        n_bad = 0
+        stream: Any = (
+            io.BytesIO(raw)
+            if isinstance(source, bytes) or (gz and max_bytes is not None)
+            else pa.input_stream(str(source), compression="gzip" if gz else None)
+        )
+        names = [f"c{i}" for i in range(len(header))]
+        return pacsv.read_csv(
+            stream,
+            read_options=pacsv.ReadOptions(
+                column_names=names, skip_rows=1, encoding=enc, use_threads=False
+            ),
+            parse_options=pacsv.ParseOptions(
+                delimiter=sep, newlines_in_values=True, invalid_row_handler=on_bad
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names},
+                null_values=[],
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+
+    used_encoding = detected_encoding
+    try:
+        try:
+            table = parse(detected_encoding)
+        except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+            # A non-UTF-8 character after the sampled head: read it as Windows-1252/latin-1.
+            if encoding is None and detected_encoding == "utf-8" and "UTF8" in str(exc).upper():
+                used_encoding = "cp1252"
+                try:
+                    table = parse(used_encoding)
+                except (pa.ArrowInvalid, UnicodeDecodeError):
+                    used_encoding = "latin-1"
+                    table = parse(used_encoding)
+            else:
+                raise
+    except (pa.ArrowInvalid, UnicodeDecodeError, OSError, EOFError, zlib.error) as exc:
         raise InputFileError(
-            f"Could not read {name!r} as CSV (encoding {encoding}, delimiter {delimiter!r}): "
-            f"{exc}. Expected a delimited text table with one header row; re-export it as "
-            "UTF-8 CSV or parquet."
+            f"Could not read {name!r} as CSV (encoding {used_encoding}, delimiter {sep!r}): "
+            f"{_short(str(exc).splitlines()[0] if str(exc) else exc, 160)}. Expected a delimited "
+            "text table with one header row; pass encoding=... / delimiter=..., or re-export "
+            "it as UTF-8 CSV or parquet."
         ) from None
-    except pd.errors.EmptyDataError:
-        raise EmptyDataError(
-            f"The file {name!r} has no columns. Expected a CSV with a header row."
-        ) from None
+    if bad:
+        raise _bad_rows_error(bad, n_bad, len(header), sep, name)
+    missing = ("", *na)
+    columns = []
+    for column in table.columns:
+        column = column.combine_chunks() if hasattr(column, "combine_chunks") else column
+        columns.append(_null_where(column, missing))
+    dec = decimal or _detect_decimal(columns, sep)
+    thou = ("," if dec == "." else ".") if thousands is None else thousands
+    converted = [_convert(c, dec, thou) for c in columns]
+    frame = pa.table(
+        dict(zip([f"c{i}" for i in range(len(header))], converted, strict=True))
+    ).to_pandas()
+    frame.columns = pd.Index(header)
+    fmt = CsvFormat(
+        encoding=used_encoding, delimiter=sep, decimal=dec, thousands=thou, na_values=na
+    )
+    return frame, fmt
 
 
-def _read_parquet(source: Path | bytes, name: str) -> pd.DataFrame:
+def _null_where(column: Any, missing: tuple[str, ...]) -> Any:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    mask = pc.is_in(column, value_set=pa.array(list(missing), pa.string()))
+    return pc.if_else(mask, pa.scalar(None, pa.string()), column)
+
+
+def _read_parquet(source: Path | bytes, name: str, max_bytes: int | None) -> pd.DataFrame:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
-        table = pq.read_table(io.BytesIO(source) if isinstance(source, bytes) else source)
+        handle = pq.ParquetFile(io.BytesIO(source) if isinstance(source, bytes) else source)
+        if max_bytes is not None:
+            meta = handle.metadata
+            size = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+            if size > max_bytes:
+                raise _TooLarge(name, max_bytes).error()
+        table = handle.read()
     except (pa.ArrowInvalid, OSError) as exc:
         raise InputFileError(
-            f"Could not read {name!r} as parquet: {exc}. Expected a valid parquet file; "
-            "check that it is not truncated, or export the data again."
+            f"Could not read {name!r} as parquet: {_short(str(exc), 160)}. Expected a valid "
+            "parquet file; check that it is not truncated, or export the data again."
         ) from None
     return table.to_pandas()
 
 
-def read_table(data: Any, *, name: str | None = None) -> pd.DataFrame:
+def _check_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    if frame.columns.duplicated().any():
+        dups = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
+        raise DataError(
+            f"Column names must be unique. Got duplicates: {[_short(d, 40) for d in dups[:10]]}. "
+            "Rename them before loading."
+        )
+    if not all(isinstance(c, str) for c in frame.columns):
+        frame = frame.rename(columns={c: str(c) for c in frame.columns})
+    empty = [i for i, c in enumerate(frame.columns, start=1) if not str(c).strip()]
+    if empty:
+        raise DataError(
+            f"Column {empty[0]} has an empty name. Expected a name for every column; "
+            "rename it (or drop it) before loading."
+        )
+    folded = Counter(str(c).casefold() for c in frame.columns)
+    clashes = [c for c in frame.columns if folded[str(c).casefold()] > 1]
+    if clashes:
+        raise DataError(
+            f"Columns {[_short(c, 40) for c in clashes[:4]]} differ only in letter case. The "
+            "workbench's store does not tell upper from lower case in column names; rename one "
+            "of them before loading."
+        )
+    return frame
+
+
+def read_table(
+    data: Any,
+    *,
+    name: str | None = None,
+    delimiter: str | None = None,
+    decimal: str | None = None,
+    thousands: str | None = None,
+    encoding: str | None = None,
+    na_values: Sequence[str] | str | None = None,
+    max_bytes: int | None = None,
+) -> pd.DataFrame:
     """Return ``data`` as a pandas DataFrame with string column names.
+
+    A CSV's detected (or given) format is kept in ``frame.attrs["csv_format"]`` as a dict
+    of :class:`CsvFormat` fields.
 
     Parameters
     ----------
@@ -150,17 +638,50 @@ def read_table(data: Any, *, name: str | None = None) -> pd.DataFrame:
         Bytes are the content of such a file; pass ``name`` so the type can be told.
     name : str, optional
         A file name for bytes input (its suffix picks the reader).
+    delimiter : str, optional
+        Field separator of a CSV; detected among ``,`` ``;`` tab ``|`` when omitted.
+    decimal : {".", ","}, optional
+        Decimal mark of a CSV's numbers; detected when omitted (``,`` for 1.234,5 or
+        0,25; ``.`` otherwise).
+    thousands : str, optional
+        Thousands separator; the other of ``.`` / ``,`` when omitted, ``""`` for none.
+    encoding : str, optional
+        Text encoding of a CSV; detected (UTF-8, UTF-16 with a byte order mark,
+        Windows-1252 or latin-1) when omitted.
+    na_values : str or list of str, optional
+        Cell texts to read as missing besides the empty cell, e.g. ``["NA", "null"]``.
+        By default ``NA``, ``None``, ``null``, ``N/A`` and ``nan`` are values.
+    max_bytes : int, optional
+        Refuse files holding more than this many bytes once unpacked (gzip is read in a
+        streaming fashion and stopped at the limit).
 
     Examples
     --------
     >>> read_table(pd.DataFrame({"a": [1, 2]})).shape
     (2, 1)
+    >>> frame = read_table(b"zip;code;score\\n02134;NA;0,5\\n10001;GB;1.234,5\\n", name="f.csv")
+    >>> frame["zip"].tolist(), frame["code"].tolist(), frame["score"].tolist()
+    (['02134', '10001'], ['NA', 'GB'], [0.5, 1234.5])
     """
+    csv_options = {
+        "delimiter": delimiter,
+        "decimal": decimal,
+        "thousands": thousands,
+        "encoding": encoding,
+        "na_values": na_values,
+        "max_bytes": max_bytes,
+    }
+    fmt: CsvFormat | None = None
     if isinstance(data, pd.DataFrame):
         frame = data
     elif isinstance(data, (str, os.PathLike)):
-        path = Path(data)
+        path = Path(os.path.expanduser(os.fspath(data)))
         suffix = _suffix(path)
+        if path.is_dir():
+            raise InputFileError(
+                f"{str(data)!r} is a folder. Expected a CSV or parquet file; pass the path of "
+                "the file inside it."
+            )
         if suffix not in SUPPORTED_SUFFIXES:
             raise InputFileError(
                 f"Unsupported file type {suffix or '(no suffix)'!r} for {str(path)!r}. Expected "
@@ -176,8 +697,10 @@ def read_table(data: Any, *, name: str | None = None) -> pd.DataFrame:
                 f"The file {str(path)!r} cannot be read (permission denied). "
                 "Fix its permissions or copy it somewhere readable."
             )
-        reader = _read_parquet if suffix in (".parquet", ".pq") else _read_csv
-        frame = reader(path, path.name)
+        if suffix in (".parquet", ".pq"):
+            frame = _read_parquet(path, path.name, max_bytes)
+        else:
+            frame, fmt = _read_csv(path, path.name, **csv_options)  # type: ignore[arg-type]
     elif isinstance(data, bytes):
         fname = name or "upload"
         suffix = _suffix(Path(fname))
@@ -188,8 +711,10 @@ def read_table(data: Any, *, name: str | None = None) -> pd.DataFrame:
             )
         if not data:
             raise EmptyDataError(f"The file {fname!r} is empty. Expected a CSV or parquet table.")
-        reader = _read_parquet if suffix in (".parquet", ".pq") else _read_csv
-        frame = reader(data, fname)
+        if suffix in (".parquet", ".pq"):
+            frame = _read_parquet(data, fname, max_bytes)
+        else:
+            frame, fmt = _read_csv(data, fname, **csv_options)  # type: ignore[arg-type]
     else:
         module = type(data).__module__.split(".")[0]
         if module == "polars" or module == "pyarrow":
@@ -201,11 +726,7 @@ def read_table(data: Any, *, name: str | None = None) -> pd.DataFrame:
                 f"Expected a table (pandas, polars or pyarrow) or a path to a CSV/parquet file. "
                 f"Got {type(data).__name__} instead. Convert it with pandas.DataFrame(...)."
             )
-    if frame.columns.duplicated().any():
-        dups = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
-        raise DataError(
-            f"Column names must be unique. Got duplicates: {dups}. Rename them before loading."
-        )
-    if not all(isinstance(c, str) for c in frame.columns):
-        frame = frame.rename(columns={c: str(c) for c in frame.columns})
+    frame = _check_columns(frame)
+    if fmt is not None:
+        frame.attrs["csv_format"] = fmt.to_dict()
     return frame
