@@ -211,7 +211,7 @@ def test_missing_file(tmp_path: Path) -> None:
 def test_path_that_is_a_folder(tmp_path: Path) -> None:
     folder = tmp_path / "exports.csv"
     folder.mkdir()
-    with pytest.raises(wb.InputFileError, match="is a folder. Expected a CSV or parquet file"):
+    with pytest.raises(wb.InputFileError, match="is a folder, expected a CSV"):
         wb.Workbench.from_predictions(folder, label="label", prediction="pred", path=":memory:")
 
 

@@ -679,7 +679,7 @@ def read_table(
         suffix = _suffix(path)
         if path.is_dir():
             raise InputFileError(
-                f"{str(data)!r} is a folder. Expected a CSV or parquet file; pass the path of "
+                f"{str(data)!r} is a folder, expected a CSV or parquet file. Pass the path of "
                 "the file inside it."
             )
         if suffix not in SUPPORTED_SUFFIXES:
