@@ -6,9 +6,11 @@ import base64
 import csv
 import io
 import re
+import shutil
 import subprocess
 import sys
 import wave
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -42,11 +44,22 @@ def planted(n: int = 3000, seed: int = 7) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def bench(tmp_path_factory: pytest.TempPathFactory) -> wb.Workbench:
+def scanned_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store with one scan, built once per module and never changed."""
     path = tmp_path_factory.mktemp("store") / "explorer.duckdb"
-    bench = wb.Workbench.from_predictions(planted(), label="y", prediction="pred", path=path)
-    bench.scan(k=8, max_predicates=2, min_support=0.02)
-    return bench
+    with wb.Workbench.from_predictions(planted(), label="y", prediction="pred", path=path) as b:
+        b.scan(k=8, max_predicates=2, min_support=0.02)
+    return path
+
+
+@pytest.fixture
+def bench(scanned_store: Path, tmp_path: Path) -> Iterator[wb.Workbench]:
+    # Each test gets its own copy: scans, flags and saved slices of one test never leak
+    # into another, so the tests pass in any order.
+    copy = tmp_path / scanned_store.name
+    shutil.copyfile(scanned_store, copy)
+    with wb.Workbench.open(copy) as bench:
+        yield bench
 
 
 @pytest.fixture
