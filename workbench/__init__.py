@@ -5,6 +5,7 @@
 >>> findings = bench.scan()  # doctest: +SKIP
 """
 
+from workbench._io import SUPPORTED_SUFFIXES, read_table, sniff_csv
 from workbench._version import __version__
 from workbench._workbench import Workbench
 from workbench.exceptions import (
@@ -30,6 +31,7 @@ from workbench.search import SliceSearch
 
 __all__ = [
     "FINDINGS_COLUMNS",
+    "SUPPORTED_SUFFIXES",
     "ColumnNotFoundError",
     "DataError",
     "EmptyDataError",
@@ -52,6 +54,8 @@ __all__ = [
     "WorkbenchError",
     "__version__",
     "load_sample",
+    "read_table",
     "run_extractor",
     "sample_path",
+    "sniff_csv",
 ]

@@ -57,8 +57,8 @@ def app(tmp_path: Path) -> Iterator[AuditApp]:
     try:
         yield audit
     finally:
-        if audit._scan_thread is not None:
-            audit._scan_thread.join(timeout=60)
+        if audit.scan_inputs.thread is not None:
+            audit.scan_inputs.thread.join(timeout=60)
         if audit.bench is not None:
             audit.bench.close()
 

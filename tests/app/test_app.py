@@ -30,7 +30,7 @@ Upload = Callable[[AuditApp, bytes, str], None]
 
 def links(html: str) -> dict[str, bytes]:
     """The data: URI download links in an HTML fragment, by file name."""
-    found = re.findall(r'download="([^"]+)" href="data:[^;]+;base64,([^"]+)"', html)
+    found = re.findall(r'download="([^"]+)" href="data:[^"]*?;base64,([^"]+)"', html)
     return {name: base64.b64decode(data) for name, data in found}
 
 
@@ -292,7 +292,7 @@ def test_no_slice_reaches_min_support(app: AuditApp, upload: Upload, linked: pd.
     app.prepare_button.click()
     app.scan_support.value = 100_000  # more rows than the data has
     app.scan_button.click()
-    app._scan_thread.join(timeout=60)  # type: ignore[union-attr]
+    app.scan_inputs.thread.join(timeout=60)  # type: ignore[union-attr]
     assert app.scan_msg.level in ("warning", "error")
     assert "support" in app.scan_msg.text
     assert not app.scan_button.disabled  # ready for another try

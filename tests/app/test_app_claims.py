@@ -28,6 +28,11 @@ def verify(claim: Path, data: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+def top_note(app: AuditApp) -> str:
+    assert app.bench is not None
+    return app.bench.flagged()[0].flag_note
+
+
 @pytest.mark.slow
 def test_app_claim_verifies_with_the_cli(
     app: AuditApp,
@@ -50,6 +55,12 @@ def test_app_claim_verifies_with_the_cli(
     assert exported is not None, app.export_msg.text
     claim = exported[top.slice_id]
     assert json.loads(claim.read_text())["slice"]["predicates"]
+    # One claim writer: the app's file is byte for byte what the API writes (strict JSON,
+    # missing numbers as null, never NaN).
+    assert app.bench is not None
+    same = app.bench.export_claim(top.slice_id, tmp_path / "api.json", note=top_note(app))
+    assert claim.read_bytes() == same.read_bytes()
+    assert b"NaN" not in claim.read_bytes()
 
     held = verify(claim, data)
     assert held.returncode == 0, held.stdout + held.stderr

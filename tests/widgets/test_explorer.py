@@ -220,18 +220,64 @@ def test_export_buttons_offer_csv_downloads(
     explorer.flag(False)
 
 
-def test_huge_exports_are_saved_but_not_inlined(
+def test_large_exports_are_streamed_to_the_browser_in_chunks(
     explorer: Explorer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from workbench.widgets import _explorer
+    from workbench.widgets._download import FileDownload
 
     monkeypatch.setattr(_explorer, "MAX_DOWNLOAD_BYTES", 100)
     explorer._export_dir = tmp_path
     explorer.select(explorer.table.rows[0]["slice_id"])
     path = explorer.export_rows()
     assert path is not None and path.exists()
-    assert 'data-testid="download-too-large"' in explorer.download.value
+    assert 'data-testid="download-large"' in explorer.download.value
     assert "data:text/csv" not in explorer.download.value
+    (button,) = explorer.download_stream.children
+    assert isinstance(button, FileDownload) and button.size == path.stat().st_size
+    sent: list[tuple[dict[str, object], bytes]] = []
+    monkeypatch.setattr(
+        button, "send", lambda content, buffers=None: sent.append((content, bytes(buffers[0])))
+    )
+    # The browser asks for the file (what the button's click sends); small chunks here.
+    monkeypatch.setattr("workbench.widgets._download.CHUNK_BYTES", 1000)
+    button._handle_custom_msg({"type": "request"}, [])
+    assert len(sent) == -(-path.stat().st_size // 1000) > 1
+    assert [c["index"] for c, _ in sent] == list(range(len(sent)))
+    assert [c["last"] for c, _ in sent] == [False] * (len(sent) - 1) + [True]
+    assert b"".join(chunk for _, chunk in sent) == path.read_bytes()
+    explorer.select(explorer.table.rows[1]["slice_id"])
+    assert explorer.download_stream.children == ()
+
+
+def test_choosing_a_slice_brings_its_drill_down_into_view(explorer: Explorer) -> None:
+    before = explorer.focus.request
+    explorer.table.set_state({"selected": explorer.table.rows[2]["slice_id"]})
+    assert explorer.focus.request == before + 1
+    assert explorer.focus.selector == "[data-testid=slice-title]"
+    assert 'tabindex="-1"' in explorer.title.value  # the heading can take the focus
+    asked = explorer.table.focus_request
+    explorer.back_button.click()
+    assert explorer.table.focus_request == asked + 1
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"), [(50.0, 50), (1.0, 1), (0.01, 0.01), (2.7, 2.7), (0.5, 0.5)]
+)
+def test_min_support_is_read_like_the_command_line(
+    explorer: Explorer, typed: float, expected: float
+) -> None:
+    explorer.scan_support.value = typed
+    value = explorer.scan_inputs.parameters()["min_support"]
+    assert value == expected and type(value) is type(expected)
+
+
+def test_a_fractional_row_count_is_refused_not_truncated(explorer: Explorer) -> None:
+    before = explorer.findings.scan_id
+    explorer.scan_support.value = 2.7
+    explorer.run_scan(wait=True)
+    assert explorer.findings.scan_id == before
+    assert "min_support" in explorer.scan_status.value and "2.7" in explorer.scan_status.value
 
 
 def test_run_scan_in_a_thread_with_progress(explorer: Explorer) -> None:

@@ -5,18 +5,18 @@
 
 A thin front over the public API: every step calls what a notebook user would
 (``read_table``, ``Workbench.from_predictions``, ``scan``, ``explore``, ``flagged``,
-``claim``), and each step has a method (:meth:`AuditApp.load_sample`,
+``export_claim``), and each step has a method (:meth:`AuditApp.load_sample`,
 :meth:`~AuditApp.load_file`, :meth:`~AuditApp.prepare`, :meth:`~AuditApp.run_scan`,
 :meth:`~AuditApp.export`) that the buttons call, so tests drive it without a
 browser. Whatever goes wrong is shown as a message in the app, never a traceback.
-Imports ipywidgets, pandas, the public ``workbench`` API, ``workbench._io`` (the
-table reader) and the widgets package (through ``Workbench.explore``).
+Imports ipywidgets, pandas, the public ``workbench`` API and the widgets package
+(the shared scan controls and runner, HTML helpers; the explorer through
+``Workbench.explore``).
 """
 
 from __future__ import annotations
 
 import gzip
-import json
 import logging
 import tempfile
 import threading
@@ -30,8 +30,6 @@ import ipywidgets as w
 import pandas as pd
 
 import workbench as wb
-from workbench._io import SUPPORTED_SUFFIXES, sniff_csv
-from workbench._io import read_table as _read_table
 from workbench.app import _style as style
 from workbench.app._columns import guess_columns, missing_counts
 from workbench.widgets import ScanInputs
@@ -198,7 +196,6 @@ class AuditApp(w.VBox):
         self.exported: dict[str, Path] = {}
         self._n_stores = 0
         self._updating = False
-        self._scan_thread: threading.Thread | None = None
         self._build()
 
     # -- layout ------------------------------------------------------------------------------
@@ -410,7 +407,7 @@ class AuditApp(w.VBox):
                 f"Unknown sample {name!r}. Expected one of {', '.join(SAMPLE_CHOICES)}."
             )
         path = wb.sample_path(name)
-        frame = _read_table(path)
+        frame = wb.read_table(path)
         choice = SAMPLE_CHOICES[name]
         self._set_frame(frame, path.name, f"bundled sample <b>{style.esc(path.name)}</b>")
         # The samples' image and audio paths are relative to the repository root.
@@ -462,7 +459,7 @@ class AuditApp(w.VBox):
             )
             return None
         lower = name.lower()
-        if not any(lower.endswith(s) for s in SUPPORTED_SUFFIXES):
+        if not any(lower.endswith(s) for s in wb.SUPPORTED_SUFFIXES):
             suffix = Path(name).suffix or "(no suffix)"
             raise wb.InputFileError(
                 f"The file {name!r} has the type {suffix!r}, which the workbench cannot read. "
@@ -480,11 +477,11 @@ class AuditApp(w.VBox):
                     "upload the file again, or upload the uncompressed CSV."
                 ) from None
             name, lower, how = name[:-3], lower[:-3], "gzipped "
-        frame = _read_table(content, name=name)
+        frame = wb.read_table(content, name=name)
         if lower.endswith((".parquet", ".pq")):
             how = "parquet"
         else:
-            encoding, delimiter = sniff_csv(content[:65536])
+            encoding, delimiter = wb.sniff_csv(content[:65536])
             shown = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe"}.get(
                 delimiter, repr(delimiter)
             )
@@ -747,60 +744,37 @@ class AuditApp(w.VBox):
 
         ``wait=True`` blocks until the scan is done (for scripts and tests).
         """
-        if self.bench is None:
+        bench = self.bench
+        if bench is None:
             self.scan_msg.show("error", "Prepare the data first (step 2).")
             return None
-        if self._scan_thread is not None and self._scan_thread.is_alive():
-            return self._scan_thread
         params = self.scan_inputs.parameters()
-        self._busy(True)
-        self.scan_msg.clear()
-        self.progress.value, self.progress.max = 0, 1
-        self.progress.layout.visibility = "visible"
-        self.scan_status.value = '<span class="wb-app wb-app-hint">starting…</span>'
-        thread = threading.Thread(
-            target=self._scan_worker,
-            args=(self.bench, params),
-            daemon=True,
+        if not self.scan_inputs.running:
+            self.scan_msg.clear()
+
+        def done(findings: wb.Findings, seconds: float) -> str:
+            self._guard(self.scan_msg, self._scan, bench, findings, params, seconds)
+            return ""
+
+        def failed(exc: Exception) -> None:
+            self._guard(self.scan_msg, _raise, exc)
+
+        return self.scan_inputs.run(
+            lambda progress: bench.scan(progress=progress, **params),
+            done=done,
+            failed=failed,
+            busy=self._busy,
+            wait=wait,
             name="workbench-app-scan",
         )
-        self._scan_thread = thread
-        thread.start()
-        if wait:
-            thread.join()
-        return thread
 
     def _busy(self, busy: bool) -> None:
-        for control in (
-            self.scan_button,
-            self.prepare_button,
-            self.sample_button,
-            self.upload,
-            self.export_button,
-        ):
+        for control in (self.prepare_button, self.sample_button, self.upload, self.export_button):
             control.disabled = busy
 
-    def _scan_worker(self, bench: wb.Workbench, params: dict[str, Any]) -> None:
-        started = time.perf_counter()
-
-        def progress(done: int, total: int, message: str) -> None:
-            # Runs in the scan thread: plain trait assignments, each sent as one message.
-            self.progress.max = max(int(total), 1)
-            self.progress.value = min(int(done), self.progress.max)
-            self.scan_status.value = f'<span class="wb-app wb-app-hint">{style.esc(message)}</span>'
-
-        try:
-            self._guard(self.scan_msg, self._scan, bench, params, progress, started)
-        finally:
-            self.progress.layout.visibility = "hidden"
-            self.scan_status.value = ""
-            self._busy(False)
-
     def _scan(
-        self, bench: wb.Workbench, params: dict[str, Any], progress: Any, started: float
+        self, bench: wb.Workbench, findings: wb.Findings, params: dict[str, Any], seconds: float
     ) -> None:
-        findings = bench.scan(progress=progress, **params)
-        seconds = time.perf_counter() - started
         self.findings = findings
         if not len(findings):
             self.scan_msg.show(
@@ -865,19 +839,22 @@ class AuditApp(w.VBox):
             style.download_link_html(
                 csv_path.read_bytes(),
                 csv_path.name,
-                "text/csv",
-                f"Flagged slices (CSV, {len(flagged)} row{'s' if len(flagged) != 1 else ''})",
+                mime="text/csv",
+                label=f"Flagged slices (CSV, {len(flagged)} row{'s' if len(flagged) != 1 else ''})",
+                css_class="wb-app-download",
             )
         ]
         for s in flagged:
-            claim = bench.claim(s, note=s.flag_note)
-            data = (json.dumps(claim, indent=2, default=str) + "\n").encode("utf-8")
-            path = folder / f"{s.slice_id}-claim.json"
-            path.write_bytes(data)
+            # The one claim writer (strict JSON: no NaN), as ``workbench export`` uses.
+            path = bench.export_claim(s, folder / f"{s.slice_id}-claim.json", note=s.flag_note)
             exported[s.slice_id] = path
             links.append(
                 style.download_link_html(
-                    data, path.name, "application/json", f"Claim {s.slice_id} (JSON)"
+                    path.read_bytes(),
+                    path.name,
+                    mime="application/json",
+                    label=f"Claim {s.slice_id} (JSON)",
+                    css_class="wb-app-download",
                 )
             )
         self.exported = exported
@@ -905,3 +882,8 @@ class AuditApp(w.VBox):
         if self.explorer is not None and self.explorer.findings.scan_id:
             return str(self.explorer.findings.scan_id)
         return self.findings.scan_id if self.findings is not None else None
+
+
+def _raise(exc: Exception) -> None:
+    """Re-raise ``exc`` inside ``AuditApp._guard``, which words it for the app."""
+    raise exc

@@ -1,16 +1,15 @@
 """The app's look: one stylesheet and the small HTML fragments the app shows.
 
-Pure functions returning HTML strings; imports only the standard library and pandas.
-Every value that comes from user data is escaped here.
+Pure functions returning HTML strings; imports pandas and the HTML helpers it shares
+with the explorer (:mod:`workbench.widgets._html`: escaping, sizes, download links,
+focus outlines). Every value that comes from user data is escaped here.
 """
 
 from __future__ import annotations
 
-import base64
-import html
-from typing import Any
-
 import pandas as pd
+
+from workbench.widgets._html import BASE_STYLE, download_link_html, esc, size_text
 
 __all__ = [
     "STYLE",
@@ -24,8 +23,10 @@ __all__ = [
 
 LEVELS = ("info", "success", "warning", "error")
 
-STYLE = """
-<style>
+STYLE = (
+    "<style>"
+    + BASE_STYLE
+    + """
 .wb-app { --a-fg: var(--jp-ui-font-color1, #1f2328); --a-muted: var(--jp-ui-font-color2, #59636e);
   --a-bg: var(--jp-layout-color1, #fff); --a-bg2: var(--jp-layout-color2, #f6f8fa);
   --a-line: var(--jp-border-color2, #d8dee4); --a-accent: var(--jp-brand-color1, #1f6feb);
@@ -73,26 +74,7 @@ STYLE = """
 .wb-app-features .widget-checkbox label { overflow: hidden; text-overflow: ellipsis; }
 </style>
 """
-
-
-def esc(value: Any) -> str:
-    """HTML-escape any value's text."""
-    return html.escape(str(value), quote=True)
-
-
-def size_text(n: float) -> str:
-    """A byte count for people (``12.3 MB``).
-
-    Examples
-    --------
-    >>> size_text(2_500_000)
-    '2.5 MB'
-    """
-    if n < 1000:
-        return f"{int(n)} B"
-    if n < 1_000_000:
-        return f"{n / 1000:.1f} kB".replace(".0 kB", " kB")
-    return f"{n / 1e6:.1f} MB".replace(".0 MB", " MB")
+)
 
 
 def header_html() -> str:
@@ -150,16 +132,4 @@ def preview_html(frame: pd.DataFrame, facts: str, n_rows: int = 5, max_columns: 
         f'<div class="wb-app"><div class="wb-app-facts">{facts}</div>'
         f'<div class="wb-app-preview"><table class="wb-app-t" data-testid="preview">'
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>{more}</div>"
-    )
-
-
-def download_link_html(data: bytes, filename: str, mime: str, label: str) -> str:
-    """A link that saves ``data`` as ``filename`` in the browser (a ``data:`` URI).
-
-    Works in JupyterLab, Voilà and on Binder: nothing is served by the server.
-    """
-    uri = f"data:{mime};base64," + base64.b64encode(data).decode("ascii")
-    return (
-        f'<a class="wb-app-download" data-testid="download" download="{esc(filename)}" '
-        f'href="{uri}">⤓ {esc(label)}</a>'
     )

@@ -1,17 +1,41 @@
-"""The scan-parameter inputs shared by the explorer and the audit app.
+"""The scan controls shared by the explorer and the audit app, and their one runner.
 
-One place defines how a person sets a scan's size, depth and minimum support,
-so both front ends read and label them the same. Imports ipywidgets only.
+One place defines how a person sets a scan's size, depth and minimum support
+(read the same way as the command line reads them), and how a scan runs in a
+background thread behind a progress bar and a status line, so both front ends
+behave the same. Imports ipywidgets and the widgets' HTML helpers only.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import ipywidgets as w
 
-__all__ = ["ScanInputs"]
+from workbench.widgets._html import status_html
+
+__all__ = ["ScanInputs", "read_min_support"]
+
+#: ``progress(done, total, message)``, as ``Workbench.scan`` calls it.
+Progress = Callable[[int, int, str], None]
+
+
+def read_min_support(value: float) -> int | float:
+    """A minimum support as people type it: a whole number >= 1 is a row count, a
+    fraction in (0, 1) a share of the rows. Anything else is passed on unchanged, so
+    the search rejects it with its own message (2.7 rows is not silently 2).
+
+    Examples
+    --------
+    >>> read_min_support(50.0), read_min_support(0.01), read_min_support(2.7)
+    (50, 0.01, 2.7)
+    """
+    number = float(value)
+    return int(number) if number >= 1 and number.is_integer() else number
 
 
 @dataclass
@@ -25,6 +49,7 @@ class ScanInputs:
     button: w.Button
     progress: w.IntProgress
     status: w.HTML
+    thread: threading.Thread | None = field(default=None, repr=False)
 
     @classmethod
     def create(cls, button: str = "Run scan", icon: str = "play") -> ScanInputs:
@@ -75,11 +100,10 @@ class ScanInputs:
 
     def parameters(self) -> dict[str, Any]:
         """The values as ``Workbench.scan`` keyword arguments."""
-        support = float(self.support.value)
         return {
             "k": int(self.k.value),
             "max_predicates": int(self.depth.value),
-            "min_support": int(support) if support >= 1 else support,
+            "min_support": read_min_support(self.support.value),
         }
 
     def show(self, parameters: dict[str, Any]) -> None:
@@ -91,3 +115,73 @@ class ScanInputs:
         support = parameters.get("min_support")
         if isinstance(support, (int, float)) and support > 0:
             self.support.value = float(support)
+
+    # -- the one scan runner -----------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        """Whether a scan started here is still running."""
+        return self.thread is not None and self.thread.is_alive()
+
+    def run(
+        self,
+        scan: Callable[[Progress], Any],
+        *,
+        done: Callable[[Any, float], str],
+        failed: Callable[[Exception], str | None] | None = None,
+        busy: Callable[[bool], None] | None = None,
+        lock: Any = None,
+        wait: bool = False,
+        name: str = "workbench-scan",
+    ) -> threading.Thread:
+        """Run ``scan(progress)`` in a background thread behind these controls.
+
+        The button is disabled and the progress bar follows the search while it runs.
+        ``done(result, seconds)`` (called in the thread, under ``lock`` when given)
+        returns the status line to show; ``failed(exc)`` returns the error line (None to
+        keep the status empty, e.g. when the caller shows the error elsewhere).
+        ``busy(True/False)`` lets the caller disable its own buttons meanwhile. A
+        second call while a scan runs returns the running thread. ``wait=True``
+        blocks until the scan is done (for scripts and tests).
+        """
+        if self.thread is not None and self.thread.is_alive():
+            return self.thread
+        self.button.disabled = True
+        if busy is not None:
+            busy(True)
+        self.progress.value, self.progress.max = 0, 1
+        self.progress.layout.visibility = "visible"
+        self.status.value = status_html("starting…")
+
+        def progress(done_steps: int, total: int, message: str) -> None:
+            # Runs in the scan thread: plain trait assignments, each sent as one message.
+            self.progress.max = max(int(total), 1)
+            self.progress.value = min(int(done_steps), self.progress.max)
+            self.status.value = status_html(message)
+
+        def work() -> None:
+            started = time.perf_counter()
+            try:
+                if lock is not None:
+                    # The store's DuckDB connection serves one thread at a time.
+                    with lock:
+                        result = scan(progress)
+                        line = done(result, time.perf_counter() - started)
+                else:
+                    result = scan(progress)
+                    line = done(result, time.perf_counter() - started)
+                self.status.value = status_html(line) if line else ""
+            except Exception as exc:
+                error = failed(exc) if failed is not None else f"Scan failed: {exc}"
+                self.status.value = status_html(error, error=True) if error else ""
+            finally:
+                self.progress.layout.visibility = "hidden"
+                self.button.disabled = False
+                if busy is not None:
+                    busy(False)
+
+        thread = threading.Thread(target=work, daemon=True, name=name)
+        self.thread = thread
+        thread.start()
+        if wait:
+            thread.join()
+        return thread

@@ -26,12 +26,15 @@ from workbench.findings import Findings, Slice
 from workbench.widgets import _views as views
 from workbench.widgets._charts import error_histogram_figure, overview_figure
 from workbench.widgets._controls import ScanInputs
+from workbench.widgets._download import FileDownload
+from workbench.widgets._focus import FocusRequest
 from workbench.widgets._format import esc, fmt_count
+from workbench.widgets._html import download_link_html
 from workbench.widgets._table import SliceTable
 
 __all__ = ["Explorer"]
 
-#: Files larger than this are saved to disk but not offered as a browser download.
+#: Files larger than this are streamed to the browser in chunks instead of a ``data:`` link.
 MAX_DOWNLOAD_BYTES = 10_000_000
 
 
@@ -95,7 +98,6 @@ class Explorer(w.VBox):
         self.rows_page_size = rows_page_size
         self._export_dir = Path(export_dir) if export_dir is not None else None
         self._lock = threading.RLock()
-        self._scan_thread: threading.Thread | None = None
         self._findings = Findings()
         self._origin: Slice | None = None  # the scan slice the drill-down started from
         self._current: Slice | None = None  # what the drill-down shows (maybe refined)
@@ -155,7 +157,15 @@ class Explorer(w.VBox):
         self.table = SliceTable(page_size=page_size)
         self.table.observe(self._on_table_select, "selected")
         # Drill-down
+        self.focus = FocusRequest(scope=".wb-explorer")
         self.title = _html()
+        self.back_button = w.Button(
+            description="Back to the table",
+            icon="arrow-up",
+            tooltip="Return to this slice's row in the table",
+            layout=w.Layout(width="auto"),
+        )
+        self.back_button.on_click(lambda _: self.back_to_table())
         self.metrics = _html()
         self.errors = _html()
         self.errors_plot = w.Output(layout=w.Layout(width="100%"))
@@ -212,6 +222,7 @@ class Explorer(w.VBox):
         self.export_flagged_button.on_click(lambda _: self.export_flagged())
         self.export_rows_button.on_click(lambda _: self.export_rows())
         self.download = _html()
+        self.download_stream = w.Box()
         actions = w.VBox(
             [
                 _html('<div class="wb-x"><h3 class="wb-h">Flag and export</h3></div>'),
@@ -225,6 +236,7 @@ class Explorer(w.VBox):
                     layout=w.Layout(flex_flow="row wrap"),
                 ),
                 self.download,
+                self.download_stream,
             ],
             layout=w.Layout(flex="1 1 380px", min_width="320px"),
         )
@@ -246,7 +258,13 @@ class Explorer(w.VBox):
         kind = "Confusion matrix" if bench.metric_kind == "classification" else "Error distribution"
         self.drill = w.VBox(
             [
-                self.title,
+                self.focus,
+                w.HBox(
+                    [self.title, self.back_button],
+                    layout=w.Layout(
+                        justify_content="space-between", align_items="flex-start", width="100%"
+                    ),
+                ),
                 self.metrics,
                 w.HBox([refine, actions], layout=w.Layout(flex_flow="row wrap")),
                 _html(f'<div class="wb-x"><h3 class="wb-h">{kind}</h3></div>'),
@@ -383,6 +401,13 @@ class Explorer(w.VBox):
         self._origin = chosen
         if not self._guard(lambda: self._open(chosen), self.flag_status):
             self.table.selected = ""  # busy: clear it, so clicking the row again works later
+            return
+        # The drill-down opens below the table: bring its heading into view and focus it.
+        self.focus.show("[data-testid=slice-title]")
+
+    def back_to_table(self) -> None:
+        """Return the view and keyboard focus to the selected slice's row."""
+        self.table.focus_selected()
 
     def _close_drill(self) -> None:
         self._origin = self._current = None
@@ -436,6 +461,7 @@ class Explorer(w.VBox):
                 self._show_conditions()
                 self._show_flag()
                 self.download.value = ""
+                self.download_stream.children = []
                 self._rows_page = 0
                 self._show_rows()
                 self.placeholder.layout.display = "none"
@@ -646,14 +672,30 @@ class Explorer(w.VBox):
         return store.parent / f"{store.stem}-exports"
 
     def _offer(self, data: bytes, filename: str) -> Path:
+        """Save an export next to the store and offer it as a browser download.
+
+        Small files become a ``data:`` link; larger ones a button that streams the
+        saved file to the browser in chunks, so any size can be downloaded.
+        """
         folder = self.export_dir
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / filename
         target.write_bytes(data)
         if len(data) > MAX_DOWNLOAD_BYTES:
-            self.download.value = views.too_large_html(len(data), str(target), MAX_DOWNLOAD_BYTES)
+            self.download.value = (
+                '<div class="wb-x wb-note" data-testid="download-large">A large file: the button '
+                "sends it to your browser in pieces.</div>"
+            )
+            self.download_stream.children = [
+                FileDownload(target, note=f"also saved to {target}", mime="text/csv")
+            ]
         else:
-            self.download.value = views.download_link_html(data, filename, saved_to=str(target))
+            self.download_stream.children = []
+            self.download.value = (
+                '<div class="wb-x">'
+                + download_link_html(data, filename, saved_to=str(target))
+                + "</div>"
+            )
         return target
 
     def export_flagged(self) -> Path | None:
@@ -692,46 +734,19 @@ class Explorer(w.VBox):
         The progress bar follows the search level by level; when it finishes the new
         findings are shown. ``wait=True`` blocks until it is done (for scripts and tests).
         """
-        if self._scan_thread is not None and self._scan_thread.is_alive():
-            return self._scan_thread
         params = self.scan_inputs.parameters()
-        self.scan_button.disabled = True
-        self.progress.value, self.progress.max = 0, 1
-        self.progress.layout.visibility = "visible"
-        self.scan_status.value = '<span class="wb-x wb-note">starting…</span>'
-        thread = threading.Thread(
-            target=self._scan_worker, args=(params,), daemon=True, name="workbench-scan"
+
+        def done(findings: Findings, seconds: float) -> str:
+            self.set_findings(findings)
+            return f"{len(findings)} slices in {seconds:.1f} s"
+
+        # The lock: clicks during the scan get a "scan running" notice instead of waiting.
+        return self.scan_inputs.run(
+            lambda progress: self.bench.scan(progress=progress, **params),
+            done=done,
+            lock=self._lock,
+            wait=wait,
         )
-        self._scan_thread = thread
-        thread.start()
-        if wait:
-            thread.join()
-        return thread
-
-    def _scan_worker(self, params: dict[str, Any]) -> None:
-        started = time.perf_counter()
-
-        def progress(done: int, total: int, message: str) -> None:
-            # Runs in the scan thread: only plain trait assignments, each sent as one message.
-            self.progress.max = max(int(total), 1)
-            self.progress.value = min(int(done), self.progress.max)
-            self.scan_status.value = f'<span class="wb-x wb-note">{esc(message)}</span>'
-
-        try:
-            # The store's DuckDB connection serves one thread at a time: hold the lock for
-            # the scan; clicks meanwhile get a "scan running" notice instead of waiting.
-            with self._lock:
-                findings = self.bench.scan(progress=progress, **params)
-                self.set_findings(findings)
-            self.scan_status.value = (
-                f'<span class="wb-x wb-note">{len(findings)} slices in {time.perf_counter() - started:.1f} s'
-                "</span>"
-            )
-        except Exception as exc:
-            self.scan_status.value = f'<span class="wb-x wb-error">Scan failed: {esc(exc)}</span>'
-        finally:
-            self.progress.layout.visibility = "hidden"
-            self.scan_button.disabled = False
 
     # -- helpers -----------------------------------------------------------------------------
     def _guard(self, action: Any, status: w.HTML) -> bool:

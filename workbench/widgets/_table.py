@@ -96,6 +96,8 @@ class SliceTable(anywidget.AnyWidget):
     n_filtered = traitlets.Int(0).tag(sync=True)
     n_total = traitlets.Int(0).tag(sync=True)
     selected = traitlets.Unicode("").tag(sync=True)
+    #: Bumped to ask the browser to scroll to the selected row and focus it.
+    focus_request = traitlets.Int(0).tag(sync=True)
 
     def __init__(self, findings: Findings | None = None, *, page_size: int = 10, **kwargs: Any):
         self._frame = _empty_frame()
@@ -130,6 +132,10 @@ class SliceTable(anywidget.AnyWidget):
     def slices(self) -> list[Slice]:
         """Every slice in the table, in scan order."""
         return list(self._slices.values())
+
+    def focus_selected(self) -> None:
+        """Bring the selected row into view and give it the keyboard focus."""
+        self.focus_request += 1
 
     def get(self, slice_id: str) -> Slice | None:
         """The slice with this id, or None."""

@@ -8,7 +8,6 @@ Imports pandas, :mod:`workbench.findings` and the widgets' formatting/renderers.
 
 from __future__ import annotations
 
-import base64
 import math
 import os
 from collections.abc import Mapping, Sequence
@@ -17,20 +16,22 @@ import pandas as pd
 
 from workbench.findings import Slice
 from workbench.widgets._format import esc, fmt_count, fmt_error, fmt_p, fmt_ratio, fmt_share
+from workbench.widgets._html import BASE_STYLE
 from workbench.widgets._renderers import column_kinds, get_renderer, render_cell
 
 __all__ = [
     "STYLE",
     "confusion_html",
     "distributions_html",
-    "download_link_html",
     "members_html",
     "metrics_html",
     "title_html",
 ]
 
-STYLE = """
-<style>
+STYLE = (
+    "<style>"
+    + BASE_STYLE
+    + """
 .wb-x { --wb-fg: var(--jp-ui-font-color1, #1f2328); --wb-muted: var(--jp-ui-font-color2, #59636e);
   --wb-bg: var(--jp-layout-color1, #fff); --wb-bg2: var(--jp-layout-color2, #f6f8fa);
   --wb-line: var(--jp-border-color2, #d8dee4); --wb-accent: var(--jp-brand-color1, #1f6feb);
@@ -44,7 +45,7 @@ STYLE = """
 .wb-x .wb-head .wb-title { font-size: 17px; font-weight: 600; }
 .wb-x .wb-facts { color: var(--wb-muted); }
 .wb-x .wb-facts b { color: var(--wb-fg); font-weight: 600; }
-.wb-x .wb-slice-title { font-size: 15px; font-weight: 600; margin: 2px 0; }
+.wb-x .wb-slice-title { font-size: 15px; font-weight: 600; margin: 2px 0; scroll-margin-top: 8px; }
 .wb-x .wb-sql { font-family: var(--jp-code-font-family, ui-monospace, monospace); font-size: 12px;
   color: var(--wb-muted); word-break: break-word; }
 .wb-x .wb-tiles { display: grid; grid-template-columns: repeat(auto-fit, minmax(160px, 1fr)); gap: 8px;
@@ -54,7 +55,7 @@ STYLE = """
 .wb-x .wb-tile .wb-v { font-size: 18px; font-weight: 600; font-variant-numeric: tabular-nums; }
 .wb-x .wb-tile .wb-s { color: var(--wb-muted); font-size: 12px; font-variant-numeric: tabular-nums; }
 .wb-x .wb-badge { border-radius: 10px; padding: 1px 7px; font-size: 11px; font-weight: 600; }
-.wb-x .wb-sig { background: color-mix(in srgb, #d1242f 16%, transparent); color: #d1242f; }
+.wb-x .wb-sig { background: #ffebe9; color: #a40e26; }
 .wb-x .wb-ns { color: var(--wb-muted); border: 1px solid var(--wb-line); }
 .wb-x table.wb-t { border-collapse: collapse; font-size: 12.5px; }
 .wb-x table.wb-t th { color: var(--wb-muted); font-weight: 600; text-align: left; padding: 4px 8px;
@@ -93,6 +94,7 @@ STYLE = """
 .wb-x .widget-label, .wb-x .widget-inline-hbox .widget-label { color: var(--jp-ui-font-color1, #1f2328); }
 </style>
 """
+)
 
 
 def title_html(s: Slice, rank: int | None, refined_from: str | None = None) -> str:
@@ -104,8 +106,8 @@ def title_html(s: Slice, rank: int | None, refined_from: str | None = None) -> s
         else (f'<span class="wb-muted"> · {esc(s.slice_id)}</span>' if s.slice_id else "")
     )
     return (
-        f'<div class="wb-x"><div class="wb-slice-title" data-testid="slice-title">{esc(label)}'
-        f"{esc(s.description)}{origin}</div>"
+        f'<div class="wb-x"><h2 class="wb-slice-title" data-testid="slice-title" tabindex="-1">'
+        f"{esc(label)}{esc(s.description)}{origin}</h2>"
         f'<div class="wb-sql">WHERE {esc(s.sql_where)}</div></div>'
     )
 
@@ -330,34 +332,6 @@ def _align(column: pd.Series) -> str:
         if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
         else ""
     )
-
-
-def download_link_html(data: bytes, filename: str, *, saved_to: str, note: str = "") -> str:
-    """A link that downloads ``data`` as ``filename`` in the browser (a data: URI)."""
-    uri = "data:text/csv;charset=utf-8;base64," + base64.b64encode(data).decode()
-    extra = f' <span class="wb-note">{esc(note)}</span>' if note else ""
-    return (
-        f'<div class="wb-x"><a class="wb-download" data-testid="download" download="{esc(filename)}" '
-        f'href="{uri}">⤓ Download {esc(filename)}</a> <span class="wb-note">({_size(len(data))}; '
-        f"also saved to {esc(saved_to)})</span>{extra}</div>"
-    )
-
-
-def too_large_html(size: int, saved_to: str, limit: int) -> str:
-    """The message shown instead of a link when a file is too large for the browser."""
-    return (
-        f'<div class="wb-x wb-note" data-testid="download-too-large">The CSV is {_size(size)}, more than '
-        f"the {_size(limit)} the browser download allows. The full file was saved to "
-        f"<b>{esc(saved_to)}</b>.</div>"
-    )
-
-
-def _size(n: int) -> str:
-    if n < 1000:
-        return f"{n} B"
-    if n < 1_000_000:
-        return f"{n / 1000:.1f} kB"
-    return f"{n / 1e6:.1f} MB"
 
 
 def header_html(

@@ -46,7 +46,7 @@ function render({ model, el }) {
   root.append(h("div", { class: "wbt-toolbar" }, search, feature, count, pageSize));
 
   // -- table ---------------------------------------------------------------------------------
-  const table = h("table", { class: "wbt-table" });
+  const table = h("table", { class: "wbt-table", role: "grid", "aria-label": "Slices found by the scan" });
   const thead = h("thead");
   const tbody = h("tbody");
   table.append(thead, tbody);
@@ -71,7 +71,20 @@ function render({ model, el }) {
     model.save_changes();
   }
 
+  // Redraws replace the rows and headers: keep keyboard focus on the same header or row
+  // (otherwise it drops to the page after Enter or a sort).
+  function focusedKey(section, attr) {
+    const active = document.activeElement;
+    return active && section.contains(active) ? active.getAttribute(attr) : null;
+  }
+  function refocus(section, attr, key) {
+    if (key == null) return;
+    const target = Array.from(section.querySelectorAll(`[${attr}]`)).find((n) => n.getAttribute(attr) === key);
+    if (target) target.focus({ preventScroll: true });
+  }
+
   function drawHead() {
+    const hadFocus = focusedKey(thead, "data-key");
     thead.replaceChildren();
     const tr = h("tr");
     const sortBy = model.get("sort_by");
@@ -98,6 +111,7 @@ function render({ model, el }) {
       tr.append(th);
     }
     thead.append(tr);
+    refocus(thead, "data-key", hadFocus);
   }
 
   function cell(row, col) {
@@ -128,6 +142,7 @@ function render({ model, el }) {
   }
 
   function drawBody() {
+    const hadFocus = focusedKey(tbody, "data-slice-id");
     tbody.replaceChildren();
     const cols = model.get("columns");
     const selected = model.get("selected");
@@ -135,7 +150,7 @@ function render({ model, el }) {
     for (const row of rows) {
       const tr = h("tr", {
         class: `wbt-row${row.slice_id === selected ? " wbt-selected" : ""}`,
-        "data-slice-id": row.slice_id, tabindex: "0", role: "button",
+        "data-slice-id": row.slice_id, tabindex: "0",
         "aria-selected": row.slice_id === selected ? "true" : "false",
       });
       tr.addEventListener("click", () => select(row.slice_id));
@@ -147,7 +162,15 @@ function render({ model, el }) {
       const msg = model.get("n_total") ? "No slice matches the filters." : "No slices yet: run a scan.";
       tbody.append(h("tr", {}, h("td", { class: "wbt-empty", colspan: String(cols.length), text: msg })));
     }
+    refocus(tbody, "data-slice-id", hadFocus);
   }
+
+  // "Back to the table" in the drill-down asks for the selected row's focus.
+  model.on("change:focus_request", () => {
+    const id = model.get("selected");
+    const row = Array.from(tbody.querySelectorAll("[data-slice-id]")).find((n) => n.getAttribute("data-slice-id") === id);
+    if (row) { row.scrollIntoView({ block: "center" }); row.focus({ preventScroll: true }); }
+  });
 
   function drawTools() {
     const feats = model.get("features");
