@@ -261,15 +261,35 @@ def test_choosing_a_slice_brings_its_drill_down_into_view(explorer: Explorer) ->
     assert explorer.table.focus_request == asked + 1
 
 
-@pytest.mark.parametrize(
-    ("typed", "expected"), [(50.0, 50), (1.0, 1), (0.01, 0.01), (2.7, 2.7), (0.5, 0.5)]
-)
-def test_min_support_is_read_like_the_command_line(
-    explorer: Explorer, typed: float, expected: float
-) -> None:
+@pytest.mark.parametrize("typed", [50.0, 1.0, 0.01, 2.7, 0.5])
+def test_min_support_is_read_like_the_command_line(explorer: Explorer, typed: float) -> None:
+    from workbench.search._parameters import check_scan_parameters, parse_parameter
+
     explorer.scan_support.value = typed
     value = explorer.scan_inputs.parameters()["min_support"]
-    assert value == expected and type(value) is type(expected)
+    assert value == parse_parameter("min_support", str(typed)) == typed
+    if typed != 2.7:  # the same normalised value as the CLI's
+        assert (
+            check_scan_parameters({"min_support": value}).min_support
+            == (
+                check_scan_parameters({"min_support": parse_parameter("min_support", str(typed))})
+            ).min_support
+        )
+
+
+def test_controls_show_the_parameter_table(explorer: Explorer) -> None:
+    from workbench.search import SCAN_PARAMETERS, scan_defaults
+    from workbench.widgets import ScanInputs
+
+    fresh = ScanInputs.create()
+    defaults = scan_defaults(front_end=True)
+    assert fresh.parameters() == {
+        "k": defaults["k"],
+        "max_predicates": defaults["max_predicates"],
+        "min_support": defaults["min_support"],
+    }
+    assert fresh.support.description == SCAN_PARAMETERS["min_support"].label
+    assert "fraction" in fresh.support.tooltip
 
 
 def test_a_fractional_row_count_is_refused_not_truncated(explorer: Explorer) -> None:

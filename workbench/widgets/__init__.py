@@ -5,7 +5,8 @@ error-by-slice chart and a drill-down into one slice, over a Workbench handed
 in. :func:`register_renderer` plugs in how member columns of a kind (images,
 audio, speech alignments, ...) are shown. This package needs the ``app`` extra
 (ipywidgets, anywidget, plotly); the core ``import workbench`` never imports it.
-Imports :mod:`workbench.findings`; never the store or the search.
+Imports :mod:`workbench.findings` and the search's parameter table; never the store
+or the search itself.
 """
 
 from __future__ import annotations

@@ -1,9 +1,11 @@
 """The scan controls shared by the explorer and the audit app, and their one runner.
 
 One place defines how a person sets a scan's size, depth and minimum support
-(read the same way as the command line reads them), and how a scan runs in a
-background thread behind a progress bar and a status line, so both front ends
-behave the same. Imports ipywidgets and the widgets' HTML helpers only.
+(defaults, labels, help and reading all come from the search's one parameter
+table, as the command line's flags do), and how a scan runs in a background
+thread behind a progress bar and a status line, so both front ends behave the
+same. Imports ipywidgets, the widgets' HTML helpers and the search's parameter
+table (never the search itself).
 """
 
 from __future__ import annotations
@@ -16,26 +18,25 @@ from typing import Any
 
 import ipywidgets as w
 
+from workbench.search import SCAN_PARAMETERS
+from workbench.search._parameters import parse_parameter
 from workbench.widgets._html import status_html
 
-__all__ = ["ScanInputs", "read_min_support"]
+__all__ = ["ScanInputs"]
 
 #: ``progress(done, total, message)``, as ``Workbench.scan`` calls it.
 Progress = Callable[[int, int, str], None]
 
 
-def read_min_support(value: float) -> int | float:
-    """A minimum support as people type it: a whole number >= 1 is a row count, a
-    fraction in (0, 1) a share of the rows. Anything else is passed on unchanged, so
-    the search rejects it with its own message (2.7 rows is not silently 2).
+def _read(name: str, value: Any) -> Any:
+    """A control's value read as the command line reads the same text (the table's rule:
+    a whole number of rows is an int, 2.7 stays 2.7 and is refused by the search)."""
+    return parse_parameter(name, repr(value))
 
-    Examples
-    --------
-    >>> read_min_support(50.0), read_min_support(0.01), read_min_support(2.7)
-    (50, 0.01, 2.7)
-    """
-    number = float(value)
-    return int(number) if number >= 1 and number.is_integer() else number
+
+def _help(name: str) -> str:
+    text = SCAN_PARAMETERS[name].help
+    return text[:1].upper() + text[1:]
 
 
 @dataclass
@@ -53,31 +54,33 @@ class ScanInputs:
 
     @classmethod
     def create(cls, button: str = "Run scan", icon: str = "play") -> ScanInputs:
+        table = SCAN_PARAMETERS
+        depth = int(table["max_predicates"].default)
         return cls(
             k=w.BoundedIntText(
-                10,
+                table["k"].default,
                 min=1,
                 max=500,
-                description="Slices",
-                tooltip="How many of the best slices to report",
+                description=table["k"].label,
+                tooltip=_help("k"),
                 layout=w.Layout(width="150px"),
                 style={"description_width": "50px"},
             ),
             depth=w.Dropdown(
-                options=[1, 2, 3, 4],
-                value=3,
-                description="Max conditions",
-                tooltip="Conditions per slice at most",
+                options=sorted({1, 2, 3, 4, depth}),
+                value=depth,
+                description=table["max_predicates"].label,
+                tooltip=_help("max_predicates"),
                 layout=w.Layout(width="170px"),
                 style={"description_width": "100px"},
             ),
             support=w.BoundedFloatText(
-                0.01,
+                table["min_support"].default,
                 min=0.0001,
                 max=1e9,
                 step=0.005,
-                description="Min support",
-                tooltip="Fraction of rows (< 1) or number of rows (>= 1)",
+                description=table["min_support"].label,
+                tooltip=_help("min_support"),
                 layout=w.Layout(width="190px"),
                 style={"description_width": "80px"},
             ),
@@ -101,9 +104,9 @@ class ScanInputs:
     def parameters(self) -> dict[str, Any]:
         """The values as ``Workbench.scan`` keyword arguments."""
         return {
-            "k": int(self.k.value),
-            "max_predicates": int(self.depth.value),
-            "min_support": read_min_support(self.support.value),
+            "k": _read("k", self.k.value),
+            "max_predicates": _read("max_predicates", self.depth.value),
+            "min_support": _read("min_support", self.support.value),
         }
 
     def show(self, parameters: dict[str, Any]) -> None:
