@@ -8,6 +8,7 @@
 from workbench._io import SUPPORTED_SUFFIXES, read_table, sniff_csv
 from workbench._version import __version__
 from workbench._workbench import Workbench
+from workbench.bounty import Bounty
 from workbench.exceptions import (
     ColumnNotFoundError,
     DataError,
@@ -32,6 +33,7 @@ from workbench.search import SliceSearch
 __all__ = [
     "FINDINGS_COLUMNS",
     "SUPPORTED_SUFFIXES",
+    "Bounty",
     "ColumnNotFoundError",
     "DataError",
     "EmptyDataError",
