@@ -208,9 +208,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
             flagged.to_csv(args.out)
             sys.stderr.write(f"wrote {len(flagged)} flagged slices to {args.out}\n")
             return 0
-        found, _ = bench.store.find_slice(args.slice_id)
-        scan_eval = bench.store.load_scan(found.slice_id.split(".")[0])[1]
-        rows = bench.using(scan_eval).members(found)
+        found = bench.slice(args.slice_id)
+        rows = bench.members(args.slice_id)
         rows.to_csv(args.out)
         sys.stderr.write(f"wrote {len(rows)} rows of {found.description} to {args.out}\n")
     return 0
@@ -229,11 +228,8 @@ def _cmd_show(args: argparse.Namespace) -> int:
     from workbench._workbench import Workbench
 
     with Workbench.open(args.db, read_only=True) as bench:
-        findings = (
-            bench.findings(args.scan)
-            if args.scan
-            else bench.findings(bench.store.scan_ids()[-1] if bench.store.scan_ids() else None)
-        )
+        scan_ids = bench.scan_ids(all_models=True)
+        findings = bench.findings(args.scan or (scan_ids[-1] if scan_ids else None))
         if args.json:
             sys.stdout.write(findings.to_json() + "\n")
         else:

@@ -11,6 +11,7 @@ message without a traceback::
     │   ├── EmptyDataError                    no rows, or nothing left to learn from
     │   └── LabelError                        label/prediction unusable for the metric
     ├── InputFileError          (OSError)     a file cannot be read, or its type is unknown
+    │   └── InvalidClaimError                 a claim file is malformed or contradicts itself
     ├── ModelError              (TypeError)   the model cannot produce predictions
     ├── StoreError                            the DuckDB store cannot be used
     │   ├── StoreLockedError                  another process holds the file
@@ -32,6 +33,7 @@ __all__ = [
     "DataError",
     "EmptyDataError",
     "InputFileError",
+    "InvalidClaimError",
     "LabelError",
     "MissingExtraError",
     "ModelError",
@@ -87,6 +89,10 @@ class LabelError(DataError):
 
 class InputFileError(WorkbenchError, OSError):
     """A file cannot be read, or its type is not supported."""
+
+
+class InvalidClaimError(InputFileError):
+    """A claim is not well formed, or its predicates, text and SQL disagree."""
 
 
 class ModelError(WorkbenchError, TypeError):

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from workbench.features._binning import encode_features
+from workbench.findings import predicates_mask, where_clause
 
 
 def test_quantile_bins_are_readable_and_cover_every_row(rng: np.random.Generator) -> None:
@@ -22,7 +23,7 @@ def test_quantile_bins_are_readable_and_cover_every_row(rng: np.random.Generator
     assert counts.max() / counts.min() < 2
 
 
-def test_each_code_sql_selects_exactly_its_rows(rng: np.random.Generator) -> None:
+def test_each_code_predicate_selects_exactly_its_rows(rng: np.random.Generator) -> None:
     n = 3000
     frame = pd.DataFrame(
         {
@@ -38,10 +39,13 @@ def test_each_code_sql_selects_exactly_its_rows(rng: np.random.Generator) -> Non
     con = duckdb.connect()
     con.register("data", frame)
     for feature in enc.features:
-        for code, sql in enumerate(feature.sqls):
-            expected = int((codes[feature.name] == code).sum())
-            got = con.execute(f"SELECT count(*) FROM data WHERE {sql}").fetchall()[0][0]
-            assert got == expected, (feature.name, feature.labels[code], sql)
+        for code, predicate in enumerate(feature.predicates):
+            expected = codes[feature.name] == code
+            where, params = where_clause([predicate])
+            got = con.execute(f"SELECT count(*) FROM data WHERE {where}", params).fetchall()[0][0]
+            assert got == int(expected.sum()), (feature.name, feature.labels[code], where)
+            # the in-memory evaluation of the same predicate selects the same rows
+            assert (predicates_mask([predicate], frame) == expected).all(), predicate
     assert "missing" in enc.get("income").labels
     assert "other" in enc.get("city").labels and "missing" in enc.get("city").labels
     # the heavy zero of 'gain' gets a bin of its own

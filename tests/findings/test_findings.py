@@ -16,7 +16,7 @@ def make(n: int = 2) -> wb.Findings:
         wb.Slice(
             predicates=(
                 wb.Predicate("sex", "Female"),
-                wb.Predicate("age", "[26, 33)", interval=True),
+                wb.Predicate.range("age", 26, 33),
             ),
             slice_size=100 + i,
             error_sum=30.0,
@@ -47,7 +47,7 @@ def test_values_are_frozen() -> None:
 def test_description_sql_and_json() -> None:
     s = make()[0]
     assert s.description == "sex = Female AND age in [26, 33)"
-    assert s.sql_where == "\"sex\" = 'Female' AND \"age\" = '[26, 33)'"
+    assert s.sql_where == '"sex" = \'Female\' AND ("age" >= 26 AND "age" < 33 AND NOT isnan("age"))'
     assert math.isclose(s.error_ratio, 3.0)
     record = json.loads(make().to_json())[0]
     assert record["predicates"] == {"sex": "Female", "age": "[26, 33)"}

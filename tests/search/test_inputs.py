@@ -39,7 +39,8 @@ def test_pandas_polars_and_arrow_give_the_same_findings(frame):
     by_arrow = SliceSearch(k=5).fit(pa.Table.from_pandas(df, preserve_index=False), errors)
     assert _descriptions(by_pandas) == _descriptions(by_polars) == _descriptions(by_arrow)
     best = by_pandas.findings_[0]
-    assert best.conditions == {"colour": None, "count": 2}
+    # a missing value is the category "missing", as in the stored features
+    assert best.conditions == {"colour": "missing", "count": 2}
     assert best.predicates[0].to_sql() == '"colour" IS NULL'
 
 
@@ -67,7 +68,7 @@ def test_interval_categories_become_sql_ranges(rng):
     best = SliceSearch(k=1, min_support=5).fit(df, errors).findings_[0]
     assert best.predicates[0].interval
     assert best.description == "age in (60, 100]"
-    assert best.sql_where == '("age" > 60 AND "age" <= 100)'
+    assert best.sql_where == '("age" > 60 AND "age" <= 100 AND NOT isnan("age"))'
 
 
 def test_all_zero_errors_give_no_slice_and_a_note():

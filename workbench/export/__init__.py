@@ -2,10 +2,18 @@
 
 from workbench.export._claims import (
     CLAIM_FORMAT,
+    check_claim,
     claim_predicates,
     make_claim,
     read_claim,
     write_claim,
 )
 
-__all__ = ["CLAIM_FORMAT", "claim_predicates", "make_claim", "read_claim", "write_claim"]
+__all__ = [
+    "CLAIM_FORMAT",
+    "check_claim",
+    "claim_predicates",
+    "make_claim",
+    "read_claim",
+    "write_claim",
+]

@@ -1,7 +1,9 @@
 """Self-contained claim files: one finding, its statistics, and what it was found on.
 
 A claim is what an auditor hands in (for example to a bias-bounty programme): the
-slice's predicates and SQL ``WHERE``, its size, error with confidence interval and
+slice's typed predicates (with their description and SQL ``WHERE`` for people to
+read; the SQL text is never executed, and a claim whose text and predicates disagree
+is invalid), its size, error with confidence interval and
 adjusted p-value, the scan's parameters, the fingerprints of the data and the model,
 and the tool version. A model owner re-checks it on the same data with
 ``workbench verify CLAIM.json --data DATA``. Imports ``workbench.findings`` and
@@ -17,10 +19,17 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from workbench.exceptions import InputFileError
-from workbench.findings import Findings, Predicate, Slice
+from workbench.exceptions import InputFileError, InvalidClaimError, WorkbenchError
+from workbench.findings import Findings, Predicate, Slice, render_where
 
-__all__ = ["CLAIM_FORMAT", "make_claim", "read_claim", "write_claim"]
+__all__ = [
+    "CLAIM_FORMAT",
+    "check_claim",
+    "claim_predicates",
+    "make_claim",
+    "read_claim",
+    "write_claim",
+]
 
 CLAIM_FORMAT = "slice-workbench-claim/1"
 
@@ -91,7 +100,7 @@ def make_claim(
         "scan": {
             "scan_id": findings.scan_id,
             "created_at": findings.created_at,
-            "parameters": dict(findings.parameters),
+            "parameters": _plain(findings.parameters),
             "n_rows": findings.n_rows,
             "n_evaluated": findings.n_evaluated,
             "notes": list(findings.notes),
@@ -142,5 +151,100 @@ def read_claim(source: str | os.PathLike[str] | Mapping[str, Any]) -> dict[str, 
     return claim
 
 
+def _plain(value: Any) -> Any:
+    to_dict = getattr(value, "to_dict", None)
+    return to_dict() if callable(to_dict) else dict(value)
+
+
 def claim_predicates(claim: Mapping[str, Any]) -> tuple[Predicate, ...]:
-    return tuple(Predicate.from_dict(p) for p in claim["slice"]["predicates"])
+    """The claim's slice as typed predicates, checked against its own text.
+
+    The predicates define the rows; the description and the SQL ``WHERE`` in the
+    claim are renderings for people. A claim whose predicates are malformed, or whose
+    description or SQL text differ from what its predicates say, is invalid (raises
+    :class:`~workbench.exceptions.InvalidClaimError`): an edited SQL text never runs.
+    """
+    section = claim.get("slice")
+    if not isinstance(section, Mapping) or not isinstance(section.get("predicates"), list):
+        raise InvalidClaimError(
+            "The claim's 'slice' section must hold a list of 'predicates'. Expected a claim "
+            "written by Slice Workbench's claim export."
+        )
+    try:
+        preds = tuple(Predicate.from_dict(p) for p in section["predicates"])
+    except WorkbenchError as exc:
+        raise InvalidClaimError(f"The claim's predicates are not valid: {exc}") from None
+    described = " AND ".join(p.describe() for p in preds) or "all rows"
+    if section.get("description") != described:
+        raise InvalidClaimError(
+            f"The claim is inconsistent: its description {section.get('description')!r} does "
+            f"not match its predicates ({described!r}). It was edited after export; ask its "
+            "author for the original file."
+        )
+    rendered = render_where(preds)
+    if section.get("sql_where", rendered) != rendered:
+        raise InvalidClaimError(
+            "The claim is inconsistent: its SQL text does not match its predicates "
+            f"({rendered!r}). The SQL text is never run; the claim was edited after export."
+        )
+    return preds
+
+
+def check_claim(
+    claim: Mapping[str, Any],
+    recomputed: Mapping[str, float],
+    *,
+    level: float = 0.05,
+    same_data: bool = False,
+) -> dict[str, Any]:
+    """Judge a claim against the figures recomputed on the data.
+
+    ``recomputed`` holds ``slice_size``, ``slice_error``, ``rest_error``, ``p_value``,
+    ``error_ci_low`` and ``error_ci_high`` of the claim's slice. The claim holds when
+    the slice has rows, its error is significantly higher than the rest's at
+    ``level`` (one-sided, uncorrected: the claim names one slice in advance) and at
+    least the lower end of the claimed confidence interval.
+
+    Returns a dict with ``holds``, ``same_data``, ``checks``, ``recomputed`` and a
+    human ``report`` (list of lines).
+    """
+    evaluation = claim["evaluation"]
+    claimed = claim["statistics"]
+    size = int(recomputed["slice_size"])
+    error = float(recomputed["slice_error"])
+    rest = float(recomputed["rest_error"])
+    p_value = float(recomputed["p_value"])
+    claimed_low = claimed.get("error_ci_low")
+    checks = {
+        "slice has rows": size > 0,
+        f"error above the rest (one-sided p <= {level:g})": size > 0 and p_value <= level,
+        "error at least the claimed CI's lower end": (
+            size > 0 and (claimed_low is None or error >= float(claimed_low) - 1e-12)
+        ),
+    }
+    holds = all(checks.values())
+    data_line = (
+        "same as the claim (fingerprint matches)"
+        if same_data
+        else "different from the claim (fingerprint differs)"
+    )
+    report = [
+        f"Claim: {claim['slice']['description']}",
+        f"  data: {data_line}",
+        f"  slice rows: {size} (claimed {claimed.get('slice_size')})",
+        f"  slice {evaluation.get('metric', 'error')}: {error:.4f} vs rest {rest:.4f} "
+        f"(claimed {claimed.get('slice_error')}, CI [{claimed.get('error_ci_low')}, "
+        f"{claimed.get('error_ci_high')}])",
+        f"  one-sided p-value: {p_value:.3g}",
+    ]
+    report += [f"  [{'ok' if ok else 'FAILED'}] {name}" for name, ok in checks.items()]
+    report.append(
+        "The claim HOLDS on this data." if holds else "The claim does NOT hold on this data."
+    )
+    return {
+        "holds": holds,
+        "same_data": same_data,
+        "checks": checks,
+        "recomputed": dict(recomputed),
+        "report": report,
+    }

@@ -22,23 +22,21 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from workbench.findings import Predicate, quote_identifier, sql_literal
+from workbench.findings import MISSING, OTHER, Predicate
 
 __all__ = ["EncodedFeature", "FeatureEncoding", "encode_features"]
 
 _ID_NAME = re.compile(r"(^|_|\b)(id|key|uuid|index|idx)($|_|\b)", re.IGNORECASE)
-MISSING = "missing"
-OTHER = "other"
 
 
 @dataclass(frozen=True)
 class EncodedFeature:
-    """One searchable feature: a label and an SQL condition per integer code."""
+    """One searchable feature: a label and a typed predicate per integer code."""
 
     name: str
     kind: str  # "numeric", "categorical" or "boolean"
     labels: tuple[str, ...]
-    sqls: tuple[str, ...]
+    predicates: tuple[Predicate, ...]
     interval: bool = False
     note: str = ""
 
@@ -47,9 +45,7 @@ class EncodedFeature:
         return len(self.labels)
 
     def predicate(self, code: int) -> Predicate:
-        label = self.labels[code]
-        is_interval = self.interval and label not in (MISSING, OTHER)
-        return Predicate(self.name, label, sql=self.sqls[code], interval=is_interval)
+        return self.predicates[code]
 
 
 @dataclass(frozen=True)
@@ -113,43 +109,41 @@ def _encode_numeric(
     name: str, raw: np.ndarray, present: np.ndarray, n_bins: int
 ) -> tuple[np.ndarray, EncodedFeature]:
     """Quantile-bin ``raw`` (float, NaN = missing); ``present`` is its sorted non-missing part."""
-    col = quote_identifier(name)
     missing = np.isnan(raw)
     integer = bool(len(present)) and bool(np.all(present == np.round(present)))
     edges = _numeric_edges(present, n_bins, integer) if len(present) else []
     labels: list[str] = []
-    sqls: list[str] = []
+    preds: list[Predicate] = []
 
-    def lit(v: float) -> str:
-        return sql_literal(int(v) if integer else v)
+    def edge(v: float) -> float | int | None:
+        if math.isinf(v):
+            return None
+        return int(v) if integer else float(v)
 
     bounds = [-math.inf, *edges, math.inf]
     for lo, hi in itertools.pairwise(bounds):
         if math.isinf(lo) and math.isinf(hi):
-            labels.append("all values")
-            sqls.append(f"{col} IS NOT NULL AND NOT isnan({col})")
-        elif math.isinf(lo):
-            labels.append(f"< {_fmt(hi, integer)}")
-            sqls.append(f"{col} < {lit(hi)}")
-        elif math.isinf(hi):
-            labels.append(f">= {_fmt(lo, integer)}")
-            sqls.append(f"{col} >= {lit(lo)}")
-        elif integer and hi == lo + 1:
-            labels.append(f"[{_fmt(lo, integer)}, {_fmt(hi, integer)})")
-            sqls.append(f"{col} = {sql_literal(int(lo))}")
+            label = "all values"
+            preds.append(Predicate.present(name, numeric=True, label=label))
         else:
-            labels.append(f"[{_fmt(lo, integer)}, {_fmt(hi, integer)})")
-            sqls.append(f"{col} >= {lit(lo)} AND {col} < {lit(hi)}")
+            if math.isinf(lo):
+                label = f"< {_fmt(hi, integer)}"
+            elif math.isinf(hi):
+                label = f">= {_fmt(lo, integer)}"
+            else:
+                label = f"[{_fmt(lo, integer)}, {_fmt(hi, integer)})"
+            preds.append(Predicate.range(name, edge(lo), edge(hi), label=label))
+        labels.append(label)
     codes = np.searchsorted(np.asarray(edges, dtype=np.float64), np.nan_to_num(raw), side="right")
     if missing.any():
         codes[missing] = len(labels)
         labels.append(MISSING)
-        sqls.append(f"({col} IS NULL OR isnan({col}))")
+        preds.append(Predicate.missing(name, numeric=True))
     feature = EncodedFeature(
         name,
         "numeric",
         tuple(labels),
-        tuple(sqls),
+        tuple(preds),
         interval=True,
         note=f"numeric, {len(edges) + 1} quantile bins",
     )
@@ -159,7 +153,6 @@ def _encode_numeric(
 def _encode_categorical(
     name: str, series: pd.Series, max_categories: int
 ) -> tuple[np.ndarray, EncodedFeature]:
-    col = quote_identifier(name)
     is_bool = pd.api.types.is_bool_dtype(series)
     # factorize is vectorised (also for Arrow-backed strings); -1 marks missing values.
     raw_codes, uniques = pd.factorize(series, use_na_sentinel=True)
@@ -170,7 +163,6 @@ def _encode_categorical(
     kept_positions = order[:max_categories]
     kept = [uniques[i] for i in kept_positions]
     labels = [str(v) for v in kept]
-    sqls = [f"{col} = {sql_literal(v)}" for v in kept]
     missing = raw_codes < 0
     n_kept = len(kept)
     # Categories keep their frequency rank as code; everything else is 'other'.
@@ -182,20 +174,22 @@ def _encode_categorical(
     note = "boolean" if is_bool else f"categorical, {n_distinct} values"
     if n_distinct > max_categories:
         labels.append(OTHER)
-        sqls.append(f"{col} NOT IN ({', '.join(sql_literal(v) for v in kept)})")
         note += f"; capped: the {max_categories} most frequent kept, the rest pooled as 'other'"
     if missing.any():
         codes[missing] = len(labels)
         labels.append(MISSING)
-        sqls.append(f"{col} IS NULL")
     # A real category that reads like our reserved labels stays distinguishable.
-    seen: dict[str, int] = {}
-    for i, label in enumerate(labels):
-        if label in seen:
-            labels[i] = f"{label} (value)" if i < n_kept else label
-        seen[labels[i]] = i
+    reserved = set(labels[n_kept:])
+    for i in range(n_kept):
+        if labels[i] in reserved:
+            labels[i] = f"{labels[i]} (value)"
     kind = "boolean" if is_bool else "categorical"
-    return codes, EncodedFeature(name, kind, tuple(labels), tuple(sqls), note=note)
+    preds = [Predicate.eq(name, v, label=labels[i]) for i, v in enumerate(kept)]
+    if n_distinct > max_categories:
+        preds.append(Predicate.not_in(name, kept, label=labels[n_kept]))
+    if missing.any():
+        preds.append(Predicate.missing(name, label=labels[-1]))
+    return codes, EncodedFeature(name, kind, tuple(labels), tuple(preds), note=note)
 
 
 def encode_features(
@@ -213,7 +207,7 @@ def encode_features(
     codes : dict of str to ndarray
         One small-integer array per kept feature (code ``c`` means ``labels[c]``).
     encoding : FeatureEncoding
-        Labels and SQL per code, plus the skipped columns and why.
+        Labels and a typed predicate per code, plus the skipped columns and why.
 
     Examples
     --------

@@ -1,12 +1,34 @@
-"""Frozen scan results: Predicate, Slice, Findings (consumed by everything downstream)."""
+"""Frozen scan results and the typed predicates that define a slice's rows.
 
-from workbench.findings._findings import (
-    FINDINGS_COLUMNS,
-    Findings,
+``Predicate`` (typed condition), ``Slice`` and ``Findings`` (frozen, hashable values),
+``where_clause`` (the one SQL builder: predicates -> WHERE with bound values),
+``predicates_mask`` (the same rows from an in-memory frame).
+"""
+
+from workbench.findings._findings import FINDINGS_COLUMNS, Findings, FrozenDict, Slice
+from workbench.findings._predicates import (
+    MISSING,
+    OPERATORS,
+    OTHER,
     Predicate,
-    Slice,
-    quote_identifier,
-    sql_literal,
+    conditions_to_predicates,
+    predicates_mask,
 )
+from workbench.findings._sql import quote_identifier, render_where, sql_literal, where_clause
 
-__all__ = ["FINDINGS_COLUMNS", "Findings", "Predicate", "Slice", "quote_identifier", "sql_literal"]
+__all__ = [
+    "FINDINGS_COLUMNS",
+    "MISSING",
+    "OPERATORS",
+    "OTHER",
+    "Findings",
+    "FrozenDict",
+    "Predicate",
+    "Slice",
+    "conditions_to_predicates",
+    "predicates_mask",
+    "quote_identifier",
+    "render_where",
+    "sql_literal",
+    "where_clause",
+]

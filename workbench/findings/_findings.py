@@ -1,8 +1,8 @@
 """Frozen values that carry a scan's result: Predicate, Slice, Findings.
 
 Everything downstream of the search (widgets, CSV, claims, the store) consumes
-these values and never recomputes the search. This module imports only the
-standard library, numpy and pandas.
+these values and never recomputes the search. The values are deeply immutable and
+hashable. This module imports only the standard library, pandas and its siblings.
 """
 
 from __future__ import annotations
@@ -16,7 +16,10 @@ from typing import Any, overload
 
 import pandas as pd
 
-__all__ = ["FINDINGS_COLUMNS", "Findings", "Predicate", "Slice", "quote_identifier", "sql_literal"]
+from workbench.findings._predicates import Predicate
+from workbench.findings._sql import render_where
+
+__all__ = ["FINDINGS_COLUMNS", "Findings", "FrozenDict", "Slice"]
 
 #: The columns of :meth:`Findings.to_frame` and of the CSV, always in this order.
 FINDINGS_COLUMNS: tuple[str, ...] = (
@@ -50,111 +53,6 @@ FINDINGS_COLUMNS: tuple[str, ...] = (
 )
 
 
-def quote_identifier(name: str) -> str:
-    """Quote a column name for DuckDB SQL (doubling embedded quotes).
-
-    Examples
-    --------
-    >>> quote_identifier('x"; DROP TABLE rows; --')
-    '"x""; DROP TABLE rows; --"'
-    """
-    return '"' + str(name).replace('"', '""') + '"'
-
-
-def sql_literal(value: Any) -> str:
-    """Render a Python scalar as a DuckDB SQL literal.
-
-    Examples
-    --------
-    >>> sql_literal("O'Brien")
-    "'O''Brien'"
-    >>> sql_literal(3)
-    '3'
-    """
-    if value is None:
-        return "NULL"
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "'NaN'::DOUBLE"
-        if math.isinf(value):
-            return "'Infinity'::DOUBLE" if value > 0 else "'-Infinity'::DOUBLE"
-        return repr(value)
-    try:  # numpy scalars
-        item = value.item()
-    except AttributeError:
-        return "'" + str(value).replace("'", "''") + "'"
-    return sql_literal(item)
-
-
-@dataclass(frozen=True)
-class Predicate:
-    """One condition of a slice: ``feature`` takes the category ``value``.
-
-    Parameters
-    ----------
-    feature : str
-        The column the condition is on.
-    value : object
-        The category as shown to people: a string such as ``"Female"``, an
-        interval label such as ``"[38, 47)"``, ``"missing"`` or ``"other"``.
-    sql : str, optional
-        The same condition as DuckDB SQL over the original data, for example
-        ``"age" >= 38 AND "age" < 47``. When omitted, an equality (or ``IS NULL``)
-        on the value is used.
-    interval : bool
-        Whether ``value`` is an interval label (described as ``feature in [a, b)``).
-
-    Examples
-    --------
-    >>> Predicate("sex", "Female").describe()
-    'sex = Female'
-    >>> Predicate("age", "[38, 47)", interval=True).describe()
-    'age in [38, 47)'
-    >>> Predicate("age", ">= 61", interval=True).describe()
-    'age >= 61'
-    """
-
-    feature: str
-    value: Any
-    sql: str | None = None
-    interval: bool = False
-
-    def describe(self) -> str:
-        if self.interval and str(self.value).startswith(("<", ">")):
-            return f"{self.feature} {self.value}"
-        op = "in" if self.interval else "="
-        return f"{self.feature} {op} {self.value}"
-
-    def to_sql(self) -> str:
-        if self.sql is not None:
-            return self.sql
-        column = quote_identifier(self.feature)
-        if self.value is None or (isinstance(self.value, float) and math.isnan(self.value)):
-            return f"{column} IS NULL"
-        return f"{column} = {sql_literal(self.value)}"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "feature": self.feature,
-            "value": _jsonable(self.value),
-            "sql": self.to_sql(),
-            "interval": self.interval,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Predicate:
-        return cls(
-            feature=data["feature"],
-            value=data["value"],
-            sql=data.get("sql"),
-            interval=bool(data.get("interval", False)),
-        )
-
-
 @dataclass(frozen=True)
 class Slice:
     """A subgroup defined by a conjunction of predicates, with its statistics.
@@ -186,6 +84,17 @@ class Slice:
     flagged: bool = False
     flag_note: str = ""
 
+    def __post_init__(self) -> None:
+        preds = tuple(self.predicates)
+        if not all(isinstance(p, Predicate) for p in preds):
+            from workbench.exceptions import ParameterError
+
+            raise ParameterError(
+                "A slice's predicates must be Predicate values. Got "
+                f"{[type(p).__name__ for p in preds]}."
+            )
+        object.__setattr__(self, "predicates", preds)
+
     @property
     def n_predicates(self) -> int:
         return len(self.predicates)
@@ -204,10 +113,9 @@ class Slice:
 
     @property
     def sql_where(self) -> str:
-        if not self.predicates:
-            return "TRUE"
-        parts = [p.to_sql() for p in self.predicates]
-        return " AND ".join(f"({s})" if " AND " in s or " OR " in s else s for s in parts)
+        """The condition as readable SQL, for people (never executed: queries are built
+        from the typed predicates by :func:`~workbench.findings.where_clause`)."""
+        return render_where(self.predicates)
 
     @property
     def conditions(self) -> dict[str, Any]:
@@ -234,14 +142,43 @@ class Slice:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Slice:
-        names = {f.name for f in dataclasses.fields(cls)} - {"predicates"}
-        kwargs: dict[str, Any] = {
-            k: (math.nan if v is None else v) for k, v in data.items() if k in names
-        }
-        for key in ("slice_id", "statistics_on", "flag_note"):
-            if key in kwargs and not isinstance(kwargs[key], str):
-                kwargs[key] = ""
-        preds = tuple(Predicate.from_dict(p) for p in data.get("predicate_details", []))
+        """Rebuild a slice from :meth:`to_dict` output, checking every field's type.
+
+        The rows are defined by ``predicate_details`` (typed predicates); the
+        ``sql_where`` and ``description`` texts in ``data`` are ignored.
+        """
+        from workbench.exceptions import ParameterError
+
+        if not isinstance(data, Mapping):
+            raise ParameterError(f"A slice must be a JSON object. Got {type(data).__name__}.")
+        kwargs: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            if f.name == "predicates" or f.name not in data:
+                continue
+            value = data[f.name]
+            kind = _KINDS[str(f.type)]
+            if kind is str:
+                kwargs[f.name] = value if isinstance(value, str) else ""
+            elif kind is bool:
+                kwargs[f.name] = bool(value)
+            elif value is None:
+                kwargs[f.name] = math.nan if kind is float else -1
+            elif isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ParameterError(
+                    f"The slice field {f.name!r} must be a number. Got {value!r} instead."
+                )
+            else:
+                kwargs[f.name] = kind(value)
+        details = data.get("predicate_details", [])
+        if not isinstance(details, (list, tuple)):
+            raise ParameterError(
+                f"A slice's 'predicate_details' must be a list. Got {type(details).__name__}."
+            )
+        preds = tuple(Predicate.from_dict(p) for p in details)
+        defaults = {"slice_size": 0, "error_sum": 0.0, "weight_sum": 0.0}
+        defaults.update({"slice_error": math.nan, "overall_error": math.nan, "score": math.nan})
+        for key, default in defaults.items():
+            kwargs.setdefault(key, default)
         return cls(predicates=preds, **kwargs)
 
 
@@ -263,8 +200,14 @@ class Findings(Sequence[Slice]):
     model_fingerprint: str = ""
     created_at: str = ""
     workbench_version: str = ""
-    parameters: Mapping[str, Any] = field(default_factory=dict)
+    parameters: Mapping[str, Any] = field(default_factory=lambda: FrozenDict())
     notes: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.parameters, FrozenDict):
+            object.__setattr__(self, "parameters", FrozenDict(self.parameters))
+        object.__setattr__(self, "slices", tuple(self.slices))
+        object.__setattr__(self, "notes", tuple(self.notes))
 
     @overload
     def __getitem__(self, index: int) -> Slice: ...
@@ -390,6 +333,72 @@ class Findings(Sequence[Slice]):
         if len(self) > 10:
             lines.append(f"  ... {len(self) - 10} more")
         return "\n".join(lines)
+
+
+class FrozenDict(Mapping[str, Any]):
+    """A read-only, hashable mapping (nested dicts and lists are frozen too).
+
+    Examples
+    --------
+    >>> params = FrozenDict({"k": 10, "features": ["age", "sex"]})
+    >>> params["features"]
+    ('age', 'sex')
+    >>> hash(params) == hash(FrozenDict({"features": ("age", "sex"), "k": 10}))
+    True
+    """
+
+    __slots__ = ("_items",)
+    _items: dict[str, Any]
+
+    def __init__(self, data: Mapping[str, Any] | None = None) -> None:
+        items = {str(k): _freeze(v) for k, v in dict(data or {}).items()}
+        object.__setattr__(self, "_items", items)
+
+    def __getitem__(self, key: str) -> Any:
+        return self._items[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __hash__(self) -> int:
+        return hash(tuple(sorted(self._items.items(), key=lambda kv: kv[0])))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Mapping):
+            return dict(self._items) == {k: _freeze(v) for k, v in other.items()}
+        return NotImplemented
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("FrozenDict is read-only")
+
+    def __repr__(self) -> str:
+        return f"FrozenDict({self._items!r})"
+
+    def to_dict(self) -> dict[str, Any]:
+        """A plain, JSON-ready copy (tuples become lists)."""
+        return {k: _thaw(v) for k, v in self._items.items()}
+
+
+def _freeze(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return FrozenDict(value)
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return tuple(_freeze(v) for v in value)
+    return value
+
+
+def _thaw(value: Any) -> Any:
+    if isinstance(value, FrozenDict):
+        return value.to_dict()
+    if isinstance(value, tuple):
+        return [_thaw(v) for v in value]
+    return value
+
+
+_KINDS: dict[str, type] = {"int": int, "float": float, "bool": bool, "str": str}
 
 
 def _jsonable(value: Any) -> Any:

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.exceptions import DataError, EmptyDataError
-from workbench.findings import Predicate, quote_identifier, sql_literal
+from workbench.findings import Predicate
 
 __all__ = ["EncodedFeatures", "check_errors", "check_weights"]
 
@@ -101,20 +101,14 @@ def _predicate(feature: str, label: Any) -> Predicate:
     if isinstance(label, Predicate):
         return label
     if isinstance(label, pd.Interval):
-        column = quote_identifier(feature)
-        left_op = ">=" if label.closed in ("left", "both") else ">"
-        right_op = "<=" if label.closed in ("right", "both") else "<"
-        parts = []
-        if not (isinstance(label.left, float) and math.isinf(label.left)):
-            parts.append(f"{column} {left_op} {sql_literal(label.left)}")
-        if not (isinstance(label.right, float) and math.isinf(label.right)):
-            parts.append(f"{column} {right_op} {sql_literal(label.right)}")
-        return Predicate(feature, str(label), sql=" AND ".join(parts) or "TRUE", interval=True)
+        return Predicate.range(
+            feature, label.left, label.right, closed=label.closed, label=str(label)
+        )
     if isinstance(label, float) and math.isnan(label):
         label = None
     elif isinstance(label, np.generic):
         label = label.item()
-    return Predicate(feature, label)
+    return Predicate.eq(feature, label)
 
 
 def labels_to_predicates(name: str, labels: Sequence[Any]) -> list[Predicate]:

@@ -7,7 +7,8 @@ One database file holds everything a workbench knows::
     datasets        one row per dataset (content fingerprint, size, source)
     data_<d>        the dataset's rows as given, with an internal row id
     features        searchable features of a dataset (kind, note), and skipped columns
-    feature_values  per feature and integer code: label, SQL over the raw column, row count
+    feature_values  per feature and integer code: label, typed predicate over the raw
+                    column (JSON; its SQL text is for people), row count
     codes_<d>       per row, the integer code of each feature (what the search reads)
     models          one row per model (fingerprint)
     evaluations     a model's predictions on a dataset under a metric
@@ -17,8 +18,11 @@ One database file holds everything a workbench knows::
     scan_splits     the discovery/confirmation split of a scan (bit-packed, when one was used)
     flags           slices a person flagged, with a note
 
-All SQL built from user data uses quoted identifiers and bound parameters.
-Imports duckdb, pandas, numpy, ``workbench.findings`` and ``workbench.exceptions``.
+All SQL built from user data uses quoted identifiers and bound parameters; every query
+that selects a slice's rows takes typed predicates and builds its condition with
+:func:`workbench.findings.where_clause` (no SQL text read from a table, a claim or a
+JSON dict is ever executed). Imports duckdb, pandas, numpy, ``workbench.findings`` and
+``workbench.exceptions``.
 """
 
 from __future__ import annotations
@@ -43,7 +47,15 @@ from workbench.exceptions import (
     StoreLockedError,
     StoreVersionError,
 )
-from workbench.findings import Findings, Slice, quote_identifier
+from workbench.findings import (
+    MISSING,
+    OTHER,
+    Findings,
+    Predicate,
+    Slice,
+    quote_identifier,
+    where_clause,
+)
 
 __all__ = ["ROW_ID", "SCHEMA_VERSION", "Store"]
 
@@ -60,7 +72,7 @@ CREATE TABLE IF NOT EXISTS features (
     interval BOOLEAN, note VARCHAR, skipped BOOLEAN);
 CREATE TABLE IF NOT EXISTS feature_values (
     dataset_id INTEGER, feature VARCHAR, code INTEGER, label VARCHAR, sql VARCHAR,
-    n_rows BIGINT);
+    n_rows BIGINT, predicate JSON);
 CREATE TABLE IF NOT EXISTS models (
     model_id INTEGER PRIMARY KEY, name VARCHAR, fingerprint VARCHAR, kind VARCHAR,
     created_at VARCHAR);
@@ -175,6 +187,9 @@ class Store:
         if "meta" in tables:
             self._check_version()
         self.con.execute(_SCHEMA)
+        # Stores written before predicates were typed get the column; their rows are
+        # read from the category labels (see load_features).
+        self.con.execute("ALTER TABLE feature_values ADD COLUMN IF NOT EXISTS predicate JSON")
         self.con.execute(
             "INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT (key) DO NOTHING",
             [str(SCHEMA_VERSION)],
@@ -326,14 +341,28 @@ class Store:
                 [dataset_id, position, f.name, f.kind, f.cardinality, f.interval, f.note, False]
             )
             counts = np.bincount(codes[f.name], minlength=f.cardinality)
-            for code, (label, sql) in enumerate(zip(f.labels, f.sqls, strict=True)):
-                value_rows.append([dataset_id, f.name, code, label, sql, int(counts[code])])
+            for code, (label, pred) in enumerate(zip(f.labels, f.predicates, strict=True)):
+                value_rows.append(
+                    [
+                        dataset_id,
+                        f.name,
+                        code,
+                        label,
+                        pred.to_sql(),
+                        int(counts[code]),
+                        json.dumps(pred.to_dict()),
+                    ]
+                )
         for position, (name, reason) in enumerate(skipped, start=len(rows)):
             rows.append([dataset_id, position, name, "skipped", 0, False, reason, True])
         if rows:
             self.con.executemany("INSERT INTO features VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
         if value_rows:
-            self.con.executemany("INSERT INTO feature_values VALUES (?, ?, ?, ?, ?, ?)", value_rows)
+            self.con.executemany(
+                "INSERT INTO feature_values (dataset_id, feature, code, label, sql, n_rows, "
+                "predicate) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                value_rows,
+            )
         self._create_table(
             f"codes_{dataset_id}",
             pd.DataFrame({f.name: codes[f.name] for f in features}),
@@ -341,35 +370,38 @@ class Store:
         )
 
     def load_features(self, dataset_id: int) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
-        """Feature descriptions (with labels and SQL per code) and skipped columns."""
+        """Feature descriptions (with a label and a typed predicate per code) and skipped columns."""
         feats = self.con.execute(
             "SELECT feature, kind, cardinality, interval, note, skipped FROM features "
             "WHERE dataset_id = ? ORDER BY position",
             [dataset_id],
         ).fetchall()
         values = self.con.execute(
-            "SELECT feature, code, label, sql, n_rows FROM feature_values WHERE dataset_id = ? "
-            "ORDER BY feature, code",
+            "SELECT feature, code, label, predicate, n_rows FROM feature_values "
+            "WHERE dataset_id = ? ORDER BY feature, code",
             [dataset_id],
         ).fetchall()
         by_feature: dict[str, list[tuple[Any, ...]]] = {}
-        for feature, code, label, sql, n_rows in values:
-            by_feature.setdefault(feature, []).append((code, label, sql, n_rows))
+        for feature, code, label, predicate, n_rows in values:
+            by_feature.setdefault(feature, []).append((code, label, predicate, n_rows))
         out = []
         skipped = []
         for feature, kind, _card, interval, note, is_skipped in feats:
             if is_skipped:
                 skipped.append((feature, note))
                 continue
-            vals = sorted(by_feature.get(feature, []))
+            vals = sorted(by_feature.get(feature, []), key=lambda v: v[0])
+            labels = tuple(v[1] for v in vals)
             out.append(
                 {
                     "name": feature,
                     "kind": kind,
                     "interval": bool(interval),
                     "note": note,
-                    "labels": tuple(v[1] for v in vals),
-                    "sqls": tuple(v[2] for v in vals),
+                    "labels": labels,
+                    "predicates": tuple(
+                        _stored_predicate(feature, v[1], v[2], bool(interval), labels) for v in vals
+                    ),
                     "counts": tuple(int(v[3]) for v in vals),
                 }
             )
@@ -482,7 +514,24 @@ class Store:
             f"FROM data_{dataset_id} d JOIN eval_{eval_id} e ON d.{rid} = e.{rid})"
         )
 
-    def slice_counts(self, dataset_id: int, eval_id: int, sql_where: str) -> dict[str, float]:
+    def _where(self, predicates: Sequence[Predicate]) -> tuple[str, list[Any]]:
+        return where_clause(predicates)
+
+    def _run(self, sql: str, params: Sequence[Any], predicates: Sequence[Predicate]) -> Any:
+        """Execute a slice query; a condition that does not fit the data is one clear error."""
+        try:
+            return self.con.execute(sql, list(params))
+        except duckdb.Error as exc:
+            described = " AND ".join(p.describe() for p in predicates) or "all rows"
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise StoreError(
+                f"The slice condition {described!r} cannot be evaluated on this data: {first}. "
+                "Check that its columns exist and hold values of the same type."
+            ) from None
+
+    def slice_counts(
+        self, dataset_id: int, eval_id: int, predicates: Sequence[Predicate]
+    ) -> dict[str, float]:
         """Size, sums of error and weight, and their second moments: inside the slice and in all rows."""
         sums = (
             "count(*) {f}, coalesce(sum(__wb_error) {f}, 0), coalesce(sum(__wb_weight) {f}, 0), "
@@ -490,17 +539,16 @@ class Store:
             "coalesce(sum(__wb_error * __wb_weight) {f}, 0), "
             "coalesce(sum(__wb_weight * __wb_weight) {f}, 0)"
         )
-        try:
-            row = self.con.execute(
+        where, params = self._where(predicates)
+        row = _first(
+            self._run(
                 f"SELECT {sums.format(f='FILTER (WHERE inside)')}, {sums.format(f='')} "
-                f"FROM (SELECT coalesce(({sql_where}), FALSE) AS inside, __wb_error, __wb_weight "
-                f"FROM {self._joined(dataset_id, eval_id)})"
+                f"FROM (SELECT coalesce(({where}), FALSE) AS inside, __wb_error, __wb_weight "
+                f"FROM {self._joined(dataset_id, eval_id)})",
+                params,
+                predicates,
             ).fetchall()
-            row = _first(row)
-        except duckdb.Error as exc:
-            raise StoreError(
-                f"The slice condition {sql_where!r} is not valid here: {exc}"
-            ) from None
+        )
         assert row is not None
         names = (
             "size",
@@ -517,23 +565,23 @@ class Store:
         self,
         dataset_id: int,
         eval_id: int,
-        sql_where: str,
+        predicates: Sequence[Predicate],
         *,
         limit: int | None = None,
         offset: int = 0,
         order_by_error: bool = False,
     ) -> pd.DataFrame:
         order = "__wb_error DESC, " if order_by_error else ""
-        clause = f" LIMIT {int(limit)} OFFSET {int(offset)}" if limit is not None else ""
-        try:
-            frame = self.con.execute(
-                f"SELECT * FROM {self._joined(dataset_id, eval_id)} WHERE {sql_where} "
-                f"ORDER BY {order}{quote_identifier(ROW_ID)}{clause}"
-            ).df()
-        except duckdb.Error as exc:
-            raise StoreError(
-                f"The slice condition {sql_where!r} is not valid here: {exc}"
-            ) from None
+        clause = " LIMIT ? OFFSET ?" if limit is not None else ""
+        where, params = self._where(predicates)
+        if limit is not None:
+            params = [*params, int(limit), int(offset)]
+        frame = self._run(
+            f"SELECT * FROM {self._joined(dataset_id, eval_id)} WHERE coalesce(({where}), FALSE) "
+            f"ORDER BY {order}{quote_identifier(ROW_ID)}{clause}",
+            params,
+            predicates,
+        ).df()
         rename = {
             ROW_ID: "row_id",
             "__wb_label": "_label",
@@ -547,12 +595,39 @@ class Store:
             frame = frame.drop(columns="_score")
         return frame.set_index("row_id")
 
+    def _inside_codes(
+        self, dataset_id: int, predicates: Sequence[Predicate], on_codes: bool
+    ) -> tuple[str, list[Any]]:
+        """Rows of the codes table marked inside/outside a slice.
+
+        ``on_codes``: the predicates are equalities on the integer codes (fast); otherwise
+        they are conditions on the raw columns of the data table.
+        """
+        where, params = self._where(predicates)
+        rid = quote_identifier(ROW_ID)
+        if on_codes:
+            return (
+                f"(SELECT *, {rid} AS _wb_rid, coalesce(({where}), FALSE) AS inside "
+                f"FROM codes_{dataset_id})"
+            ), params
+        return (
+            f"(SELECT c.*, c.{rid} AS _wb_rid, coalesce(m.inside, FALSE) AS inside "
+            f"FROM codes_{dataset_id} c JOIN (SELECT {rid}, ({where}) AS inside "
+            f"FROM data_{dataset_id}) m ON c.{rid} = m.{rid})"
+        ), params
+
     def code_distributions(
-        self, dataset_id: int, features: Sequence[str], code_where: str
+        self,
+        dataset_id: int,
+        features: Sequence[str],
+        predicates: Sequence[Predicate],
+        *,
+        on_codes: bool = True,
     ) -> pd.DataFrame:
-        """Rows per (feature, code) inside and outside a slice given as a condition on codes."""
+        """Rows per (feature, code) inside and outside a slice."""
         if not features:
             return pd.DataFrame(columns=["feature", "code", "inside", "outside"])
+        marked, params = self._inside_codes(dataset_id, predicates, on_codes)
         parts = []
         for f in features:
             q = quote_identifier(f)
@@ -561,37 +636,53 @@ class Store:
                 f"count(*) FILTER (WHERE NOT inside) AS outside FROM _wb_marked GROUP BY {q}"
             )
         sql = (
-            f"WITH _wb_marked AS (SELECT *, coalesce(({code_where}), FALSE) AS inside "
-            f"FROM codes_{dataset_id}) " + " UNION ALL ".join(parts) + " ORDER BY feature, code"
+            f"WITH _wb_marked AS {marked} " + " UNION ALL ".join(parts) + " ORDER BY feature, code"
         )
-        return self.con.execute(sql, list(features)).df()
+        return self._run(sql, [*params, *features], predicates).df()
 
-    def confusion(self, dataset_id: int, eval_id: int, code_where: str) -> pd.DataFrame:
+    def confusion(
+        self,
+        dataset_id: int,
+        eval_id: int,
+        predicates: Sequence[Predicate],
+        *,
+        on_codes: bool = True,
+    ) -> pd.DataFrame:
         """Counts of (label, prediction) pairs inside and outside a slice."""
         rid = quote_identifier(ROW_ID)
-        return self.con.execute(
+        marked, params = self._inside_codes(dataset_id, predicates, on_codes)
+        return self._run(
             f"SELECT e.label::VARCHAR AS label, e.prediction::VARCHAR AS prediction, "
             f"count(*) FILTER (WHERE inside) AS inside, count(*) FILTER (WHERE NOT inside) AS outside "
-            f"FROM eval_{eval_id} e JOIN (SELECT {rid}, coalesce(({code_where}), FALSE) AS inside "
-            f"FROM codes_{dataset_id}) c ON e.{rid} = c.{rid} GROUP BY ALL ORDER BY label, prediction"
+            f"FROM eval_{eval_id} e JOIN {marked} c ON e.{rid} = c._wb_rid "
+            f"GROUP BY ALL ORDER BY label, prediction",
+            params,
+            predicates,
         ).df()
 
     def error_histogram(
-        self, dataset_id: int, eval_id: int, code_where: str, bins: int = 20
+        self,
+        dataset_id: int,
+        eval_id: int,
+        predicates: Sequence[Predicate],
+        bins: int = 20,
+        *,
+        on_codes: bool = True,
     ) -> pd.DataFrame:
         """Histogram of per-row error (error / weight) inside and outside a slice."""
         rid = quote_identifier(ROW_ID)
-        return self.con.execute(
+        marked, params = self._inside_codes(dataset_id, predicates, on_codes)
+        return self._run(
             f"WITH r AS (SELECT CASE WHEN e.weight > 0 THEN e.error / e.weight ELSE e.error END AS x, "
-            f"inside FROM eval_{eval_id} e JOIN (SELECT {rid}, coalesce(({code_where}), FALSE) AS inside "
-            f"FROM codes_{dataset_id}) c ON e.{rid} = c.{rid}), "
+            f"inside FROM eval_{eval_id} e JOIN {marked} c ON e.{rid} = c._wb_rid), "
             f"b AS (SELECT min(x) AS lo, greatest(max(x) - min(x), 1e-12) AS width FROM r) "
             f"SELECT least(floor((x - lo) / width * ?), ? - 1)::INTEGER AS bin, "
             f"any_value(lo + width * least(floor((x - lo) / width * ?), ? - 1) / ?) AS bin_low, "
             f"any_value(lo + width * (least(floor((x - lo) / width * ?), ? - 1) + 1) / ?) AS bin_high, "
             f"count(*) FILTER (WHERE inside) AS inside, count(*) FILTER (WHERE NOT inside) AS outside "
             f"FROM r, b GROUP BY bin ORDER BY bin",
-            [bins, bins, bins, bins, bins, bins, bins, bins],
+            [*params, *([bins] * 8)],
+            predicates,
         ).df()
 
     def has_table(self, name: str) -> bool:
@@ -605,8 +696,10 @@ class Store:
         """Store a frame as a table (a cache of derived values)."""
         self._create_table(name, frame)
 
-    def query(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
-        return self.con.execute(sql, params or []).df()
+    def read_table(self, name: str, *, order_by: str | None = None) -> pd.DataFrame:
+        """A stored table (e.g. a cache of derived values) as a frame."""
+        order = f" ORDER BY {quote_identifier(order_by)}" if order_by else ""
+        return self.con.execute(f"SELECT * FROM {quote_identifier(name)}{order}").df()
 
     # -- scans -------------------------------------------------------------------------------
     def new_scan_id(self) -> str:
@@ -817,6 +910,18 @@ class Store:
                 "SELECT slice_id FROM flags WHERE scan_id = ? ORDER BY flagged_at", [scan_id]
             ).fetchall()
         return [r[0] for r in rows]
+
+
+def _stored_predicate(
+    feature: str, label: str, payload: str | None, interval: bool, labels: Sequence[str]
+) -> Predicate:
+    """A stored category's typed predicate (read from its label in older stores)."""
+    if payload:
+        return Predicate.from_dict(json.loads(payload))
+    if not interval and label == OTHER:
+        kept = [v for v in labels if v not in (OTHER, MISSING)]
+        return Predicate.not_in(feature, kept)
+    return Predicate.from_dict({"feature": feature, "value": label, "interval": interval})
 
 
 def _first(rows: list[Any]) -> Any:

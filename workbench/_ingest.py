@@ -1,0 +1,379 @@
+"""Ingest: a table of predictions, or a model run on data, into the store.
+
+Reads the data, checks the label and prediction columns, computes the per-row error
+and weight with the metric, fingerprints the rows and the model, and writes the
+dataset, its feature codes and the evaluation to the store. Imports the store,
+features, metrics, adapters and ``_io``; the ``Workbench`` wraps what it returns.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from workbench._io import read_table
+from workbench._validation import Interval, Options, validate_params
+from workbench.adapters import Probabilities, adapt_model
+from workbench.exceptions import (
+    ColumnNotFoundError,
+    DataError,
+    EmptyDataError,
+    LabelError,
+    ParameterError,
+)
+from workbench.features._binning import encode_features
+from workbench.metrics import Metric, choose_metric, get_metric
+from workbench.metrics._metrics import show_value
+from workbench.store import Store
+
+__all__ = [
+    "DEFAULT_PATH",
+    "Ingested",
+    "as_list",
+    "encode_dataset",
+    "fingerprint_frame",
+    "ingest_model",
+    "ingest_predictions",
+    "require_columns",
+]
+
+DEFAULT_PATH = "workbench.duckdb"
+
+
+class Ingested(NamedTuple):
+    """What a load leaves: the open store, the evaluation's id and notes for the user."""
+
+    store: Store
+    eval_id: int
+    notes: tuple[str, ...]
+
+
+def fingerprint_frame(frame: pd.DataFrame) -> str:
+    """A content hash of a table: same values, names and types give the same hash."""
+    digest = hashlib.sha256()
+    for column in frame.columns:
+        digest.update(f"{column}\x00{frame[column].dtype}\x00".encode())
+    hashed = pd.util.hash_pandas_object(frame, index=False).to_numpy()
+    digest.update(hashed.tobytes())
+    return digest.hexdigest()[:16]
+
+
+def require_columns(frame: pd.DataFrame, role: str, names: Iterable[str]) -> None:
+    for name in names:
+        if name not in frame.columns:
+            raise ColumnNotFoundError.for_column(role, name, frame.columns)
+
+
+def as_list(value: str | Sequence[str] | None) -> list[str] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    return [str(v) for v in value]
+
+
+def _check_label(
+    label: pd.Series, prediction: pd.Series, missing: str, label_name: str, pred_name: str
+) -> np.ndarray:
+    """Rows to keep; raise on missing values unless asked to drop them."""
+    if label.isna().all():
+        raise LabelError(
+            f"Every value of the label column {label_name!r} is missing. Expected the true "
+            "outcome for each row; check that you picked the right column."
+        )
+    missing_rows = label.isna().to_numpy() | prediction.isna().to_numpy()
+    if missing_rows.any():
+        n_label, n_pred = int(label.isna().sum()), int(prediction.isna().sum())
+        if missing == "error":
+            raise LabelError(
+                f"{int(missing_rows.sum())} rows have no label or no prediction "
+                f"({n_label} missing in {label_name!r}, {n_pred} in {pred_name!r}); their error "
+                "cannot be computed. Fill them in, or pass missing='drop' to leave those rows "
+                "out (the workbench then records how many were dropped)."
+            )
+    return ~missing_rows
+
+
+def ingest_predictions(
+    data: Any,
+    *,
+    label: str,
+    prediction: str,
+    score: str | None = None,
+    features: str | Sequence[str] | None = None,
+    exclude: str | Sequence[str] | None = None,
+    metric: str | Metric | Callable[..., Any] | None = None,
+    path: str | os.PathLike[str] = DEFAULT_PATH,
+    name: str | None = None,
+    model_name: str | None = None,
+    pos_label: Any = None,
+    missing: str = "error",
+    n_bins: int = 5,
+    max_categories: int = 20,
+) -> Ingested:
+    """Load a table of precomputed predictions (see ``Workbench.from_predictions``)."""
+    validate_params(
+        "Workbench.from_predictions",
+        {"missing": missing, "n_bins": n_bins, "max_categories": max_categories},
+        {
+            "missing": [Options(("error", "drop"))],
+            "n_bins": [Interval("int", 2, 50)],
+            "max_categories": [Interval("int", 2, 1000)],
+        },
+    )
+    source = str(data) if isinstance(data, (str, os.PathLike)) else type(data).__name__
+    frame = read_table(data)
+    if len(frame) == 0:
+        raise EmptyDataError(
+            f"The data has no rows (columns: {list(frame.columns)[:10]}). Expected at least "
+            "one row per example with its label and prediction."
+        )
+    require_columns(frame, "label", [label])
+    require_columns(frame, "prediction", [prediction])
+    if score is not None:
+        require_columns(frame, "score", [score])
+    if label == prediction:
+        raise ParameterError(
+            f"label and prediction are the same column {label!r}. Pass the column with the "
+            "true outcome as label and the model's output as prediction."
+        )
+    keep = _check_label(frame[label], frame[prediction], missing, label, prediction)
+    notes = []
+    if not keep.all():
+        notes.append(f"{int((~keep).sum())} rows without label or prediction were dropped")
+        frame = frame.loc[keep].reset_index(drop=True)
+    score_values: Any = None
+    if score is not None:
+        score_values = frame[score].to_numpy(dtype=np.float64, na_value=np.nan).view(Probabilities)
+        score_values.pos_label = pos_label
+    columns = {"label": label, "prediction": prediction, "score": score}
+    model_fp = fingerprint_frame(frame[[c for c in (prediction, score) if c]])
+    return _store_evaluation(
+        frame=frame,
+        label_series=frame[label],
+        prediction_series=frame[prediction],
+        score_values=score_values,
+        columns=columns,
+        features=as_list(features),
+        exclude=[c for c in (label, prediction, score) if c] + (as_list(exclude) or []),
+        metric=metric,
+        path=path,
+        name=name or (Path(source).stem if isinstance(data, (str, os.PathLike)) else "data"),
+        source=source,
+        model_name=model_name or prediction,
+        model_fingerprint=model_fp,
+        model_kind="predictions",
+        notes=notes,
+        n_bins=n_bins,
+        max_categories=max_categories,
+        missing=missing,
+    )
+
+
+def ingest_model(
+    model: Any,
+    X: Any,
+    y: Any,
+    *,
+    features: str | Sequence[str] | None = None,
+    metric: str | Metric | Callable[..., Any] | None = None,
+    path: str | os.PathLike[str] = DEFAULT_PATH,
+    name: str | None = None,
+    model_name: str | None = None,
+    n_bins: int = 5,
+    max_categories: int = 20,
+) -> Ingested:
+    """Run a model on ``X`` and compare with ``y`` (see ``Workbench.from_model``)."""
+    validate_params(
+        "Workbench.from_model",
+        {"n_bins": n_bins, "max_categories": max_categories},
+        {"n_bins": [Interval("int", 2, 50)], "max_categories": [Interval("int", 2, 1000)]},
+    )
+    adapter = adapt_model(model, model_name)
+    frame = read_table(X)
+    if len(frame) == 0:
+        raise EmptyDataError("X has no rows. Expected one row per example to predict.")
+    if isinstance(y, str):
+        require_columns(frame, "label", [y])
+        label_name = y
+        y_series = frame[y]
+        X_model = frame.drop(columns=[y])
+    else:
+        y_series = pd.Series(np.asarray(y)) if not isinstance(y, pd.Series) else y
+        if y_series.ndim != 1 or len(y_series) != len(frame):
+            raise DataError(
+                f"X has {len(frame)} rows but y has {len(y_series)} values. Expected one "
+                "label per row of X; check that both come from the same split."
+            )
+        label_name = str(y_series.name) if y_series.name is not None else "label"
+        while label_name in frame.columns:
+            label_name = f"{label_name}_true"
+        y_series = y_series.reset_index(drop=True).rename(label_name)
+        X_model = frame
+        frame = frame.assign(**{label_name: y_series.to_numpy()})
+    if y_series.isna().all():
+        raise LabelError(
+            f"Every value of y ({label_name!r}) is missing. Expected the true outcome of each row."
+        )
+    predictions = adapter.predict(X_model)
+    _check_label(y_series, predictions.prediction, "error", label_name, "prediction")
+    prediction = predictions.prediction.reset_index(drop=True)
+    frame = frame.reset_index(drop=True)
+    return _store_evaluation(
+        frame=frame,
+        label_series=frame[label_name],
+        prediction_series=prediction,
+        score_values=predictions.score,
+        columns={"label": label_name, "prediction": None, "score": None},
+        features=as_list(features),
+        exclude=[label_name],
+        metric=metric,
+        path=path,
+        name=name or "data",
+        source=type(X).__name__ if not isinstance(X, (str, os.PathLike)) else str(X),
+        model_name=adapter.name,
+        model_fingerprint=adapter.fingerprint(),
+        model_kind=adapter.kind,
+        notes=[],
+        n_bins=n_bins,
+        max_categories=max_categories,
+        missing="error",
+    )
+
+
+def _store_evaluation(
+    *,
+    frame: pd.DataFrame,
+    label_series: pd.Series,
+    prediction_series: pd.Series,
+    score_values: Any,
+    columns: Mapping[str, str | None],
+    features: list[str] | None,
+    exclude: list[str],
+    metric: Any,
+    path: Any,
+    name: str,
+    source: str,
+    model_name: str,
+    model_fingerprint: str,
+    model_kind: str,
+    notes: list[str],
+    n_bins: int,
+    max_categories: int,
+    missing: str,
+) -> Ingested:
+    if metric is None:
+        chosen, why = choose_metric(label_series, prediction_series)
+    else:
+        chosen = get_metric(metric)
+        why = f"metric {chosen.name}: {chosen.description} (chosen by the caller)"
+    if chosen.kind == "classification" and label_series.nunique(dropna=True) < 2:
+        only = label_series.dropna().iloc[0]
+        raise LabelError(
+            f"The label column {columns['label']!r} has one class only ({show_value(only)}), so error "
+            "rates cannot differ between classes and a classifier cannot be audited on it. "
+            "Check the column, or include examples of the other classes."
+        )
+    error, weight = chosen.compute(label_series, prediction_series, score_values)
+    if weight.sum() <= 0:
+        raise LabelError(
+            "The total weight of the rows is 0 (for WER: every reference is empty), so no "
+            "error rate can be computed. Check the reference column."
+        )
+    weightless = weight <= 0
+    if weightless.any():
+        # A row that weighs nothing (an empty reference transcript for WER) has no
+        # error rate of its own; it is never dropped silently.
+        if missing != "drop":
+            raise LabelError(
+                f"{int(weightless.sum())} rows have zero weight under {chosen.name} (for "
+                "WER/CER: an empty reference transcript), so their error rate is undefined. "
+                "Fix the references, or pass missing='drop' to leave those rows out."
+            )
+        keep = ~weightless
+        notes = [*notes, f"{int(weightless.sum())} rows with zero weight were dropped"]
+        frame = frame.loc[keep].reset_index(drop=True)
+        label_series = label_series.loc[keep].reset_index(drop=True)
+        prediction_series = (
+            prediction_series.reset_index(drop=True).loc[keep].reset_index(drop=True)
+        )
+        if score_values is not None:
+            score_values = score_values[keep]
+        error, weight = error[keep], weight[keep]
+    require_columns(frame, "feature", features or [])
+    require_columns(frame, "exclude", [c for c in exclude if c])
+    feature_names = (
+        features if features is not None else [c for c in frame.columns if c not in set(exclude)]
+    )
+    if not feature_names:
+        raise DataError(
+            "There are no feature columns left to search over (every column is the label, "
+            "prediction, score or excluded). Add columns that describe the rows."
+        )
+    store = Store(path)
+    try:
+        fp = fingerprint_frame(frame)
+        dataset_id = store.find_dataset(fp)
+        if dataset_id is None:
+            dataset_id = store.add_dataset(
+                frame,
+                name=name,
+                fingerprint=fp,
+                source=source,
+                encoding={"n_bins": n_bins, "max_categories": max_categories},
+            )
+            encode_dataset(store, dataset_id, frame, list(frame.columns), n_bins, max_categories)
+        model_id = store.add_model(name=model_name, fingerprint=model_fingerprint, kind=model_kind)
+        rows = pd.DataFrame(
+            {
+                "label": label_series.reset_index(drop=True),
+                "prediction": prediction_series.reset_index(drop=True),
+                "score": _score_column(score_values, len(frame)),
+                "error": error,
+                "weight": weight,
+            }
+        )
+        all_columns = store.dataset_columns(dataset_id)
+        excluded = [c for c in all_columns if c not in set(feature_names)]
+        eval_id = store.add_evaluation(
+            dataset_id=dataset_id,
+            model_id=model_id,
+            columns=columns,
+            metric=chosen,
+            metric_note=why,
+            rows=rows,
+            excluded=excluded,
+        )
+    except BaseException:
+        store.close()
+        raise
+    return Ingested(store, eval_id, (why, *notes))
+
+
+def encode_dataset(
+    store: Store,
+    dataset_id: int,
+    frame: pd.DataFrame,
+    columns: list[str],
+    n_bins: int,
+    max_categories: int,
+) -> None:
+    codes, encoding = encode_features(frame, columns, n_bins=n_bins, max_categories=max_categories)
+    store.save_features(dataset_id, codes, encoding.features, encoding.skipped)
+
+
+def _score_column(score: Any, n: int) -> np.ndarray:
+    if score is None:
+        return np.full(n, np.nan)
+    matrix = np.asarray(score, dtype=np.float64)
+    if matrix.ndim == 1:
+        return matrix
+    if matrix.shape[1] == 2:
+        return matrix[:, 1]
+    return matrix.max(axis=1)

@@ -1,0 +1,157 @@
+"""Scan reporting: run the search on an evaluation's stored codes and keep its findings.
+
+``run_scan`` hands the stored integer codes and per-row errors to
+:class:`~workbench.search.SliceSearch` (with each code's typed predicate, so the
+findings come back with the predicates that select their rows), numbers the slices,
+records the parameters and timings, and saves the scan. ``distinct`` drops
+near-duplicate slices. Imports the store (through ``SliceQueries``), search and
+findings.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from workbench._slices import SliceQueries
+from workbench._validation import Interval, validate_params
+from workbench._version import __version__
+from workbench.exceptions import ColumnNotFoundError, DataError
+from workbench.findings import Findings, Slice, predicates_mask
+from workbench.store._store import now
+
+__all__ = ["distinct", "run_scan"]
+
+ProgressCallback = Callable[[int, int, str], None]
+
+
+def run_scan(
+    queries: SliceQueries,
+    *,
+    features: Sequence[str] | None = None,
+    progress: ProgressCallback | None = None,
+    **search_params: Any,
+) -> Findings:
+    """Search the evaluation's stored codes, save the scan and return its findings.
+
+    ``search_params`` are :class:`~workbench.search.SliceSearch` parameters; the scan
+    records the search's full parameter set (defaults included) once.
+    """
+    from workbench.search import SliceSearch
+
+    search = SliceSearch(**search_params)
+    encoded = queries.encoded_features()
+    if features is not None:
+        known = [f.name for f in encoded]
+        for w in features:
+            if w not in known:
+                raise ColumnNotFoundError.for_column("feature", w, known)
+        encoded = [f for f in encoded if f.name in set(features)]
+    if not encoded:
+        raise DataError(
+            "No searchable features: every column was skipped or excluded. See "
+            "bench.features for why each column was left out."
+        )
+    store = queries.store
+    started_at = now()
+    t0 = time.perf_counter()
+    names = [f.name for f in encoded]
+    codes = store.load_codes(queries.dataset_id, names)
+    error, weight = store.load_errors(queries.eval_id)
+    t_load = time.perf_counter() - t0
+    search.fit_codes(
+        codes,
+        error,
+        weight,
+        feature_names=names,
+        value_labels=[list(f.predicates) for f in encoded],
+        progress=progress,
+    )
+    raw: Findings = search.findings_
+    scan_id = store.new_scan_id()
+    slices = tuple(
+        s.replace(slice_id=f"{scan_id}.s{rank}") for rank, s in enumerate(raw.slices, start=1)
+    )
+    seconds = time.perf_counter() - t0
+    timings = {"load": t_load, **getattr(search, "timings_", {}), "total": seconds}
+    evaluation = queries.evaluation
+    parameters = {
+        **dict(raw.parameters),
+        **search.get_params(),
+        "features": names,
+        "metric": evaluation["metric"],
+        "model": evaluation["model_name"],
+        "label": evaluation["label_column"],
+    }
+    findings = raw.replace(
+        slices=slices,
+        scan_id=scan_id,
+        dataset_fingerprint=evaluation["dataset_fingerprint"],
+        model_fingerprint=evaluation["model_fingerprint"],
+        created_at=started_at,
+        workbench_version=__version__,
+        parameters=parameters,
+    )
+    store.save_scan(
+        scan_id=scan_id,
+        eval_id=queries.eval_id,
+        findings=findings,
+        started_at=started_at,
+        seconds=seconds,
+        timings=timings,
+        discovery_mask=search.discovery_mask_,
+    )
+    return findings
+
+
+def _row_masks(queries: SliceQueries, findings: Findings) -> list[np.ndarray]:
+    """Each slice's rows as a boolean mask over the dataset, from codes where possible."""
+    coded = [queries.code_predicates(s) for s in findings]
+    names = sorted({p.feature for c in coded if c is not None for p in c})
+    codes = queries.store.load_codes(queries.dataset_id, names)
+    column = {name: i for i, name in enumerate(names)}
+    raw_names = sorted(
+        {p.feature for s, c in zip(findings, coded, strict=True) if c is None for p in s.predicates}
+    )
+    raw = queries.store.read_dataset(queries.dataset_id, raw_names) if raw_names else None
+    n = int(queries.evaluation["n_rows"])
+    masks = []
+    for s, c in zip(findings, coded, strict=True):
+        if c is None:
+            assert raw is not None
+            masks.append(predicates_mask(s.predicates, raw))
+            continue
+        mask = np.ones(n, dtype=bool)
+        for p in c:
+            mask &= codes[:, column[p.feature]] == p.values[0]
+        masks.append(mask)
+    return masks
+
+
+def distinct(queries: SliceQueries, findings: Findings, *, max_overlap: float = 0.5) -> Findings:
+    """The findings without near-duplicates: a slice is dropped when its rows overlap a
+    better-ranked kept slice by more than ``max_overlap`` (Jaccard index of the rows)."""
+    validate_params(
+        "Workbench.distinct",
+        {"max_overlap": max_overlap},
+        {"max_overlap": [Interval("real", 0, 1)]},
+    )
+    if not len(findings):
+        return findings
+    kept: list[Slice] = []
+    masks: list[np.ndarray] = []
+    for s, mask in zip(findings, _row_masks(queries, findings), strict=True):
+        size = int(mask.sum())
+        redundant = False
+        for other in masks:
+            union = int((mask | other).sum())
+            if union and int((mask & other).sum()) / union > max_overlap:
+                redundant = True
+                break
+        if not redundant and size:
+            kept.append(s)
+            masks.append(mask)
+    return findings.replace(slices=tuple(kept))
