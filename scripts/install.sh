@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Install Slice Workbench with every extra, the test tools, and the system packages the
-# browser, speech and image tests use (Debian: chromium, espeak-ng, sox).
+# browser, speech, image and Spark tests use (Debian: chromium, espeak-ng, sox, Java 17).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-apt_packages="chromium espeak-ng sox libsox-fmt-all"
+apt_packages="chromium espeak-ng sox libsox-fmt-all openjdk-17-jre-headless"
 missing=""
-for cmd in chromium espeak-ng sox; do
+for cmd in chromium espeak-ng sox java; do
   command -v "$cmd" >/dev/null 2>&1 || missing="yes"
 done
 if [ -n "$missing" ] && command -v apt-get >/dev/null 2>&1; then

@@ -96,7 +96,8 @@ class SliceSearch(BaseEstimator):
     aggregator : {"auto", "numpy", "duckdb"}, default="auto"
         Where counting happens: numpy for in-memory input, DuckDB for
         :meth:`fit_duckdb` ("duckdb" with in-memory input streams it through an
-        in-memory DuckDB, which gives the same result).
+        in-memory DuckDB, which gives the same result); :meth:`fit_spark` always
+        counts in Spark.
     n_jobs : int, default=1
         Accepted for forward compatibility; counting runs on one core.
 
@@ -339,6 +340,75 @@ class SliceSearch(BaseEstimator):
         return self._run(
             params, aggregator, feature_columns, predicates, n_rows, use_split, progress, started
         )
+
+    def fit_spark(
+        self,
+        df: Any,
+        *,
+        features: Sequence[str],
+        error: str = "error",
+        weight: str | None = None,
+        progress: Progress | None = None,
+    ) -> SliceSearch:
+        """Search a Spark DataFrame where it lives: Spark counts, the driver searches.
+
+        The same level-wise plan as in memory: the driver generates and prunes each
+        level's candidates; Spark counts them partition by partition (``mapInArrow``
+        running the numpy counting plan) and sums the counts by candidate id, so only
+        counts reach the driver. The discovery/confirmation split and the statistics'
+        counts are computed in Spark too. The result is identical to :meth:`fit` on
+        ``df.toPandas()`` (same split, same slices and order; float sums may differ in
+        the last bits because Spark adds partitions in another order). The split follows
+        the DataFrame's row order, so a DataFrame whose partitions are not reproducible
+        (e.g. after ``repartition``) should be persisted or checkpointed first.
+
+        Parameters
+        ----------
+        df : pyspark.sql.DataFrame
+            Classic or Spark Connect DataFrame holding the features, the error and
+            optionally the weight columns (needs the ``spark`` extra).
+        features : sequence of str
+            Categorical feature columns; each distinct value is a category and NULL
+            (and NaN in float columns) the missing category, as in :meth:`fit`.
+        error : str, default="error"
+            Per-row error column (>= 0).
+        weight : str, optional
+            Per-row weight column (> 0).
+        progress : callable, optional
+            As in :meth:`fit`.
+
+        Returns
+        -------
+        self : SliceSearch
+        """
+        from workbench.search._spark import prepare_spark
+
+        params = self._check()
+        started = time.perf_counter()
+
+        def split_for(n_rows: int) -> tuple[float, int] | None:
+            if self._use_split(params, n_rows):
+                return params.confirm_fraction, params.random_state
+            return None
+
+        aggregator, names, predicates, n_rows, use_split = prepare_spark(
+            df, features, error, weight, split_for
+        )
+        self.discovery_mask_ = None
+        try:
+            if use_split:
+                n_discovery = aggregator.profile().n_rows["discovery"]
+                if n_discovery == 0 or n_discovery == n_rows:
+                    raise DataError(
+                        "confirm=True needs rows in both the discovery and the confirmation "
+                        f"split. Got {n_rows} rows, which split into {n_discovery} and "
+                        f"{n_rows - n_discovery}. Pass more rows or confirm=False."
+                    )
+            self._run(params, aggregator, names, predicates, n_rows, use_split, progress, started)
+        finally:
+            aggregator.close()
+        self.spark_jobs_ = aggregator.n_jobs_run
+        return self
 
     # ------------------------------------------------------------------ internals
     def _check(self) -> ResolvedParameters:
