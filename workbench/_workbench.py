@@ -312,9 +312,11 @@ class Workbench:
         ``workbench.features.audio.AudioDescriptors()`` or
         ``workbench.features.image.ImageDescriptors()``. Items of ``column`` are
         paths (relative ones resolved against ``base_dir``), bytes or arrays; rows
-        without an item get missing descriptors. Results are cached in the store,
-        added to the dataset as columns named ``prefix + column``, and binned like any
-        other feature.
+        without an item get missing descriptors. Results are added to the dataset as
+        columns named ``prefix + column`` and binned like any other feature. They are
+        cached in the store under the media column, the prefix, the extractor's name,
+        version and settings, and the items (each file's path, size and modification
+        time): another column, setting or an edited file recomputes.
 
         Returns the descriptor columns (one row per dataset row).
         """
