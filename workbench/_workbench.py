@@ -205,10 +205,6 @@ class Workbench:
 
     # -- facts -------------------------------------------------------------------------------
     @property
-    def store(self) -> Store:
-        return self._store
-
-    @property
     def path(self) -> str:
         return self._store.path
 

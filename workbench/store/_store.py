@@ -902,15 +902,6 @@ class Store:
     def clear_flag(self, slice_id: str) -> None:
         self.con.execute("DELETE FROM flags WHERE slice_id = ?", [slice_id])
 
-    def flagged_ids(self, scan_id: str | None = None) -> list[str]:
-        if scan_id is None:
-            rows = self.con.execute("SELECT slice_id FROM flags ORDER BY flagged_at").fetchall()
-        else:
-            rows = self.con.execute(
-                "SELECT slice_id FROM flags WHERE scan_id = ? ORDER BY flagged_at", [scan_id]
-            ).fetchall()
-        return [r[0] for r in rows]
-
 
 def _stored_predicate(
     feature: str, label: str, payload: str | None, interval: bool, labels: Sequence[str]
