@@ -8,6 +8,10 @@
     workbench scans --db FILE
     workbench claim --db FILE --slice SLICE_ID --out claim.json [--note TEXT]
     workbench verify claim.json --data DATA
+    workbench bounty create --db FILE --model f0.skops --holdout DATA --label COL --alpha A
+    workbench bounty submit --db FILE --group group.json --model h.skops --submitter NAME
+    workbench bounty ledger --db FILE [--leaderboard] [--out ledger.csv]
+    workbench bounty predict DATA --db FILE --out preds.csv
 
 Errors the tool raises on purpose are printed as one message, without a
 traceback, and the command exits with status 2. Progress goes to stderr.
@@ -132,6 +136,7 @@ def _parser() -> argparse.ArgumentParser:
     claim.add_argument("--slice", dest="slice_id", required=True)
     claim.add_argument("--note", default="", help="your description of the finding")
     claim.add_argument("--out", required=True, help="JSON file to write")
+    _add_bounty_parser(sub)
     return parser
 
 
@@ -266,6 +271,99 @@ def _cmd_claim(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- bias bounty: `workbench bounty create|submit|ledger|predict` -----------------------
+
+
+def _add_bounty_parser(sub: Any) -> None:
+    bounty = sub.add_parser("bounty", help="run a bias bounty: certify (group, model) submissions")
+    actions = bounty.add_subparsers(dest="bounty_command", required=True)
+    db_help = "the bounty's DuckDB file (default: bounty.duckdb)"
+
+    create = actions.add_parser("create", help="start a bounty on a model and a holdout")
+    create.add_argument("--db", default="bounty.duckdb", help=db_help)
+    create.add_argument("--model", required=True, help="the base model: .skops or .onnx file")
+    create.add_argument("--holdout", required=True, help="CSV or parquet: the owner's holdout")
+    create.add_argument("--label", required=True, help="the label column of the holdout")
+    create.add_argument("--alpha", type=float, required=True, help="least mu*Delta to accept")
+    create.add_argument("--budget", type=int, help="updates per holdout (default floor(2/alpha))")
+    create.add_argument(
+        "--trusted-type",
+        action="append",
+        default=[],
+        dest="trusted_types",
+        help="a type (beyond scikit-learn's) skops files may hold; repeat for several",
+    )
+    create.add_argument("--overwrite", action="store_true")
+
+    submit = actions.add_parser("submit", help="certify a submission on the holdout")
+    submit.add_argument("--db", default="bounty.duckdb", help=db_help)
+    submit.add_argument("--group", required=True, help="JSON group file or claim file")
+    submit.add_argument("--model", required=True, help=".skops or .onnx model file")
+    submit.add_argument("--submitter", required=True, help="team name")
+    submit.add_argument("--note", default="")
+    submit.add_argument("--json", action="store_true", help="print the full report as JSON")
+
+    ledger = actions.add_parser("ledger", help="print every submission (or the leaderboard)")
+    ledger.add_argument("--db", default="bounty.duckdb", help=db_help)
+    ledger.add_argument("--leaderboard", action="store_true", help="per submitter instead")
+    ledger.add_argument("--out", help="write CSV here instead of printing")
+
+    predict = actions.add_parser("predict", help="predict with the current decision list")
+    predict.add_argument("data", help="CSV or parquet with the holdout's feature columns")
+    predict.add_argument("--db", default="bounty.duckdb", help=db_help)
+    predict.add_argument("--out", required=True, help="CSV file to write (one prediction a row)")
+
+
+def _cmd_bounty(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from workbench._io import read_table
+    from workbench.bounty import Bounty
+
+    if args.bounty_command == "create":
+        holdout = read_table(args.holdout)
+        with Bounty.create(
+            args.db,
+            model=Path(args.model),
+            X=holdout,
+            y=args.label,
+            alpha=args.alpha,
+            budget=args.budget,
+            trusted_types=args.trusted_types,
+            overwrite=args.overwrite,
+        ) as bounty:
+            sys.stdout.write(f"{bounty!r}\n")
+        return 0
+    with Bounty.open(args.db) as bounty:
+        if args.bounty_command == "submit":
+            result = bounty.submit(
+                Path(args.group), Path(args.model), submitter=args.submitter, note=args.note
+            )
+            if args.json:
+                sys.stdout.write(json.dumps(result.report, indent=2, default=str) + "\n")
+            else:
+                sys.stdout.write(str(result) + "\n")
+            return 0 if result.accepted else 1
+        if args.bounty_command == "ledger":
+            table = bounty.leaderboard() if args.leaderboard else bounty.ledger()
+            if args.out:
+                table.to_csv(args.out, index=False)
+                sys.stderr.write(f"wrote {len(table)} rows to {args.out}\n")
+            else:
+                sys.stdout.write(table.to_string(index=False) + "\n")
+            return 0
+        data = read_table(args.data)
+        import pandas as pd
+
+        predictions = bounty.model.predict(data)
+        pd.DataFrame({"prediction": predictions}).to_csv(args.out, index=False)
+        sys.stderr.write(f"wrote {len(predictions)} predictions to {args.out}\n")
+        return 0
+
+
+# --- end of the bias bounty block ---------------------------------------------------------
+
+
 COMMANDS = {
     "claim": _cmd_claim,
     "scan": _cmd_scan,
@@ -274,6 +372,7 @@ COMMANDS = {
     "show": _cmd_show,
     "app": _cmd_app,
     "verify": _cmd_verify,
+    "bounty": _cmd_bounty,
 }
 
 

@@ -59,6 +59,9 @@ class Planted:
     alpha: float = ALPHA
     budget: int = BUDGET
 
+    def fresh_holdout(self, seed: int) -> tuple[pd.DataFrame, pd.Series]:
+        return planted(np.random.default_rng(seed), len(self.X_holdout))
+
     def model_for(self, group_mask: np.ndarray) -> Pipeline:
         return threshold_model(self.X_train[group_mask], self.y_train[group_mask])
 

@@ -234,6 +234,12 @@ class Bounty:
         overwrite : bool
             Replace an existing file at ``path``.
         """
+        file = Path(path)
+        if file.exists() and not overwrite:
+            raise StoreError(
+                f"A file already exists at {str(file)!r}. Expected a new path for a new "
+                "bounty. Fix: reopen it with Bounty.open(path), or pass overwrite=True."
+            )
         alpha = _check_alpha(alpha)
         if metric != "error_rate":
             raise ParameterError(
@@ -260,13 +266,7 @@ class Bounty:
                 f"{needed} rows (delta = {delta:g}). Fix: give more holdout rows, raise alpha, "
                 "or lower the budget."
             )
-        file = Path(path)
         if file.exists():
-            if not overwrite:
-                raise StoreError(
-                    f"A file already exists at {str(file)!r}. Expected a new path for a new "
-                    "bounty. Fix: reopen it with Bounty.open(path), or pass overwrite=True."
-                )
             file.unlink()
             Path(str(file) + ".wal").unlink(missing_ok=True)
         models_dir = _models_dir(file)

@@ -84,6 +84,8 @@ class GroupPredicate:
 
     @classmethod
     def range(cls, feature: str, low: float | None, high: float | None) -> GroupPredicate:
+        low = None if low is None else float(low)
+        high = None if high is None else float(high)
         label = f"[{_num(low)}, {_num(high)})"
         return cls(feature, label, "range", (), low, high, numeric=True)
 
