@@ -32,6 +32,7 @@ import pandas as pd
 import workbench as wb
 from workbench.app import _style as style
 from workbench.app._columns import guess_columns, missing_counts
+from workbench.app._columns import is_text as guess_is_text
 from workbench.widgets import ScanInputs
 
 __all__ = ["METRIC_CHOICES", "SAMPLE_CHOICES", "AuditApp"]
@@ -106,6 +107,12 @@ SAMPLE_CHOICES: dict[str, SampleChoice] = {
 }
 
 NO_SCORE = "(none)"
+#: Added to errors about the label or prediction: the usual fix is a menu, not the file.
+MENU_HINT = (
+    "If {label!r} is not the true outcome or {prediction!r} not the model's output, pick "
+    "the right columns in the Label and Prediction menus above (step 2), then press "
+    "“Prepare data” again."
+)
 #: What the file picker offers (the reader also checks the full suffix, e.g. ``.csv.gz``).
 UPLOAD_ACCEPT = ".csv,.tsv,.txt,.gz,.parquet,.pq"
 
@@ -204,7 +211,9 @@ class AuditApp(w.VBox):
         # 1. data
         self.sample_choice = w.Dropdown(
             options=[(v.title, k) for k, v in SAMPLE_CHOICES.items()],
-            layout=w.Layout(width="460px"),
+            description="Sample",
+            style={"description_width": "60px"},
+            layout=w.Layout(width="520px"),
         )
         self.sample_button = w.Button(
             description="Use this sample", icon="table", layout=w.Layout(width="150px")
@@ -253,6 +262,7 @@ class AuditApp(w.VBox):
             dropdown.layout = w.Layout(width="340px")
             dropdown.observe(self._on_roles, "value")
         self.metric_choice.layout = w.Layout(width="340px")
+        self.guess_notes = w.HTML(layout=w.Layout(width="100%"))
         self.feature_boxes: dict[str, w.Checkbox] = {}
         self.features_grid = w.GridBox(
             layout=w.Layout(
@@ -296,6 +306,7 @@ class AuditApp(w.VBox):
                     ],
                     layout=_row_layout(align_items="flex-start"),
                 ),
+                self.guess_notes,
                 w.HBox(
                     [
                         w.HTML('<div class="wb-app wb-app-label">Features to search over</div>'),
@@ -516,7 +527,13 @@ class AuditApp(w.VBox):
         self.preview.value = style.preview_html(frame, facts)
         self.data_msg.clear()
         guess = guess_columns(frame)
-        self._fill_roles(guess.label, guess.prediction, guess.score, set(guess.other_outputs))
+        self._fill_roles(
+            guess.label,
+            guess.prediction,
+            guess.score,
+            {*guess.other_outputs, *guess.identifiers},
+        )
+        self.guess_notes.value = style.guess_html(guess.reasons)
         _show(self.columns_card, True)
 
     def _reset_after_data(self) -> None:
@@ -631,7 +648,8 @@ class AuditApp(w.VBox):
             self._updating = False
         unticked = set() if features is None else set(columns) - set(features)
         if features is None:
-            unticked = set(guess_columns(self.frame).other_outputs)
+            guess = guess_columns(self.frame)
+            unticked = {*guess.other_outputs, *guess.identifiers}
         self.feature_boxes = {}
         self._rebuild_features(unticked)
 
@@ -667,6 +685,7 @@ class AuditApp(w.VBox):
                 f"The score column {score!r} is also the label or prediction. Pick a column of "
                 "predicted probabilities, or (none)."
             )
+        _check_roles(frame, label, prediction)
         if not features:
             raise wb.ParameterError(
                 "No features are ticked. Tick the columns the search may combine into slices "
@@ -698,7 +717,30 @@ class AuditApp(w.VBox):
         self.workdir.mkdir(parents=True, exist_ok=True)
         store = self.workdir / f"audit{self._n_stores}.duckdb"
         started = time.perf_counter()
-        bench = wb.Workbench.from_predictions(
+        try:
+            bench = self._build_bench(
+                frame, label, prediction, score, features, metric, store, drop_missing
+            )
+        except wb.LabelError as exc:
+            raise wb.LabelError(
+                f"{exc} {MENU_HINT.format(label=label, prediction=prediction)}"
+            ) from None
+        self.bench = bench
+        _show(self.scan_card, self._summarise(bench, time.perf_counter() - started))
+        return bench
+
+    def _build_bench(
+        self,
+        frame: pd.DataFrame,
+        label: str,
+        prediction: str,
+        score: str | None,
+        features: list[str],
+        metric: str | None,
+        store: Path,
+        drop_missing: bool,
+    ) -> wb.Workbench:
+        return wb.Workbench.from_predictions(
             frame,
             label=label,
             prediction=prediction,
@@ -709,9 +751,6 @@ class AuditApp(w.VBox):
             name=Path(self.data_name).stem or "data",
             missing="drop" if drop_missing else "error",
         )
-        self.bench = bench
-        _show(self.scan_card, self._summarise(bench, time.perf_counter() - started))
-        return bench
 
     def _summarise(self, bench: wb.Workbench, seconds: float) -> bool:
         """Say what was prepared; False when nothing can be searched."""
@@ -887,3 +926,21 @@ class AuditApp(w.VBox):
 def _raise(exc: Exception) -> None:
     """Re-raise ``exc`` inside ``AuditApp._guard``, which words it for the app."""
     raise exc
+
+
+def _check_roles(frame: pd.DataFrame, label: str, prediction: str) -> None:
+    """Refuse a label or prediction that cannot be one (an ID), pointing at the menus."""
+    n = len(frame)
+    for role, column in (("label", label), ("prediction", prediction)):
+        series = frame[column]
+        if (
+            n >= 20
+            and not pd.api.types.is_float_dtype(series)
+            and series.nunique(dropna=False) == n
+            and not guess_is_text(series)
+        ):
+            raise wb.ParameterError(
+                f"The {role} column {column!r} has a different value in every row, like an "
+                f"ID, so it cannot be the {'true outcome' if role == 'label' else 'model’s output'}. "
+                + MENU_HINT.format(label=label, prediction=prediction)
+            )

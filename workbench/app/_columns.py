@@ -12,17 +12,22 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-__all__ = ["ColumnGuess", "guess_columns", "missing_counts"]
+__all__ = ["ColumnGuess", "guess_columns", "is_text", "missing_counts"]
 
 _LABEL_NAMES = re.compile(
     r"^(label|labels|target|y|y_true|ytrue|truth|ground_truth|groundtruth|true|true_label|"
     r"actual|outcome|class|gold|reference|ref|transcript_ref|reference_text)$",
     re.IGNORECASE,
 )
-_LABEL_WORDS = re.compile(r"(label|target|truth|actual|gold|reference)", re.IGNORECASE)
+_LABEL_WORDS = re.compile(
+    r"(label|target|truth|actual|gold|reference|outcome|true|observed|ground|diagnosis|"
+    r"verdict|result)",
+    re.IGNORECASE,
+)
 _PRED_WORDS = re.compile(
     r"(^|[^a-z])(pred|preds|prediction|predictions|predicted|yhat|y_hat|y_pred|output|hyp|"
-    r"hypothesis|asr|transcription)([^a-z]|$)",
+    r"hypothesis|asr|transcription|decision|estimate|estimated|forecast|model|recommended|"
+    r"classifier|guess)([^a-z]|$)",
     re.IGNORECASE,
 )
 _SCORE_WORDS = re.compile(
@@ -30,11 +35,15 @@ _SCORE_WORDS = re.compile(
     r"([^a-z]|$)",
     re.IGNORECASE,
 )
+_ID_WORDS = re.compile(r"(^id$|_id$|^id_|[^a-z]id$|uuid|guid|^index$|^row$|^key$|number$)", re.I)
+
+#: Rows read for the value checks (they only need a sample).
+_SAMPLE_ROWS = 5000
 
 
 @dataclass(frozen=True)
 class ColumnGuess:
-    """Which columns look like the label, the prediction and the score.
+    """Which columns look like the label, the prediction and the score, and why.
 
     Attributes
     ----------
@@ -47,6 +56,12 @@ class ColumnGuess:
     other_outputs : list of str
         Columns that look like another model's predictions or scores; left out of
         the search by default so a scan does not "explain" errors by predictions.
+    identifiers : list of str
+        Columns with a different value in every row (IDs): never a label or a
+        prediction, and left out of the search by default.
+    reasons : dict
+        Role (``"label"``, ``"prediction"``, ``"score"``, ``"identifiers"``) -> why,
+        in words the app shows next to the menus.
     """
 
     label: str | None
@@ -54,6 +69,8 @@ class ColumnGuess:
     score: str | None
     features: list[str] = field(default_factory=list)
     other_outputs: list[str] = field(default_factory=list)
+    identifiers: list[str] = field(default_factory=list)
+    reasons: dict[str, str] = field(default_factory=dict)
 
 
 def _is_probability(series: pd.Series) -> bool:
@@ -76,12 +93,88 @@ def _value_overlap(a: pd.Series, b: pd.Series) -> float:
     return sum(str(v) in a_values for v in b_values) / len(b_values)
 
 
+def _is_identifier(name: str, series: pd.Series) -> bool:
+    """A different value in every row (and not a measurement), or an ID-like name."""
+    n = len(series)
+    if is_text(series):
+        return False  # sentences (transcripts, comments) differ row by row too
+    if n < 20 or pd.api.types.is_float_dtype(series) or pd.api.types.is_bool_dtype(series):
+        return bool(_ID_WORDS.search(name)) and series.nunique() >= 0.9 * max(n, 1) and n >= 2
+    return series.nunique(dropna=False) == n or (
+        bool(_ID_WORDS.search(name)) and series.nunique() >= 0.9 * n
+    )
+
+
+def is_text(series: pd.Series) -> bool:
+    """Whether a column holds sentences (two or more words on average)."""
+    if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
+        return False
+    values = series.dropna().astype(str).head(200)
+    return bool(len(values)) and float(values.str.count(r"\S+").mean()) >= 2
+
+
+def _name_score(name: str, role: str) -> int:
+    if role == "label":
+        return 3 if _LABEL_NAMES.match(name) else (2 if _LABEL_WORDS.search(name) else 0)
+    return 3 if _PRED_WORDS.search(name) else 0
+
+
+def _pair_evidence(label: pd.Series, prediction: pd.Series) -> tuple[float, str]:
+    """How much the values say that these two are a label and its prediction, and why.
+
+    A label and a prediction share their values and agree on most rows (a model is
+    mostly right, rarely always); texts share most words; numbers move together.
+    """
+    both = label.notna() & prediction.notna()
+    if both.sum() == 0:
+        return 0.0, ""
+    a, b = label[both], prediction[both]
+    if is_text(a) and is_text(b):
+        words_a = a.astype(str).str.lower().str.split()
+        words_b = b.astype(str).str.lower().str.split()
+        shared = [
+            len(set(x) & set(y)) / max(len(set(x)), 1)
+            for x, y in zip(words_a.head(300), words_b.head(300), strict=True)
+        ]
+        mean = sum(shared) / len(shared)
+        if mean >= 0.4:
+            return 3.0, f"texts that share {mean:.0%} of their words, row by row"
+        return 0.0, ""
+    n_a, n_b = a.nunique(), b.nunique()
+    if n_a <= 50 and n_b <= 50:
+        overlap = _value_overlap(a, b)
+        agree = float((a.astype(str) == b.astype(str)).mean())
+        if overlap < 0.5:
+            return -1.0, ""
+        if n_a > 3 * n_b + 2:
+            # A wide range (an age, a count) that happens to contain the prediction's
+            # few values is not its label.
+            return -1.0, ""
+        score = 2.0 * overlap + (1.0 if agree >= 0.5 else 0.0)
+        return score, (
+            f"the same {n_b} value{'s' if n_b != 1 else ''} as the label, equal in "
+            f"{agree:.0%} of rows"
+        )
+    numeric = pd.api.types.is_numeric_dtype
+    if numeric(a) and numeric(b) and not pd.api.types.is_bool_dtype(a):
+        x, y = a.astype(float), b.astype(float)
+        if x.std() == 0 or y.std() == 0:
+            return 0.0, ""
+        corr = float(x.corr(y))
+        lo, hi = max(x.min(), y.min()), min(x.max(), y.max())
+        ranges = (hi - lo) / max(x.max() - x.min(), y.max() - y.min(), 1e-12)
+        if corr >= 0.5 and ranges >= 0.5:
+            return 2.0 + corr, f"numbers on the same scale that follow the label (r = {corr:.2f})"
+    return 0.0, ""
+
+
 def guess_columns(frame: pd.DataFrame) -> ColumnGuess:
     """Guess the label, prediction and score columns of a table of predictions.
 
-    Names decide first (``label``, ``target``, ``y_true``; ``pred``, ``prediction``;
-    ``proba``, ``score``); without a label-like name, the column whose values best
-    match the prediction's values is taken as the label.
+    Each pair of columns is scored by its names (``label``, ``target``, ``outcome``;
+    ``pred``, ``decision``, ``model_output``) *and* its values: a label and a
+    prediction share their set of values and agree on most rows; IDs (a different
+    value in every row) are never either. The reasons are kept for the app to show.
 
     Parameters
     ----------
@@ -100,35 +193,70 @@ def guess_columns(frame: pd.DataFrame) -> ColumnGuess:
     >>> g.label, g.prediction, g.score
     ('income', 'pred_v1', 'proba_v1')
     """
-    columns = [str(c) for c in frame.columns]
-    scores = [c for c in columns if _SCORE_WORDS.search(c) and _is_probability(frame[c])]
-    preds = [c for c in columns if _PRED_WORDS.search(c) and c not in scores]
-    prediction = preds[0] if preds else None
+    sample = frame.head(_SAMPLE_ROWS)
+    sample.columns = [str(c) for c in sample.columns]
+    columns = list(sample.columns)
+    reasons: dict[str, str] = {}
+    identifiers = [c for c in columns if _is_identifier(c, sample[c])]
+    scores = [c for c in columns if _SCORE_WORDS.search(c) and _is_probability(sample[c])]
+    candidates = [c for c in columns if c not in identifiers and c not in scores]
+    preds = [c for c in candidates if _PRED_WORDS.search(c) and not _LABEL_NAMES.match(c)]
 
-    named = [c for c in columns if _LABEL_NAMES.match(c)]
-    named += [c for c in columns if _LABEL_WORDS.search(c) and c not in named and c not in preds]
-    label = named[0] if named else None
-    if label is None and prediction is not None:
-        candidates = [c for c in columns if c not in preds and c not in scores]
-        overlaps = [(_value_overlap(frame[c], frame[prediction]), c) for c in candidates]
-        best = max(overlaps, default=(0.0, ""), key=lambda t: t[0])
-        label = best[1] if best[0] > 0 else None
-    rest = [c for c in columns if c not in (label, prediction)]
-    if prediction is None and rest:
-        prediction = rest[-1] if label is not None else (rest[1] if len(rest) > 1 else None)
-    if label is None:
-        others = [c for c in columns if c != prediction]
-        label = others[0] if others else None
+    # Score every ordered pair (label, prediction); names count, values decide ties and
+    # rescue unhelpful names. Wide tables: only the first 60 columns are paired.
+    best: tuple[float, int, str, str, str] | None = None
+    for i, lab in enumerate(candidates[:60]):
+        for j, pred in enumerate(candidates[:60]):
+            if lab == pred:
+                continue
+            names = _name_score(lab, "label") + _name_score(pred, "prediction")
+            names -= 3 if lab in preds else 0
+            names -= 2 if _name_score(pred, "label") == 3 else 0
+            evidence, why = _pair_evidence(sample[lab], sample[pred])
+            total = names + evidence
+            order = -(i * 1000 + j)  # earlier columns win ties
+            if best is None or (total, order) > best[:2]:
+                best = (total, order, lab, pred, why)
+    label = prediction = None
+    if best is not None and best[0] > 0:
+        _, _, label, prediction, why = best
+        said = []
+        if _name_score(label, "label"):
+            said.append(f"its name {label!r} reads like a true outcome")
+        reasons["label"] = "; ".join(said) or "its values match the prediction's"
+        said = []
+        if _name_score(prediction, "prediction"):
+            said.append(f"its name {prediction!r} reads like a model's output")
+        if why:
+            said.append(why)
+        reasons["prediction"] = "; ".join(said) or "the best match for the label"
+    else:
+        # Nothing looks like a pair: take the first two usable columns and say so.
+        usable = candidates or columns
+        label = usable[0] if usable else None
+        prediction = usable[1] if len(usable) > 1 else None
+        note = "no column looked like one: check this choice"
+        reasons["label"] = reasons["prediction"] = note
 
     score = None
     if prediction is not None and scores:
         stem = _stem(prediction, _PRED_WORDS)
         matching = [c for c in scores if _stem(c, _SCORE_WORDS) == stem]
         score = (matching or scores)[0]
+        reasons["score"] = (
+            f"values between 0 and 1 and a name ({score!r}) that reads like a probability"
+        )
+    if identifiers:
+        reasons["identifiers"] = (
+            f"{', '.join(identifiers)}: a different value in every row (an ID), so not "
+            "searched by default"
+        )
     chosen = {label, prediction, score}
     other_outputs = [c for c in preds + scores if c not in chosen]
-    features = [c for c in columns if c not in chosen and c not in other_outputs]
-    return ColumnGuess(label, prediction, score, features, other_outputs)
+    features = [
+        c for c in columns if c not in chosen and c not in other_outputs and c not in identifiers
+    ]
+    return ColumnGuess(label, prediction, score, features, other_outputs, identifiers, reasons)
 
 
 def missing_counts(frame: pd.DataFrame, label: str, prediction: str) -> tuple[int, int, int]:

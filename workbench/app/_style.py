@@ -14,6 +14,7 @@ from workbench.widgets._html import BASE_STYLE, download_link_html, esc, size_te
 __all__ = [
     "STYLE",
     "download_link_html",
+    "guess_html",
     "header_html",
     "message_html",
     "preview_html",
@@ -108,6 +109,27 @@ def message_html(level: str, lead: str, details: list[str] | tuple[str, ...] = (
     return (
         f'<div class="wb-app"><div class="wb-app-msg wb-app-{level}" role="status" '
         f'data-testid="message-{level}">{body}</div></div>'
+    )
+
+
+def guess_html(reasons: dict[str, str]) -> str:
+    """Why the app picked the label, prediction and score columns (plain text, escaped)."""
+    names = {
+        "label": "Label",
+        "prediction": "Prediction",
+        "score": "Score",
+        "identifiers": "Left out",
+    }
+    items = "".join(
+        f"<li><b>{names[role]}</b>: {esc(text)}</li>"
+        for role, text in reasons.items()
+        if role in names
+    )
+    if not items:
+        return ""
+    return (
+        '<div class="wb-app"><div class="wb-app-hint" data-testid="guess-reasons">Why these '
+        f"columns:<ul>{items}</ul></div></div>"
     )
 
 
