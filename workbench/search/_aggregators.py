@@ -96,9 +96,15 @@ def _extremes(rows: RowBlock, cardinalities: Sequence[int]) -> tuple[np.ndarray,
     return max_ratio, min_weight
 
 
-def _block_profile(rows: RowBlock, cardinalities: Sequence[int], extremes: bool) -> tuple:
+def _block_profile(
+    rows: RowBlock,
+    cardinalities: Sequence[int],
+    extremes: bool,
+    count: Callable[[Any], SliceCounts] | None = None,
+) -> tuple:
     features, codes = _items(cardinalities)
-    items = make_plan(features, codes, cardinalities).count(rows, moments=True)
+    plan = make_plan(features, codes, cardinalities)
+    items = plan.count(rows, moments=True) if count is None else count(plan)
     e = rows.errors
     w = np.ones_like(e) if rows.weights is None else rows.weights
     totals = SliceCounts(
@@ -143,6 +149,10 @@ class NumpyAggregator:
         Per-row error (>= 0) and weight (> 0, ``None`` for all ones); already validated.
     discovery_mask : bool ndarray, optional
         ``True`` for rows searched, ``False`` for confirmation rows; ``None``: no split.
+    n_jobs : int, default=1
+        Processes to count with (-1: every core); large parts are split into row ranges
+        counted in parallel (see :mod:`workbench.search._parallel`). Call :meth:`close`
+        after the search to remove the shared copies of the rows.
 
     Examples
     --------
@@ -161,7 +171,10 @@ class NumpyAggregator:
         errors: np.ndarray,
         weights: np.ndarray | None,
         discovery_mask: np.ndarray | None = None,
+        n_jobs: int = 1,
     ) -> None:
+        from workbench.search._parallel import SharedRows, effective_jobs
+
         self._cardinalities = tuple(int(c) for c in cardinalities)
         binary = _is_binary(errors, weights)
         columns = [
@@ -178,10 +191,22 @@ class NumpyAggregator:
             }
         self._binary = binary
         self._profile: DataProfile | None = None
+        self.n_jobs = effective_jobs(n_jobs)
+        self._shared = {part: SharedRows(rows, self.n_jobs) for part, rows in self._parts.items()}
 
     @property
     def cardinalities(self) -> tuple[int, ...]:
         return self._cardinalities
+
+    @property
+    def parallel(self) -> bool:
+        """Whether counting runs on more than one process."""
+        return self.n_jobs > 1 and self._shared["discovery"].parallel
+
+    def close(self) -> None:
+        """Remove the rows shared with worker processes (nothing to do on one core)."""
+        for shared in self._shared.values():
+            shared.close()
 
     def profile(self) -> DataProfile:
         if self._profile is None:
@@ -189,7 +214,13 @@ class NumpyAggregator:
             extremes: tuple[np.ndarray, np.ndarray] = (np.zeros(0), np.zeros(0))
             for part, rows in self._parts.items():
                 want = part == "discovery" and not self._binary
-                t, i, mr, mw = _block_profile(rows, self._cardinalities, want)
+                shared = self._shared[part]
+                t, i, mr, mw = _block_profile(
+                    rows,
+                    self._cardinalities,
+                    want,
+                    lambda plan, shared=shared: shared.count(plan, True),  # type: ignore[misc]
+                )
                 n_rows[part], totals[part], items[part] = rows.n_rows, t, i
                 if part == "discovery":
                     extremes = _finish_extremes(mr, mw, i, self._binary)
@@ -208,9 +239,9 @@ class NumpyAggregator:
     def count(
         self, features: np.ndarray, codes: np.ndarray, part: Part, *, moments: bool = False
     ) -> SliceCounts:
-        rows = self._parts[part]
-        plan = make_plan(features, codes, self._cardinalities, _max_bins(rows.n_rows))
-        return plan.count(rows, moments=moments)
+        shared = self._shared[part]
+        plan = make_plan(features, codes, self._cardinalities, _max_bins(shared.rows.n_rows))
+        return shared.count(plan, moments)
 
 
 def _max_bins(n_rows: int) -> int:

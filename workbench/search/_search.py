@@ -99,7 +99,10 @@ class SliceSearch(BaseEstimator):
         in-memory DuckDB, which gives the same result); :meth:`fit_spark` always
         counts in Spark.
     n_jobs : int, default=1
-        Accepted for forward compatibility; counting runs on one core.
+        Processes that count in-memory rows (-1: every core this process may use). The
+        rows are split into ranges counted in parallel worker processes (from 100,000
+        rows per process on; fewer are counted in the calling process), with the same
+        result up to the order float sums are added in.
 
     Attributes
     ----------
@@ -462,7 +465,12 @@ class SliceSearch(BaseEstimator):
             )
         else:
             aggregator = NumpyAggregator(
-                encoded.columns, encoded.cardinalities, error_array, weight_array, mask
+                encoded.columns,
+                encoded.cardinalities,
+                error_array,
+                weight_array,
+                mask,
+                n_jobs=params.n_jobs,
             )
         try:
             return self._run(
@@ -479,6 +487,8 @@ class SliceSearch(BaseEstimator):
             # The DuckDB aggregator over in-memory arrays runs on a connection of its own.
             if private_connection is not None:
                 private_connection.close()
+            if isinstance(aggregator, NumpyAggregator):
+                aggregator.close()
 
     def _run(
         self,

@@ -1,0 +1,312 @@
+"""Count on several cores: row ranges counted by worker processes, counts added up.
+
+The one job of this module is to run a counting plan on ``n_jobs`` cores. numpy's
+``bincount`` -- the heart of the counting -- holds the GIL for its whole run, so
+threads do not help; processes do. The rows of one part are written once per search
+to memory-mapped ``.npy`` files (in ``/dev/shm`` when it exists, so nothing touches a
+disk) and each worker maps them read-only. A level's counting plan is shared out by
+joint histogram (each process counts some of the histograms, and marginalises them, on
+all rows), or by row ranges when the plan has one histogram; the parent adds the
+workers' counts (each candidate is counted by one process, or its counts are added over
+row ranges, so the result equals the one-core count up to the order of float sums).
+
+Workers are plain Python processes (``python -c``; never a fork of a process that may
+run DuckDB's or BLAS's threads, and the caller's ``__main__`` is not re-imported) that
+read calls as pickles on stdin; they are kept for the process's lifetime, so only the
+first parallel search pays for starting them (importing numpy, not the whole package).
+
+It imports numpy and the sibling ``_counts`` module.
+"""
+
+from __future__ import annotations
+
+import atexit
+import itertools
+import math
+import os
+import pickle
+import shutil
+import tempfile
+import threading
+from typing import Any
+
+import numpy as np
+
+from workbench.search._counts import CountingPlan, RowBlock, SliceCounts
+
+__all__ = ["SharedRows", "effective_jobs"]
+
+#: Fewer rows than this per worker are counted in the calling process (starting a
+#: task costs more than counting them).
+MIN_ROWS_PER_JOB = 100_000
+
+_WORKERS: list[Any] = []
+#: One search at a time talks to the workers (scans may run in background threads).
+_LOCK = threading.Lock()
+
+
+def effective_jobs(n_jobs: int) -> int:
+    """``n_jobs`` as a number of processes (-1: the cores this process may use).
+
+    Examples
+    --------
+    >>> effective_jobs(3)
+    3
+    >>> effective_jobs(-1) >= 1
+    True
+    """
+    if n_jobs == -1:
+        try:
+            return max(1, len(os.sched_getaffinity(0)))
+        except AttributeError:  # pragma: no cover - not Linux
+            return max(1, os.cpu_count() or 1)
+    return max(1, int(n_jobs))
+
+
+class _Worker:
+    """A Python process that runs :func:`_count_range` calls sent as pickles on its stdin.
+
+    Started with ``python -c`` (not fork, not multiprocessing), so it never copies a
+    process that runs other threads and never re-imports the caller's ``__main__``.
+    """
+
+    def __init__(self) -> None:
+        import subprocess
+        import sys
+
+        # Import only this module and _counts (numpy), not the package's __init__ (pandas,
+        # DuckDB, ...): the packages are registered as bare namespaces first.
+        package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        code = (
+            "import sys, types\n"
+            f"for name, path in (('workbench', {package!r}), "
+            f"('workbench.search', {os.path.join(package, 'search')!r})):\n"
+            "    module = types.ModuleType(name); module.__path__ = [path]; sys.modules[name] = module\n"
+            "from workbench.search._parallel import _serve\n"
+            "_serve()\n"
+        )
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", code],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )
+
+    def send(self, args: tuple[Any, ...]) -> None:
+        assert self.process.stdin is not None
+        pickle.dump(args, self.process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+        self.process.stdin.flush()
+
+    def receive(self) -> SliceCounts:
+        assert self.process.stdout is not None
+        try:
+            ok, value = pickle.load(self.process.stdout)
+        except EOFError:
+            raise RuntimeError(
+                f"A counting worker process ended unexpectedly (exit code {self.process.poll()}). "
+                "Expected it to return counts. Run with n_jobs=1 to count in this process."
+            ) from None
+        if not ok:
+            raise RuntimeError(f"A counting worker process failed:\n{value}")
+        return value
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def stop(self) -> None:
+        if self.alive():
+            self.process.kill()
+            self.process.wait()
+
+
+def _workers(n: int) -> list[_Worker]:
+    """``n`` running worker processes, started once and kept for this process's lifetime."""
+    _WORKERS[:] = [w for w in _WORKERS if w.alive()]
+    while len(_WORKERS) < n:
+        if not _WORKERS:
+            atexit.register(_stop_workers)
+        _WORKERS.append(_Worker())
+    return _WORKERS[:n]
+
+
+def _stop_workers() -> None:
+    for worker in _WORKERS:
+        worker.stop()
+    _WORKERS.clear()
+
+
+def _serve() -> None:  # pragma: no cover - runs in the worker processes
+    """Worker loop: read a call, count, write ``(ok, counts or traceback)``."""
+    import sys
+    import traceback
+
+    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    while True:
+        try:
+            args = pickle.load(stdin)
+        except EOFError:
+            return
+        try:
+            result: tuple[bool, Any] = (True, _count_range(*args))
+        except Exception:
+            result = (False, traceback.format_exc())
+        pickle.dump(result, stdout, protocol=pickle.HIGHEST_PROTOCOL)
+        stdout.flush()
+
+
+# The arrays a worker has mapped, by directory (the latest search's only).
+_MAPPED: dict[str, tuple[list[np.ndarray], np.ndarray, np.ndarray | None]] = {}
+
+
+def _map(directory: str, n_columns: int, has_weights: bool) -> tuple[Any, ...]:
+    if directory not in _MAPPED:
+        _MAPPED.clear()
+        columns = [
+            np.load(os.path.join(directory, f"c{j}.npy"), mmap_mode="r") for j in range(n_columns)
+        ]
+        errors = np.load(os.path.join(directory, "e.npy"), mmap_mode="r")
+        weights = np.load(os.path.join(directory, "w.npy"), mmap_mode="r") if has_weights else None
+        _MAPPED[directory] = (columns, errors, weights)
+    return _MAPPED[directory]
+
+
+def _count_range(
+    directory: str,
+    n_columns: int,
+    has_weights: bool,
+    binary: bool,
+    start: int,
+    stop: int,
+    plan: CountingPlan,
+    moments: bool,
+) -> SliceCounts:
+    """Worker: count ``plan`` on rows ``start:stop`` of the mapped arrays."""
+    columns, errors, weights = _map(directory, n_columns, has_weights)
+    rows = RowBlock(
+        [c[start:stop] for c in columns],
+        np.asarray(errors[start:stop]),
+        None if weights is None else np.asarray(weights[start:stop]),
+        binary,
+    )
+    return plan.count(rows, moments=moments)
+
+
+def _split_plan(plan: CountingPlan, n_pieces: int, n_rows: int) -> list[CountingPlan]:
+    """Share a plan's joint histograms out into at most ``n_pieces`` plans of similar cost."""
+    units: list[tuple[float, Any, bool]] = []
+    for sup in plan.supers:
+        bins = math.prod(plan.cardinalities[f] for f in sup.features)
+        units.append((n_rows * (len(sup.features) + 3) + bins * len(sup.groups), sup, False))
+    for group in plan.sparse_groups:
+        units.append((n_rows * (2 * len(group.features) + 4), group, True))
+    if len(units) < 2:
+        return [plan]
+    n_pieces = min(n_pieces, len(units))
+    load = [0.0] * n_pieces
+    supers: list[list[Any]] = [[] for _ in range(n_pieces)]
+    sparse: list[list[Any]] = [[] for _ in range(n_pieces)]
+    for cost, unit, is_sparse in sorted(units, key=lambda u: -u[0]):
+        i = load.index(min(load))
+        load[i] += cost
+        (sparse if is_sparse else supers)[i].append(unit)
+    return [
+        CountingPlan(plan.n_candidates, tuple(sup), tuple(spa), plan.cardinalities)
+        for sup, spa in zip(supers, sparse, strict=True)
+    ]
+
+
+class SharedRows:
+    """One part's rows, counted on ``n_jobs`` processes.
+
+    Parameters
+    ----------
+    rows : RowBlock
+        The rows (kept for counting in the calling process when they are few).
+    n_jobs : int
+        Processes to count with (already made effective, >= 2).
+    """
+
+    def __init__(self, rows: RowBlock, n_jobs: int) -> None:
+        self.rows = rows
+        self.n_jobs = n_jobs
+        self._directory: str | None = None
+        self._ranges: list[tuple[int, int]] = []
+        n = rows.n_rows
+        jobs = min(n_jobs, n // MIN_ROWS_PER_JOB)
+        if jobs >= 2:
+            bounds = np.linspace(0, n, jobs + 1).astype(np.int64)
+            self._ranges = [(int(a), int(b)) for a, b in itertools.pairwise(bounds)]
+
+    @property
+    def parallel(self) -> bool:
+        return bool(self._ranges)
+
+    def _write(self) -> str:
+        if self._directory is None:
+            base = (
+                "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
+            )
+            self._directory = tempfile.mkdtemp(prefix="workbench-rows-", dir=base)
+            for j, column in enumerate(self.rows.columns):
+                np.save(os.path.join(self._directory, f"c{j}.npy"), column)
+            np.save(os.path.join(self._directory, "e.npy"), self.rows.errors)
+            if self.rows.weights is not None:
+                np.save(os.path.join(self._directory, "w.npy"), self.rows.weights)
+        return self._directory
+
+    def count(self, plan: CountingPlan, moments: bool) -> SliceCounts:
+        """Count ``plan`` on the rows, in parallel when there are enough rows.
+
+        A plan of several joint histograms is shared out by histogram (each process
+        counts some histograms on all rows, so the marginalising is shared out too); a
+        plan of one histogram is shared out by row ranges.
+        """
+        if not self._ranges or plan.n_candidates == 0:
+            return plan.count(self.rows, moments=moments)
+        n = self.rows.n_rows
+        pieces = _split_plan(plan, len(self._ranges), n)
+        if len(pieces) >= 2:
+            calls = [(piece, 0, n) for piece in pieces]
+        else:
+            calls = [(plan, start, stop) for start, stop in self._ranges]
+        directory = self._write()
+        with _LOCK:
+            return self._count_calls(directory, calls, moments)
+
+    def _count_calls(
+        self, directory: str, calls: list[tuple[CountingPlan, int, int]], moments: bool
+    ) -> SliceCounts:
+        n = self.rows.n_rows
+        # the calling process counts the first piece itself while the workers count the rest
+        workers = _workers(len(calls) - 1)
+        for worker, (piece, start, stop) in zip(workers, calls[1:], strict=True):
+            worker.send(
+                (
+                    directory,
+                    len(self.rows.columns),
+                    self.rows.weights is not None,
+                    self.rows.binary,
+                    start,
+                    stop,
+                    piece,
+                    moments,
+                )
+            )
+        piece, start, stop = calls[0]
+        rows = self.rows
+        if (start, stop) != (0, n):
+            rows = RowBlock(
+                [c[start:stop] for c in rows.columns],
+                rows.errors[start:stop],
+                None if rows.weights is None else rows.weights[start:stop],
+                rows.binary,
+            )
+        total = piece.count(rows, moments=moments)
+        for worker in workers:
+            total = total + worker.receive()
+        return total
+
+    def close(self) -> None:
+        """Remove the mapped files (workers drop their mappings at the next search)."""
+        if self._directory is not None:
+            shutil.rmtree(self._directory, ignore_errors=True)
+            self._directory = None
