@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import pandas as pd
@@ -28,6 +28,7 @@ from workbench._slices import SliceQueries, SliceRef
 from workbench.exceptions import ParameterError, SliceNotFoundError, StoreError
 from workbench.findings import Findings, Predicate, Slice
 from workbench.metrics import Metric
+from workbench.search._change import ChangeFindings
 from workbench.store import Store
 
 __all__ = ["Workbench"]
@@ -330,9 +331,11 @@ class Workbench:
         )
 
     # -- search ------------------------------------------------------------------------------
+    @overload
     def scan(
         self,
         *,
+        baseline: None = None,
         k: int = 10,
         max_predicates: int = 3,
         min_support: int | float = 0.01,
@@ -342,14 +345,78 @@ class Workbench:
         random_state: int = 0,
         features: str | Sequence[str] | None = None,
         progress: ProgressCallback | None = None,
-    ) -> Findings:
+        paired: bool | str = "auto",
+        ranking: str = "change",
+    ) -> Findings: ...
+
+    @overload
+    def scan(
+        self,
+        *,
+        baseline: Workbench,
+        k: int = 10,
+        max_predicates: int = 3,
+        min_support: int | float = 0.01,
+        alpha: float = 0.95,
+        fdr: float = 0.05,
+        confirm: bool | str = "auto",
+        random_state: int = 0,
+        features: str | Sequence[str] | None = None,
+        progress: ProgressCallback | None = None,
+        paired: bool | str = "auto",
+        ranking: str = "change",
+    ) -> ChangeFindings: ...
+
+    def scan(
+        self,
+        *,
+        baseline: Workbench | None = None,
+        k: int = 10,
+        max_predicates: int = 3,
+        min_support: int | float = 0.01,
+        alpha: float = 0.95,
+        fdr: float = 0.05,
+        confirm: bool | str = "auto",
+        random_state: int = 0,
+        features: str | Sequence[str] | None = None,
+        progress: ProgressCallback | None = None,
+        paired: bool | str = "auto",
+        ranking: str = "change",
+    ) -> Findings | ChangeFindings:
         """Search for the slices whose error is highest, with honest statistics.
 
         Exact top-``k`` conjunctions of up to ``max_predicates`` predicates under
         SliceLine's score, each slice with its size, error, confidence interval and
         a p-value corrected for every slice tried (see :class:`~workbench.SliceSearch`).
         The result is saved in the store and returned.
+
+        With ``baseline`` (another Workbench: the vendor's test set, or the previous
+        model), the search is *differential*: it finds the slices whose error rose more
+        from ``baseline`` to this workbench than the whole's did, using the baseline's
+        bins on both sides, and returns a :class:`~workbench.search.ChangeFindings`
+        (the overall change first, then each slice's error on both sides with 95 %
+        intervals, the change with its interval, and tests corrected over every slice
+        evaluated). ``paired`` ("auto": when both sides are the same dataset) uses
+        paired tests; ``ranking`` is ``"change"`` (SliceLine's score on the change in
+        excess of the whole's) or ``"excess"`` (lower end of the change interval minus
+        the whole's change: small groups with a clear rise rank high). ``confirm``,
+        ``random_state`` and ``progress`` apply to the plain scan only.
         """
+        if baseline is not None:
+            from workbench._compare import change_scan
+
+            return change_scan(
+                self._queries,
+                baseline._queries,
+                features=as_list(features),
+                paired=paired,
+                ranking=ranking,
+                k=k,
+                max_predicates=max_predicates,
+                min_support=min_support,
+                alpha=alpha,
+                fdr=fdr,
+            )
         return _report.run_scan(
             self._queries,
             features=as_list(features),

@@ -12,6 +12,8 @@
     workbench bounty submit --db FILE --group group.json --model h.skops --submitter NAME
     workbench bounty ledger --db FILE [--leaderboard] [--out ledger.csv]
     workbench bounty predict DATA --db FILE --out preds.csv
+    workbench compare BASELINE NEW --label COL --prediction COL [--prediction-new COL]
+                   [--out changes.csv] [--ranking change|excess] [--paired auto|true|false]
 
 Errors the tool raises on purpose are printed as one message, without a
 traceback, and the command exits with status 2. Progress goes to stderr.
@@ -137,6 +139,7 @@ def _parser() -> argparse.ArgumentParser:
     claim.add_argument("--note", default="", help="your description of the finding")
     claim.add_argument("--out", required=True, help="JSON file to write")
     _add_bounty_parser(sub)
+    _add_compare_parser(sub)
     return parser
 
 
@@ -364,6 +367,155 @@ def _cmd_bounty(args: argparse.Namespace) -> int:
 # --- end of the bias bounty block ---------------------------------------------------------
 
 
+# --- workbench compare: the slices that got worse from a baseline to new data or model ---
+_COMPARE_PARAMETERS = ("k", "max_predicates", "min_support", "alpha", "fdr")
+
+
+def _add_compare_parser(sub: Any) -> None:
+    compare = sub.add_parser(
+        "compare",
+        help="find the slices whose error rose from a baseline to new data or a new model",
+        description=(
+            "Differential scan: the baseline's bins applied to the new side, the slices "
+            "ranked by how much more their error rose than the whole's, two-sample (or "
+            "paired) tests corrected over every slice evaluated. Writes the overall change "
+            "(first row) and each slice's statistics on both sides and their difference."
+        ),
+    )
+    compare.add_argument(
+        "baseline", help="CSV or parquet: the baseline (e.g. the vendor's test set)"
+    )
+    compare.add_argument(
+        "new", help="CSV or parquet: the new data (may be the same file, with --prediction-new)"
+    )
+    compare.add_argument("--label", required=True, help="column with the true outcome")
+    compare.add_argument("--prediction", required=True, help="the baseline's prediction column")
+    compare.add_argument(
+        "--prediction-new",
+        help="the new side's prediction column (default: --prediction); with the same file "
+        "on both sides this compares two models on the same rows (paired)",
+    )
+    compare.add_argument("--label-new", help="the new side's label column (default: --label)")
+    compare.add_argument("--features", help="comma-separated columns to compare on")
+    compare.add_argument("--exclude", help="comma-separated columns to leave out")
+    compare.add_argument(
+        "--metric", help="error_rate, log_loss, absolute_error, squared_error, wer, cer"
+    )
+    compare.add_argument(
+        "--missing",
+        choices=("error", "drop"),
+        default="error",
+        help="rows without label/prediction: stop with an error (default) or drop them",
+    )
+    from workbench.search._parameters import SCAN_PARAMETERS
+
+    for name in _COMPARE_PARAMETERS:
+        param = SCAN_PARAMETERS[name]
+        compare.add_argument(
+            param.cli,
+            dest=name,
+            type=_scan_value(name),
+            default=param.default,
+            metavar=name.upper(),
+            help=f"{param.help} (default: {param.default})".replace("%", "%%"),
+        )
+    compare.add_argument(
+        "--ranking",
+        choices=("change", "excess"),
+        default="change",
+        help="change: SliceLine's score on the change beyond the whole's (default); excess: "
+        "lower end of the change interval minus the whole's change (small groups rank high)",
+    )
+    compare.add_argument(
+        "--paired",
+        choices=("auto", "true", "false"),
+        default="auto",
+        help="paired tests (same rows on both sides); auto: when both sides are one dataset",
+    )
+    compare.add_argument("--out", help="write the overall change and the slices to this CSV")
+    compare.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from workbench._ingest import as_list
+    from workbench._workbench import Workbench
+
+    prediction_new = args.prediction_new or args.prediction
+    label_new = args.label_new or args.label
+    exclude = as_list(args.exclude) or []
+    same_file = args.baseline == args.new and prediction_new != args.prediction
+    sides = []
+    for role, path, label, prediction, other in (
+        ("baseline", args.baseline, args.label, args.prediction, prediction_new),
+        ("new", args.new, label_new, prediction_new, args.prediction),
+    ):
+        sys.stderr.write(f"loading the {role} side from {path} ...\n")
+        bench = Workbench.from_predictions(
+            path,
+            label=label,
+            prediction=prediction,
+            features=args.features,
+            exclude=[*exclude, other] if same_file else (exclude or None),
+            metric=args.metric,
+            path=":memory:",
+            name=role,
+            model_name=prediction,
+            missing=args.missing,
+        )
+        sides.append(bench)
+        sys.stderr.write(f"  {bench.n_rows} rows, overall error {bench.overall_error:.4f}\n")
+    baseline, new = sides
+    try:
+        paired: bool | str = "auto" if args.paired == "auto" else args.paired == "true"
+        result = new.scan(
+            baseline=baseline,
+            paired=paired,
+            ranking=args.ranking,
+            k=args.k,
+            max_predicates=args.max_predicates,
+            min_support=args.min_support,
+            alpha=args.alpha,
+            fdr=args.fdr,
+        )
+    finally:
+        baseline.close()
+        new.close()
+    table = pd.concat([result.overall_frame(), result.to_frame()], ignore_index=True)
+    if args.out:
+        table.to_csv(args.out, index=False)
+        sys.stderr.write(f"  wrote the overall change and {len(result)} slices to {args.out}\n")
+    if args.json:
+        payload = {
+            "overall": result.overall.to_dict(),
+            "slices": json.loads(result.to_frame().to_json(orient="records")),
+            "n_evaluated": result.n_evaluated,
+            "notes": list(result.notes),
+        }
+        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+        return 0
+    out = sys.stdout
+    out.write(result.overall.describe() + "\n")
+    out.write(
+        f"{len(result)} slices changed more than the whole ({len(result.significant)} "
+        f"significant, {result.n_evaluated} evaluated)\n"
+    )
+    out.write(f"{'before':>7} {'after':>7} {'change':>8} {'95% CI':>17} {'p_adj':>9} sig  slice\n")
+    for s in result:
+        ci = f"[{s.change_ci_low:+.3f}, {s.change_ci_high:+.3f}]"
+        out.write(
+            f"{s.error_baseline:>7.3f} {s.error_new:>7.3f} {s.change:>+8.3f} {ci:>17} "
+            f"{s.p_value_adjusted:>9.2g} {'yes' if s.significant else 'no ':<4} {s.description}\n"
+        )
+    for note in result.notes[1:]:
+        out.write(f"note: {note}\n")
+    return 0
+
+
+# --- end of the compare block -------------------------------------------------------------
+
+
 COMMANDS = {
     "claim": _cmd_claim,
     "scan": _cmd_scan,
@@ -373,6 +525,7 @@ COMMANDS = {
     "app": _cmd_app,
     "verify": _cmd_verify,
     "bounty": _cmd_bounty,
+    "compare": _cmd_compare,
 }
 
 

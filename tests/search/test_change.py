@@ -67,12 +67,30 @@ def test_change_search_equals_brute_force(seed: int, weighted: bool) -> None:
     min_support = int(rng.integers(1, 15))
     alpha = float(rng.choice([0.5, 0.9, 0.95, 1.0]))
     got = _search(
-        codes_b, e_b, codes_n, e_n, cards, w_b, w_n,
-        k=k, max_predicates=3, min_support=min_support, alpha=alpha,
+        codes_b,
+        e_b,
+        codes_n,
+        e_n,
+        cards,
+        w_b,
+        w_n,
+        k=k,
+        max_predicates=3,
+        min_support=min_support,
+        alpha=alpha,
     )
     want = brute_force_change(
-        codes_b, e_b, codes_n, e_n, weights_b=w_b, weights_n=w_n, cards=cards,
-        alpha=alpha, k=k, max_predicates=3, min_support=min_support,
+        codes_b,
+        e_b,
+        codes_n,
+        e_n,
+        weights_b=w_b,
+        weights_n=w_n,
+        cards=cards,
+        alpha=alpha,
+        k=k,
+        max_predicates=3,
+        min_support=min_support,
     )
     got_items = _as_items(got, cards)
     assert [g[0] for g in got_items] == [w[0] for w in want]

@@ -13,6 +13,7 @@ from workbench.search._aggregators import (
     DuckDBAggregator,
     NumpyAggregator,
 )
+from workbench.search._change import ChangedSlice, ChangeFindings, OverallChange
 from workbench.search._counts import SliceCounts
 from workbench.search._parameters import SCAN_PARAMETERS, ScanParameter, scan_defaults
 from workbench.search._search import SliceSearch
@@ -22,9 +23,12 @@ from workbench.search._stats import benjamini_hochberg, slice_statistics
 __all__ = [
     "SCAN_PARAMETERS",
     "Aggregator",
+    "ChangeFindings",
+    "ChangedSlice",
     "DataProfile",
     "DuckDBAggregator",
     "NumpyAggregator",
+    "OverallChange",
     "ScanParameter",
     "SliceCounts",
     "SliceSearch",

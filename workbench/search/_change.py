@@ -53,6 +53,7 @@ It imports numpy, scipy, the sibling search modules and ``workbench.findings``.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -229,6 +230,9 @@ class ChangeFindings:
 
     def __getitem__(self, index: int) -> ChangedSlice:
         return self.slices[index]
+
+    def replace(self, **changes: Any) -> ChangeFindings:
+        return dataclasses.replace(self, **changes)
 
     @property
     def significant(self) -> tuple[ChangedSlice, ...]:
