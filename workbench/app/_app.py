@@ -33,6 +33,14 @@ import workbench as wb
 from workbench.app import _style as style
 from workbench.app._columns import guess_columns, missing_counts
 from workbench.app._columns import is_text as guess_is_text
+from workbench.app._session import (
+    SessionKey,
+    default_sessions_dir,
+    next_store,
+    open_saved,
+    read_manifest,
+    write_manifest,
+)
 from workbench.widgets import ScanInputs
 
 __all__ = ["METRIC_CHOICES", "SAMPLE_CHOICES", "AuditApp"]
@@ -184,7 +192,13 @@ class AuditApp(w.VBox):
     >>> app.export()  # doctest: +SKIP
     """
 
-    def __init__(self, *, max_upload_mb: float = 200, workdir: str | Path | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        max_upload_mb: float = 200,
+        workdir: str | Path | None = None,
+        sessions_dir: str | Path | None = None,
+    ) -> None:
         super().__init__(layout=w.Layout(width="100%"))
         self.add_class("wb-app")
         self.add_class("wb-app-root")
@@ -201,8 +215,15 @@ class AuditApp(w.VBox):
         self.findings: wb.Findings | None = None
         self.explorer: Any = None
         self.exported: dict[str, Path] = {}
-        self._n_stores = 0
         self._updating = False
+        self.sessions_dir = (
+            Path(sessions_dir)
+            if sessions_dir is not None
+            else (self.workdir / "sessions" if workdir is not None else default_sessions_dir())
+        )
+        # The browser's key for this session; when it arrives, work is kept under it.
+        self.session = SessionKey()
+        self.session.observe(self._on_session_key, "key")
         self._build()
 
     # -- layout ------------------------------------------------------------------------------
@@ -377,8 +398,11 @@ class AuditApp(w.VBox):
             ],
             visible=False,
         )
+        self.saved_line = w.HTML()
         self.children = [
             w.HTML(style.header_html()),
+            self.session,
+            self.saved_line,
             self.data_card,
             self.columns_card,
             self.scan_card,
@@ -713,9 +737,8 @@ class AuditApp(w.VBox):
             return None
         self._reset_after_data()
         self.columns_msg.show("info", "Preparing the data: computing errors and binning features…")
-        self._n_stores += 1
         self.workdir.mkdir(parents=True, exist_ok=True)
-        store = self.workdir / f"audit{self._n_stores}.duckdb"
+        store = next_store(self.workdir)
         started = time.perf_counter()
         try:
             bench = self._build_bench(
@@ -726,8 +749,77 @@ class AuditApp(w.VBox):
                 f"{exc} {MENU_HINT.format(label=label, prediction=prediction)}"
             ) from None
         self.bench = bench
+        self._save_manifest()
         _show(self.scan_card, self._summarise(bench, time.perf_counter() - started))
         return bench
+
+    # -- sessions: work kept across reloads --------------------------------------------------
+    def _on_session_key(self, change: dict[str, Any]) -> None:
+        if not self.session.valid:
+            return
+        self._guard(self.data_msg, self.use_session, change["new"])
+
+    def use_session(self, key: str) -> bool:
+        """Keep this page's work under ``sessions_dir/key`` and resume what is saved there.
+
+        Called when the browser sends its session key. Returns True when earlier work
+        (a store with its scans, flags and notes) was reopened.
+        """
+        folder = self.sessions_dir / key
+        saved = read_manifest(folder)
+        self.workdir = folder
+        if self.bench is not None:
+            # Work done before the key arrived moves along: only the folder changes.
+            self._show_saved_line()
+            return False
+        if saved is None:
+            self._show_saved_line()
+            return False
+        bench = open_saved(saved["store"])
+        self._reset_after_data()
+        self.bench = bench
+        self.data_name = str(saved.get("data_name") or "")
+        media = saved.get("media_root")
+        self.media_root = Path(media) if media else None
+        self._save_manifest()
+        scans = bench.scans()
+        n_flagged = 0
+        if len(scans):
+            findings = bench.findings()
+            self.findings = findings
+            self.explorer = bench.explore(findings.scan_id, media_root=self.media_root)
+            self.explorer_box.children = [self.explorer]
+            _show(self.scan_controls, False)
+            _show(self.export_card, True)
+            n_flagged = len(bench.flagged())
+        _show(self.scan_card, True)
+        self.data_msg.show(
+            "success",
+            f"Welcome back: your earlier work on {self.data_name or 'your data'} is open again "
+            f"({bench.n_rows:,} rows, {len(scans)} scan{'s' if len(scans) != 1 else ''}, "
+            f"{n_flagged} flagged slice{'s' if n_flagged != 1 else ''}).",
+            ["Load other data above to start a new audit; this one stays saved."],
+        )
+        self._show_saved_line(resumed_at=str(saved.get("saved_at", "")))
+        return True
+
+    def _save_manifest(self) -> None:
+        if self.bench is None:
+            return
+        store = Path(str(self.bench.path))
+        if store.parent.resolve() != self.workdir.resolve():
+            return  # made before the session key arrived: kept where it is
+        write_manifest(
+            self.workdir,
+            store=store.name,
+            data_name=self.data_name,
+            media_root=str(self.media_root) if self.media_root else None,
+        )
+        self._show_saved_line()
+
+    def _show_saved_line(self, resumed_at: str = "") -> None:
+        since = f" (since {resumed_at})" if resumed_at else ""
+        self.saved_line.value = style.saved_html(str(self.workdir), since)
 
     def _build_bench(
         self,

@@ -18,6 +18,7 @@ __all__ = [
     "header_html",
     "message_html",
     "preview_html",
+    "saved_html",
     "size_text",
     "step_html",
 ]
@@ -109,6 +110,15 @@ def message_html(level: str, lead: str, details: list[str] | tuple[str, ...] = (
     return (
         f'<div class="wb-app"><div class="wb-app-msg wb-app-{level}" role="status" '
         f'data-testid="message-{level}">{body}</div></div>'
+    )
+
+
+def saved_html(folder: str, since: str = "") -> str:
+    """The line that says where the app keeps this session's work."""
+    return (
+        '<div class="wb-app"><div class="wb-app-hint" data-testid="saved-line">💾 Your work '
+        f"(flags, notes, scans) is saved in <code>{esc(folder)}</code>{esc(since)}; reloading "
+        "this page in this browser brings it back.</div></div>"
     )
 
 
