@@ -14,15 +14,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from workbench._slices import SliceQueries
 from workbench.exceptions import ColumnNotFoundError, DataError, LabelError, ParameterError
-from workbench.features._binning import EncodedFeature
 from workbench.findings import Findings, FrozenDict, Predicate, predicates_mask
-from workbench.metrics._metrics import show_value
 from workbench.search._change import ChangeFindings
 
 __all__ = ["COMPARE_COLUMNS", "change_scan", "compare"]
@@ -209,7 +208,7 @@ def _check_same_metric(new: SliceQueries, baseline: SliceQueries) -> None:
 
 def _shared_features(
     new: SliceQueries, baseline: SliceQueries, features: Sequence[str] | None
-) -> list[EncodedFeature]:
+) -> list[Any]:
     encoded = baseline.encoded_features()
     known = [f.name for f in encoded]
     if features is not None:
@@ -255,7 +254,7 @@ def _check_same_labels(new: SliceQueries, baseline: SliceQueries) -> None:
     for side in (baseline, new):
         column = side.evaluation["label_column"]
         values = side.store.read_dataset(side.dataset_id, [column])[column].dropna()
-        sets.append({show_value(v) for v in values.unique()})
+        sets.append({_show(v) for v in values.unique()})
     base, got = sets
     if base != got:
         only_new = sorted(got - base)
@@ -272,9 +271,16 @@ def _check_same_labels(new: SliceQueries, baseline: SliceQueries) -> None:
         )
 
 
-def _code_with(
-    encoded: Sequence[EncodedFeature], frame: pd.DataFrame
-) -> tuple[list[np.ndarray], list[int]]:
+def _show(value: Any) -> str:
+    """A label as people write it (``1``, not ``np.int64(1)``; ``1`` for ``1.0``)."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value)
+
+
+def _code_with(encoded: Sequence[Any], frame: pd.DataFrame) -> tuple[list[np.ndarray], list[int]]:
     """The baseline's codes of the new rows (rows no category covers get one extra code)."""
     columns: list[np.ndarray] = []
     unseen: list[int] = []
