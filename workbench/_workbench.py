@@ -693,12 +693,21 @@ class Workbench:
         return check_claim(claim, recomputed, level=level, same_data=same_data)
 
     # -- front ends --------------------------------------------------------------------------
-    def explore(self, scan_id: str | None = None, **options: Any) -> Any:
+    def explore(
+        self, scan_id: str | None = None, *, baseline: Workbench | None = None, **options: Any
+    ) -> Any:
         """The interactive explorer widget (needs ``slice-workbench[app]``).
 
         ``options`` go to :class:`workbench.widgets.Explorer` (``media_root`` for
-        relative image/audio paths, ``column_kinds``, ``page_size``, ...).
+        relative image/audio paths, ``column_kinds``, ``page_size``, ...). With
+        ``baseline``, the change view instead (:class:`workbench.widgets.ChangeView`):
+        before/after per slice of the differential scan ``self.scan(baseline=...)``
+        (pass ``result=`` to show one already run), with both sides' member rows.
         """
+        if baseline is not None:
+            from workbench.widgets import ChangeView
+
+            return ChangeView(self, baseline, **options)
         from workbench.widgets import Explorer
 
         return Explorer(self, scan_id=scan_id, **options)

@@ -2,11 +2,12 @@
 
 :class:`Explorer` is what ``Workbench.explore()`` returns: a slice table, an
 error-by-slice chart and a drill-down into one slice, over a Workbench handed
-in. :func:`register_renderer` plugs in how member columns of a kind (images,
+in; :class:`ChangeView` (``Workbench.explore(baseline=...)``) shows what got worse
+between two sides. :func:`register_renderer` plugs in how member columns of a kind (images,
 audio, speech alignments, ...) are shown. This package needs the ``app`` extra
 (ipywidgets, anywidget, plotly); the core ``import workbench`` never imports it.
-Imports :mod:`workbench.findings` and the search's parameter table; never the store
-or the search itself.
+Imports :mod:`workbench.findings`, the search's parameter table and result values;
+never the store or the search itself.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ except ImportError as exc:  # pragma: no cover - exercised with the extra uninst
         "app", "The explorer widgets", exc.name or "ipywidgets"
     ) from exc
 
+from workbench.widgets._change_view import ChangeView
 from workbench.widgets._controls import ScanInputs
 from workbench.widgets._explorer import Explorer
 from workbench.widgets._renderers import (
@@ -33,6 +35,7 @@ from workbench.widgets._renderers import (
 from workbench.widgets._table import SliceTable
 
 __all__ = [
+    "ChangeView",
     "Explorer",
     "ScanInputs",
     "SliceTable",
