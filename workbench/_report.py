@@ -20,7 +20,7 @@ from workbench._slices import SliceQueries
 from workbench._validation import Interval, validate_params
 from workbench._version import __version__
 from workbench.exceptions import ColumnNotFoundError, DataError
-from workbench.findings import Findings, Slice, predicates_mask
+from workbench.findings import Findings, Slice, predicates_mask, quote_identifier
 from workbench.store._store import now
 
 __all__ = ["distinct", "run_scan"]
@@ -33,14 +33,20 @@ def run_scan(
     *,
     features: Sequence[str] | None = None,
     progress: ProgressCallback | None = None,
+    engine: str = "auto",
+    memory_limit: int | float | str | None = None,
+    spark: Any = None,
     **search_params: Any,
 ) -> Findings:
     """Search the evaluation's stored codes, save the scan and return its findings.
 
     ``search_params`` are :class:`~workbench.search.SliceSearch` parameters; the scan
-    records the search's full parameter set (defaults included) once.
+    records the search's full parameter set (defaults included) once. ``engine`` and
+    ``memory_limit`` choose where the counting runs (see
+    :func:`workbench.search._engine.choose_engine`); a note says which ran and why.
     """
     from workbench.search import SliceSearch
+    from workbench.search._engine import choose_engine
 
     search = SliceSearch(**search_params)
     encoded = queries.encoded_features()
@@ -59,18 +65,52 @@ def run_scan(
     started_at = now()
     t0 = time.perf_counter()
     names = [f.name for f in encoded]
-    codes = store.load_codes(queries.dataset_id, names)
-    error, weight = store.load_errors(queries.eval_id)
-    t_load = time.perf_counter() - t0
-    search.fit_codes(
-        codes,
-        error,
-        weight,
-        feature_names=names,
-        value_labels=[list(f.predicates) for f in encoded],
-        progress=progress,
-    )
+    labels = [list(f.predicates) for f in encoded]
+    n_rows = int(queries.evaluation["n_rows"])
+    weighted = store.has_weights(queries.eval_id)
+    code_bytes = [1 if len(f.predicates) <= 256 else 2 for f in encoded]
+    chosen, why = choose_engine(engine, n_rows, code_bytes, weighted, memory_limit)
+    if chosen == "numpy":
+        codes = store.load_codes(queries.dataset_id, names)
+        error, weight = store.load_errors(queries.eval_id)
+        t_load = time.perf_counter() - t0
+        search.fit_codes(
+            codes, error, weight, feature_names=names, value_labels=labels, progress=progress
+        )
+    else:
+        t_load = 0.0
+        rows_sql = store.codes_and_errors_sql(queries.dataset_id, queries.eval_id, names)
+        if chosen == "duckdb":
+            search.fit_duckdb(
+                store.con,
+                rows_sql,
+                feature_columns=names,
+                error_column="error",
+                weight_column="weight" if weighted else None,
+                value_labels=labels,
+                batch_rows=_batch_rows(n_rows, code_bytes, memory_limit),
+                progress=progress,
+            )
+        else:
+            session = _spark_session(spark)
+            # Spark has no unsigned integers: the codes go over as INTEGER.
+            casts = ", ".join(
+                f"CAST({quote_identifier(n)} AS INTEGER) AS {quote_identifier(n)}" for n in names
+            )
+            table = store.con.sql(
+                f"SELECT {casts}, error, weight FROM ({rows_sql})"
+            ).to_arrow_table()
+            frame = session.createDataFrame(table)
+            search.fit_spark(
+                frame,
+                features=names,
+                error="error",
+                weight="weight" if weighted else None,
+                value_labels=labels,
+                progress=progress,
+            )
     raw: Findings = search.findings_
+    raw = raw.replace(notes=(*raw.notes, f"Counted with {chosen}: {why}."))
     scan_id = store.new_scan_id()
     slices = tuple(
         s.replace(slice_id=f"{scan_id}.s{rank}") for rank, s in enumerate(raw.slices, start=1)
@@ -81,6 +121,7 @@ def run_scan(
     parameters = {
         **dict(raw.parameters),
         **search.get_params(),
+        "engine": chosen,
         "features": names,
         "metric": evaluation["metric"],
         "model": evaluation["model_name"],
@@ -105,6 +146,30 @@ def run_scan(
         discovery_mask=search.discovery_mask_,
     )
     return findings
+
+
+def _batch_rows(n_rows: int, code_bytes: Sequence[int], memory_limit: Any) -> int:
+    """Rows per streamed record batch: 1M, fewer when a small memory limit is set."""
+    from workbench.search._engine import parse_memory
+
+    limit = parse_memory(memory_limit)
+    if limit is None:
+        return 1_000_000
+    per_row = 4 * (sum(code_bytes) + 16) + 16
+    return int(min(1_000_000, max(50_000, limit // (4 * per_row))))
+
+
+def _spark_session(spark: Any) -> Any:
+    """The given SparkSession, else the active one, else a local one."""
+    if spark is not None:
+        return spark
+    from workbench.search._spark import _pyspark
+
+    _pyspark()  # a clear message when the extra is missing
+    from pyspark.sql import SparkSession
+
+    active = SparkSession.getActiveSession()
+    return active if active is not None else SparkSession.builder.getOrCreate()
 
 
 def _row_masks(queries: SliceQueries, findings: Findings) -> list[np.ndarray]:

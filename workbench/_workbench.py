@@ -345,6 +345,10 @@ class Workbench:
         random_state: int = 0,
         features: str | Sequence[str] | None = None,
         progress: ProgressCallback | None = None,
+        n_jobs: int = 1,
+        engine: str = "auto",
+        memory_limit: int | str | None = None,
+        spark: Any = None,
         paired: bool | str = "auto",
         ranking: str = "change",
     ) -> Findings: ...
@@ -363,6 +367,10 @@ class Workbench:
         random_state: int = 0,
         features: str | Sequence[str] | None = None,
         progress: ProgressCallback | None = None,
+        n_jobs: int = 1,
+        engine: str = "auto",
+        memory_limit: int | str | None = None,
+        spark: Any = None,
         paired: bool | str = "auto",
         ranking: str = "change",
     ) -> ChangeFindings: ...
@@ -380,6 +388,10 @@ class Workbench:
         random_state: int = 0,
         features: str | Sequence[str] | None = None,
         progress: ProgressCallback | None = None,
+        n_jobs: int = 1,
+        engine: str = "auto",
+        memory_limit: int | str | None = None,
+        spark: Any = None,
         paired: bool | str = "auto",
         ranking: str = "change",
     ) -> Findings | ChangeFindings:
@@ -400,7 +412,15 @@ class Workbench:
         paired tests; ``ranking`` is ``"change"`` (SliceLine's score on the change in
         excess of the whole's) or ``"excess"`` (lower end of the change interval minus
         the whole's change: small groups with a clear rise rank high). ``confirm``,
-        ``random_state`` and ``progress`` apply to the plain scan only.
+        ``random_state``, ``progress`` and the engine parameters below apply to the plain
+        scan only.
+
+        Where the counting runs: ``engine="auto"`` loads the codes into numpy when they
+        fit ``memory_limit`` (bytes or e.g. ``"4GB"``; default half the memory this
+        process can still get) and otherwise streams them out of the store through
+        DuckDB; ``"numpy"``, ``"duckdb"`` or ``"spark"`` (on ``spark``, a SparkSession,
+        default the active one) force it. A note of the findings says which ran and why.
+        ``n_jobs`` processes count in memory (-1: every core).
         """
         if baseline is not None:
             from workbench._compare import change_scan
@@ -421,6 +441,10 @@ class Workbench:
             self._queries,
             features=as_list(features),
             progress=progress,
+            engine=engine,
+            memory_limit=memory_limit,
+            spark=spark,
+            n_jobs=n_jobs,
             k=k,
             max_predicates=max_predicates,
             min_support=min_support,

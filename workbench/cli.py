@@ -93,6 +93,18 @@ def _parser() -> argparse.ArgumentParser:
             help=f"{param.help} (default: {param.default})".replace("%", "%%"),
         )
     scan.add_argument(
+        "--engine",
+        choices=("auto", "numpy", "duckdb", "spark"),
+        default="auto",
+        help="where counting runs: numpy in memory, DuckDB streamed out of the store, or the "
+        "active Spark session; auto picks numpy when the codes fit --memory-limit",
+    )
+    scan.add_argument(
+        "--memory-limit",
+        metavar="SIZE",
+        help="memory the in-memory search may use, e.g. 4GB (default: half of what is free)",
+    )
+    scan.add_argument(
         "--no-confirm",
         dest="confirm",
         action="store_const",
@@ -187,7 +199,9 @@ def _cmd_scan(args: argparse.Namespace) -> int:
         from workbench.search._parameters import SCAN_PARAMETERS
 
         chosen = {name: getattr(args, name) for name, p in SCAN_PARAMETERS.items() if p.front_end}
-        findings = bench.scan(**chosen, progress=_progress)
+        findings = bench.scan(
+            **chosen, engine=args.engine, memory_limit=args.memory_limit, progress=_progress
+        )
         sys.stderr.write(
             f"  scan {findings.scan_id} done in {time.perf_counter() - t0:.1f} s; stored in {args.db}\n"
         )

@@ -107,3 +107,26 @@ def test_bad_input_is_refused_with_a_clear_message(spark):
         SliceSearch().fit_spark(df, features=["b"], error="error")
     with pytest.raises(DataError, match="needs a Spark DataFrame"):
         SliceSearch().fit_spark(frame, features=["a"], error="error")
+
+
+def test_workbench_scan_on_spark_same_as_numpy(spark, tmp_path):
+    import workbench as wb
+
+    rng = np.random.default_rng(4)
+    n = 5000
+    frame = pd.DataFrame(
+        {"colour": rng.choice(["red", "green", "blue"], n), "age": rng.integers(18, 80, n)}
+    )
+    frame["label"] = rng.integers(0, 2, n)
+    wrong = rng.random(n) < np.where(frame["colour"] == "red", 0.4, 0.1)
+    frame["pred"] = np.where(wrong, 1 - frame["label"], frame["label"])
+    with wb.Workbench.from_predictions(
+        frame, label="label", prediction="pred", path=tmp_path / "s.duckdb"
+    ) as bench:
+        in_memory = bench.scan()
+        on_spark = bench.scan(engine="spark", spark=spark)
+    assert on_spark.parameters["engine"] == "spark"
+    assert any(n.startswith("Counted with spark") for n in on_spark.notes)
+    assert [(s.predicates, s.slice_size, s.p_value) for s in on_spark] == [
+        (s.predicates, s.slice_size, s.p_value) for s in in_memory
+    ]

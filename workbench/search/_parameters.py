@@ -167,10 +167,9 @@ _TABLE: tuple[ScanParameter, ...] = (
         "n_jobs",
         1,
         (Interval("int", 1), Options((-1,))),
-        "cores for counting (-1: all)",
+        "processes that count in memory (-1: every core)",
         "Cores",
         "--n-jobs",
-        front_end=False,
     ),
 )
 

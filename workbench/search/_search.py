@@ -351,6 +351,7 @@ class SliceSearch(BaseEstimator):
         features: Sequence[str],
         error: str = "error",
         weight: str | None = None,
+        value_labels: Sequence[Sequence[Any]] | None = None,
         progress: Progress | None = None,
     ) -> SliceSearch:
         """Search a Spark DataFrame where it lives: Spark counts, the driver searches.
@@ -377,6 +378,9 @@ class SliceSearch(BaseEstimator):
             Per-row error column (>= 0).
         weight : str, optional
             Per-row weight column (> 0).
+        value_labels : sequence of sequences, optional
+            When the features are integer codes already: the label (or
+            :class:`~workbench.findings.Predicate`) of each code, as in :meth:`fit_codes`.
         progress : callable, optional
             As in :meth:`fit`.
 
@@ -395,7 +399,7 @@ class SliceSearch(BaseEstimator):
             return None
 
         aggregator, names, predicates, n_rows, use_split = prepare_spark(
-            df, features, error, weight, split_for
+            df, features, error, weight, split_for, value_labels
         )
         self.discovery_mask_ = None
         try:

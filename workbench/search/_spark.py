@@ -127,9 +127,11 @@ def _encode(
     has_weights: bool,
     split: tuple[float, int] | None,
     seen_before: dict[int, tuple[int, int]],
+    strict: bool,
     batches: Iterator[Any],
 ) -> Iterator[Any]:  # pragma: no cover - runs in Spark's Python workers
-    """Pass 3: integer codes, error, weight and the discovery flag of each row."""
+    """Pass 3: integer codes, error, weight and the discovery flag of each row (with
+    ``strict``, the features are codes already and a value outside them is an error)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -147,6 +149,11 @@ def _encode(
             if value_sets[j] is None:
                 value_sets[j] = pa.array(list(labels[j]), type=column.type)
             codes = pc.index_in(column, value_set=value_sets[j])
+            if strict and codes.null_count:
+                raise ValueError(
+                    f"Feature column {j} holds NULLs or codes outside 0..{len(labels[j]) - 1}. "
+                    "Expected integer codes with one label each in value_labels."
+                )
             codes = pc.fill_null(codes, len(labels[j]))  # missing values: the last code
             out[f"f{j}"] = pc.cast(codes, pa.int32())
         errors = _float_column(batch, m)
@@ -393,12 +400,14 @@ def prepare_spark(
     error: str,
     weight: str | None,
     split_for: Callable[[int], tuple[float, int] | None],
+    value_labels: Sequence[Sequence[Any]] | None = None,
 ) -> tuple[SparkAggregator, list[str], list[list[Any]], int, bool]:
     """Labels, checks, codes and the split of a Spark DataFrame, ready to count.
 
     Returns the aggregator, the feature names, each feature's predicates, the number
     of rows and whether a confirmation split is used. ``split_for(n_rows)`` gives the
-    split's ``(fraction, seed)`` or ``None``.
+    split's ``(fraction, seed)`` or ``None``. With ``value_labels`` the features are
+    integer codes ``0..len(value_labels[j]) - 1`` (no labels pass).
     """
     functions = _pyspark()
     if not hasattr(frame, "mapInArrow") or not hasattr(frame, "schema"):
@@ -434,6 +443,23 @@ def prepare_spark(
         )
     col = functions.col
 
+    if value_labels is not None:
+        if len(value_labels) != len(names):
+            raise DataError(
+                f"value_labels must give the labels of each of the {len(names)} features. "
+                f"Got {len(value_labels)}. Pass one list of labels per feature column."
+            )
+        return _prepare(
+            frame,
+            names,
+            [list(range(len(v))) for v in value_labels],
+            [labels_to_predicates(n, v) for n, v in zip(names, value_labels, strict=True)],
+            error,
+            weight,
+            split_for,
+            strict=True,
+        )
+
     # Pass 1: labels (the distinct values, sorted as in memory) and missing values.
     aggregates = []
     for j, name in enumerate(names):
@@ -451,6 +477,24 @@ def prepare_spark(
         if summary[f"m{j}"]:
             values.append(None)
         labels.append(values)
+    predicates = [labels_to_predicates(n, v) for n, v in zip(names, labels, strict=True)]
+    return _prepare(frame, names, labels, predicates, error, weight, split_for, strict=False)
+
+
+def _prepare(
+    frame: Any,
+    names: list[str],
+    labels: list[list[Any]],
+    predicates: list[list[Any]],
+    error: str,
+    weight: str | None,
+    split_for: Callable[[int], tuple[float, int] | None],
+    *,
+    strict: bool,
+) -> tuple[SparkAggregator, list[str], list[list[Any]], int, bool]:
+    """Passes 2 and 3 (see the module docstring) once the labels are known."""
+    functions = _pyspark()
+    col = functions.col
 
     # Pass 2: rows per partition, checks of errors and weights.
     value_columns = [col(error).cast("double")]
@@ -513,10 +557,9 @@ def prepare_spark(
     from pyspark.storagelevel import StorageLevel
 
     coded = frame.select(*source).mapInArrow(
-        functools.partial(_encode, labels, has_weights, split, seen_before), schema
+        functools.partial(_encode, labels, has_weights, split, seen_before, strict), schema
     )
     coded = coded.persist(StorageLevel.MEMORY_AND_DISK)
     cardinalities = [max(len(v), 1) for v in labels]
     aggregator = SparkAggregator(coded, cardinalities, has_weights=has_weights, binary=binary)
-    predicates = [labels_to_predicates(n, v) for n, v in zip(names, labels, strict=True)]
     return aggregator, names, predicates, n_rows, split is not None

@@ -416,6 +416,22 @@ class Store:
             return np.zeros((0, 0), dtype=np.uint8)
         return np.column_stack([np.asarray(arrays[f]) for f in features])
 
+    def codes_and_errors_sql(self, dataset_id: int, eval_id: int, features: Sequence[str]) -> str:
+        """A query of the features' codes, error and weight, in row order (for streaming)."""
+        rid = quote_identifier(ROW_ID)
+        cols = ", ".join(f"c.{quote_identifier(f)}" for f in features)
+        return (
+            f"SELECT {cols}, e.error, e.weight FROM codes_{int(dataset_id)} c "
+            f"JOIN eval_{int(eval_id)} e ON c.{rid} = e.{rid} ORDER BY c.{rid}"
+        )
+
+    def has_weights(self, eval_id: int) -> bool:
+        """Whether any row's weight differs from 1."""
+        row = self.con.execute(
+            f"SELECT count(*) FROM eval_{int(eval_id)} WHERE weight <> 1"
+        ).fetchall()
+        return bool(row[0][0])
+
     # -- models and evaluations --------------------------------------------------------------
     def add_model(self, *, name: str, fingerprint: str, kind: str) -> int:
         row = self.con.execute(
