@@ -5,7 +5,7 @@
 >>> findings = bench.scan()  # doctest: +SKIP
 """
 
-from workbench._io import SUPPORTED_SUFFIXES, read_table, sniff_csv
+from workbench._io import SUPPORTED_SUFFIXES, CsvFormat, read_table, sniff_csv
 from workbench._version import __version__
 from workbench._workbench import Workbench
 from workbench.bounty import Bounty
@@ -36,6 +36,7 @@ __all__ = [
     "SUPPORTED_SUFFIXES",
     "Bounty",
     "ColumnNotFoundError",
+    "CsvFormat",
     "DataError",
     "EmptyDataError",
     "Extractor",

@@ -205,9 +205,9 @@ def _gunzip(raw: bytes, name: str, limit: int | None) -> bytes:
         raise exc.error() from None
     except (OSError, EOFError, zlib.error) as exc:
         raise InputFileError(
-            f"Could not read {name!r}: {_short(str(exc))}. Expected a complete CSV file "
-            "compressed with gzip; check that the upload finished and the file is of the type "
-            "its name says."
+            f"Could not read {name!r}: could not unpack it ({_short(str(exc))}). Expected a "
+            "complete CSV file compressed with gzip; check that the upload finished and the "
+            "file is of the type its name says."
         ) from None
 
 

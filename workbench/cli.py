@@ -135,6 +135,18 @@ def _parser() -> argparse.ArgumentParser:
     app = sub.add_parser("app", help="start the code-free audit app (Voila) on 127.0.0.1")
     app.add_argument("--port", type=int, default=8866)
     app.add_argument("--no-browser", action="store_true")
+    app.add_argument(
+        "--max-kernels",
+        type=int,
+        default=4,
+        help="sessions (browser tabs) open at once at most (default: %(default)s)",
+    )
+    app.add_argument(
+        "--idle-minutes",
+        type=float,
+        default=30,
+        help="shut a session down after this long without activity (default: %(default)s)",
+    )
 
     verify = sub.add_parser("verify", help="re-check a claim file on data")
     verify.add_argument("claim", help="claim JSON written by the workbench")
@@ -262,7 +274,12 @@ def _cmd_show(args: argparse.Namespace) -> int:
 def _cmd_app(args: argparse.Namespace) -> int:
     from workbench.app import serve
 
-    return serve(port=args.port, open_browser=not args.no_browser)
+    return serve(
+        port=args.port,
+        open_browser=not args.no_browser,
+        max_kernels=args.max_kernels,
+        idle_minutes=args.idle_minutes,
+    )
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:

@@ -11,10 +11,13 @@ import base64
 import csv
 import doctest
 import gzip
+import html
 import importlib
 import io
 import json
 import re
+import shlex
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -454,3 +457,41 @@ def test_media_samples_load_with_their_columns(name: str, metric: str, left_out:
     assert app.bench is not None
     findings = app.bench.findings()
     assert findings[0].significant
+
+
+def test_verify_command_is_shell_quoted(
+    app: AuditApp, upload: Upload, linked: pd.DataFrame
+) -> None:
+    name = "q3 $(touch pwned); rm -rf ~.csv"
+    upload(app, linked.to_csv(index=False).encode(), name)
+    assert app.data_msg.level == "", app.data_msg.text
+    scan_and_flag(app)
+    app.export_button.click()
+    assert app.export_msg.level == "success", app.export_msg.text
+    shown = html.unescape(re.search(r'verify-command">(.*?)</pre>', app.downloads.value, re.S)[1])
+    command = shown.splitlines()[-1]
+    words = shlex.split(command)
+    assert words[:2] == ["workbench", "verify"] and words[-2:] == ["--data", name]
+    assert "'q3 $(touch pwned); rm -rf ~.csv'" in command
+
+
+def test_gzip_bomb_upload_is_refused_quickly(tmp_path: Path, upload: Upload) -> None:
+    app = AuditApp(max_upload_mb=50, workdir=tmp_path)
+    bomb = gzip.compress(b"a,b,label,prediction\n" + b"1,2,0,1\n" * 60_000_000, 9)
+    assert len(bomb) < 2_500_000
+    start = time.perf_counter()
+    upload(app, bomb, "small.csv.gz")
+    assert time.perf_counter() - start < 5
+    assert app.data_msg.level == "error"
+    assert "more than 50 MB of data once unpacked" in app.data_msg.text
+    assert app.frame is None
+
+
+def test_upload_size_is_measured_not_taken_from_the_browser(
+    tmp_path: Path, adult_csv: bytes
+) -> None:
+    app = AuditApp(max_upload_mb=0.5, workdir=tmp_path)
+    entry = {"name": "adult.csv", "size": 10, "content": adult_csv}
+    app.load_file(adult_csv, "adult.csv", entry)
+    assert app.data_msg.level == "error"
+    assert "more than the 500 kB this app accepts" in app.data_msg.text

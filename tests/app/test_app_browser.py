@@ -15,6 +15,7 @@ import csv
 import io
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -60,11 +61,13 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         try:
             url = f"http://127.0.0.1:{port}/"
             deadline = time.monotonic() + 60
-            while f"running at {url}" not in log.read_text(errors="replace"):
+            pattern = re.escape(f"running at {url}") + r"(\?token=\S+)"
+            while (found := re.search(pattern, log.read_text(errors="replace"))) is None:
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"workbench app did not start:\n{log.read_text()[-3000:]}")
                 time.sleep(0.3)
-            yield url
+            # The printed URL carries the token; the browser keeps it in a cookie.
+            yield url + found.group(1)
             process.send_signal(signal.SIGINT)
             assert process.wait(timeout=20) == 0, log.read_text()[-3000:]
         finally:

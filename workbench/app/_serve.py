@@ -3,14 +3,18 @@
 Finds ``notebooks/00_audit_app.ipynb`` (next to the bundled samples or the package,
 as in a checkout or an editable install); in an installed wheel, where the
 notebook is not shipped, it writes the same two-line notebook to a temporary
-folder. Voilà runs as a child process with the settings in ``voila.json`` next to
-this module (larger websocket messages for uploads, idle kernels culled after
-10 minutes). Imports the standard library and ``workbench.samples``.
+folder. Voilà runs as a child process (``workbench.app._voila``, which adds the
+Host/Origin checks and the limit on live kernels) with the settings in ``voila.json``
+next to this module (larger websocket messages for uploads). A fresh random token is
+handed to it in the environment and printed in the app's URL, as Jupyter does; requests
+without it are refused. Imports the standard library and ``workbench.samples``.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -68,12 +72,19 @@ def _write_notebook(folder: Path) -> Path:
     return path
 
 
-def voila_command(notebook: Path, port: int) -> list[str]:
-    """The command line that serves ``notebook`` with Voilà on 127.0.0.1:``port``."""
+def voila_command(
+    notebook: Path, port: int, *, max_kernels: int = 4, idle_minutes: float = 30
+) -> list[str]:
+    """The command line that serves ``notebook`` with Voilà on 127.0.0.1:``port``.
+
+    At most ``max_kernels`` sessions live at once; a session without activity for
+    ``idle_minutes`` is shut down (also while its tab is open).
+    """
     return [
         sys.executable,
         "-m",
-        "voila",
+        "workbench.app._voila",
+        f"--max-kernels={int(max_kernels)}",
         str(notebook),
         "--no-browser",
         f"--port={port}",
@@ -81,6 +92,9 @@ def voila_command(notebook: Path, port: int) -> list[str]:
         "--Voila.port_retries=0",
         f"--Voila.config_file_paths={CONFIG_DIR}",
         "--VoilaExecutor.timeout=120",
+        f"--MappingKernelManager.cull_idle_timeout={round(idle_minutes * 60)}",
+        "--MappingKernelManager.cull_interval=30",
+        "--MappingKernelManager.cull_connected=True",
     ]
 
 
@@ -109,8 +123,14 @@ def _wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 60)
     return False
 
 
-def serve(port: int = 8866, open_browser: bool = True) -> int:
-    """Serve the audit app with Voilà on ``http://127.0.0.1:PORT/`` until Ctrl-C.
+def serve(
+    port: int = 8866,
+    open_browser: bool = True,
+    *,
+    max_kernels: int = 4,
+    idle_minutes: float = 30,
+) -> int:
+    """Serve the audit app with Voilà on ``http://127.0.0.1:PORT/?token=...`` until Ctrl-C.
 
     Parameters
     ----------
@@ -118,6 +138,11 @@ def serve(port: int = 8866, open_browser: bool = True) -> int:
         The port to listen on (127.0.0.1 only).
     open_browser : bool
         Open the app in the default web browser once it is ready.
+    max_kernels : int
+        Sessions (browser tabs, each a Python kernel of several hundred MB) open at once
+        at most; more are refused with "busy".
+    idle_minutes : float
+        A session without activity for this long is shut down.
 
     Returns
     -------
@@ -127,12 +152,21 @@ def serve(port: int = 8866, open_browser: bool = True) -> int:
     Raises
     ------
     ParameterError
-        When the port is outside 1–65535 or already in use.
+        When the port is outside 1–65535 or already in use, or the limits are not positive.
     MissingExtraError
         When Voilà is not installed.
     """
     if not 0 < int(port) < 65536:
         raise ParameterError(f"The port must be between 1 and 65535. Got {port} instead.")
+    if not 1 <= int(max_kernels) <= 64:
+        raise ParameterError(
+            f"max_kernels (--max-kernels) must be between 1 and 64. Got {max_kernels} instead."
+        )
+    if not 1 <= float(idle_minutes) <= 24 * 60:
+        raise ParameterError(
+            "idle_minutes (--idle-minutes) must be between 1 and 1440 (a day). "
+            f"Got {idle_minutes} instead."
+        )
     try:
         import voila  # noqa: F401
     except ImportError:
@@ -145,9 +179,16 @@ def serve(port: int = 8866, open_browser: bool = True) -> int:
     with tempfile.TemporaryDirectory(prefix="workbench-app-") as scratch:
         notebook = find_notebook() or _write_notebook(Path(scratch))
         url = f"http://{HOST}:{port}/"
-        process = subprocess.Popen(voila_command(notebook, port))
+        token = secrets.token_urlsafe(24)
+        from workbench.app._voila import TOKEN_VARIABLE
+
+        process = subprocess.Popen(
+            voila_command(notebook, port, max_kernels=max_kernels, idle_minutes=idle_minutes),
+            env={**os.environ, TOKEN_VARIABLE: token},
+        )
         try:
             if _wait_ready(url, process):
+                url = f"{url}?token={token}"
                 sys.stdout.write(f"The audit app is running at {url}  (press Ctrl-C to stop)\n")
                 sys.stdout.flush()
                 if open_browser:
