@@ -27,6 +27,8 @@ SPEECH = [
         "output. `scripts/make_speech_sample.py` rebuilds it."
     ),
     new_code_cell(
+        "import tempfile\n"
+        "from pathlib import Path\n\n"
         "import numpy as np\n"
         "import pandas as pd\n"
         "from IPython.display import HTML, Audio, display\n\n"
@@ -58,10 +60,12 @@ SPEECH = [
         "Everything is kept in a DuckDB file."
     ),
     new_code_cell(
+        "# The store and the exports go to a temporary folder, not into the repository.\n"
+        "out = Path(tempfile.mkdtemp(prefix='workbench-speech-'))\n"
         "bench = wb.Workbench.from_predictions(\n"
         "    clips, label='reference', prediction='hypothesis', metric='wer',\n"
         "    features=['accent', 'speaker', 'noise_type', 'snr', 'channel'],\n"
-        "    path='speech_audit.duckdb',\n"
+        "    path=out / 'speech_audit.duckdb',\n"
         ")\n"
         "findings = bench.scan(alpha=0.99, k=40)\n"
         "findings.to_frame()[['slice_id', 'description', 'slice_size', 'slice_error', 'error_ci_low',\n"
@@ -137,9 +141,9 @@ SPEECH = [
     ),
     new_code_cell(
         "bench.flag(top, note='babble noise at low SNR')\n"
-        "bench.flagged().to_csv('speech_flagged.csv')\n"
-        "bench.export_claim(top, 'speech_claim.json')\n"
-        "pd.read_csv('speech_flagged.csv')[['slice_id', 'description', 'slice_error', 'flag_note']]"
+        "bench.flagged().to_csv(out / 'speech_flagged.csv')\n"
+        "bench.export_claim(top, out / 'speech_claim.json')\n"
+        "pd.read_csv(out / 'speech_flagged.csv')[['slice_id', 'description', 'slice_error', 'flag_note']]"
     ),
     new_markdown_cell(
         "The explorer plays the member clips and highlights each transcript's word errors "
@@ -164,7 +168,9 @@ IMAGES = [
     ),
     new_code_cell(
         "import base64\n"
-        "import io\n\n"
+        "import io\n"
+        "import tempfile\n"
+        "from pathlib import Path\n\n"
         "import numpy as np\n"
         "import pandas as pd\n"
         "from IPython.display import HTML\n"
@@ -223,9 +229,11 @@ IMAGES = [
     new_code_cell(
         "descriptors = ['skin_tone', 'lighting', 'contrast', 'color_cast', 'scene', 'luminance_mean',\n"
         "               'sharpness', 'colourfulness']\n"
+        "# The store and the exports go to a temporary folder, not into the repository.\n"
+        "out = Path(tempfile.mkdtemp(prefix='workbench-images-'))\n"
         "bench = wb.Workbench.from_predictions(\n"
         "    faces, label='smiling', prediction='prediction', score='score', features=descriptors,\n"
-        "    path='image_audit.duckdb',\n"
+        "    path=out / 'image_audit.duckdb',\n"
         ")\n"
         "findings = bench.scan()\n"
         "findings.to_frame()[['slice_id', 'description', 'slice_size', 'slice_error', 'error_ci_low',\n"
@@ -257,9 +265,9 @@ IMAGES = [
     new_markdown_cell("## Flag, export, explore (thumbnails in the drill-down)"),
     new_code_cell(
         "bench.flag(top, note='dim light and dark skin')\n"
-        "bench.flagged().to_csv('image_flagged.csv')\n"
-        "bench.export_claim(top, 'image_claim.json')\n"
-        "pd.read_csv('image_flagged.csv')[['slice_id', 'description', 'slice_error', 'flag_note']]"
+        "bench.flagged().to_csv(out / 'image_flagged.csv')\n"
+        "bench.export_claim(top, out / 'image_claim.json')\n"
+        "pd.read_csv(out / 'image_flagged.csv')[['slice_id', 'description', 'slice_error', 'flag_note']]"
     ),
     new_code_cell("bench.explore(media_root=repo)"),
 ]
