@@ -273,10 +273,131 @@ IMAGES = [
 ]
 
 
+LAST_MILE = [
+    new_markdown_cell(
+        "# The last mile: which slices got worse at a new site\n\n"
+        "A speech recogniser passed the vendor's test set. It is then deployed at a new site "
+        "whose machines add a kind of background noise no test condition had: a periodic, tonal "
+        "machine noise (a 120 Hz hum with harmonics, and a regular clatter). The overall word "
+        "error rate (WER) rises — but for whom does it rise *more*? A differential scan, "
+        "`bench_new.scan(baseline=bench_old)`, searches the slices whose error rose more than "
+        "the whole's, with the baseline's bins applied to the new data, a two-sample test per "
+        "slice and Benjamini–Hochberg over every slice it evaluated.\n\n"
+        "**About the data.** As in the speech notebook, the voices are `espeak-ng` voices that "
+        "*stand in* for accents (not human accents), transcribed by PocketSphinx. The vendor's "
+        "test set is the speech sample's clips under white and pink noise at 10 and 5 dB SNR; "
+        "the new site is the same voices reading the same sentences with the machine noise at "
+        "10 and 5 dB (`scripts/make_speech_new_site.py`, 320 clips, transcribed once and shipped)."
+    ),
+    new_code_cell(
+        "import numpy as np\n"
+        "import pandas as pd\n\n"
+        "import workbench as wb\n\n"
+        "clips = wb.load_sample('speech')\n"
+        "vendor = clips[clips['condition'].isin(['white 10 dB', 'white 5 dB', 'pink 10 dB', 'pink 5 dB'])]\n"
+        "site = wb.load_sample('speech_new_site')\n"
+        "repo = wb.sample_path('speech').parents[2]  # relative audio paths start here\n"
+        "vendor = vendor.assign(snr=vendor['snr_db_true'].map('{:.0f} dB'.format))\n"
+        "site = site.assign(snr=site['snr_db_true'].map('{:.0f} dB'.format))\n"
+        "features = ['accent', 'speaker', 'snr', 'channel']\n"
+        "print(len(vendor), 'vendor clips;', len(site), 'new-site clips')\n"
+        "site[['accent', 'speaker', 'snr', 'channel', 'reference', 'hypothesis']].head()"
+    ),
+    new_markdown_cell(
+        "## Two workbenches, one binning\n\n"
+        "Each side is an ordinary workbench (`metric='wer'`: a slice's WER is the sum of its "
+        "word errors over the sum of its reference words). The differential scan codes the new "
+        "site with the vendor's categories and bins, so a slice is the same description on both "
+        "sides. The overall change comes first."
+    ),
+    new_code_cell(
+        "before = wb.Workbench.from_predictions(\n"
+        "    vendor, label='reference', prediction='hypothesis', metric='wer', features=features,\n"
+        "    name='vendor test set', path=':memory:',\n"
+        ")\n"
+        "after = wb.Workbench.from_predictions(\n"
+        "    site, label='reference', prediction='hypothesis', metric='wer', features=features,\n"
+        "    name='new site', path=':memory:',\n"
+        ")\n"
+        "changes = after.scan(baseline=before, min_support=10, k=8)\n"
+        "print(changes.overall.describe())\n"
+        "columns = ['description', 'size_baseline', 'size_new', 'error_baseline', 'error_new', 'change',\n"
+        "           'change_ci_low', 'change_ci_high', 'p_value_adjusted', 'significant']\n"
+        "changes.to_frame()[columns].round(3)"
+    ),
+    new_code_cell(
+        "top = changes[0]\n"
+        "assert changes.overall.change_ci_low > 0 and top.significant\n"
+        "print(f'{top.description}: WER {top.error_baseline:.1%} -> {top.error_new:.1%}, change '\n"
+        "      f'{top.change:+.1%} [{top.change_ci_low:+.1%}, {top.change_ci_high:+.1%}] '\n"
+        "      f'vs {changes.overall.change:+.1%} overall ({top.test}, adjusted p {top.p_value_adjusted:.2g})')\n"
+        "for note in changes.notes[1:]:\n"
+        "    print('note:', note)"
+    ),
+    new_markdown_cell(
+        "The top finding is not an accent: it is the male voices (`speaker = m1`) on the "
+        "wideband channel. The hum's 120 Hz fundamental and its low harmonics sit in the pitch "
+        "range of those voices, and the telephone band (300–3400 Hz) filters most of them out "
+        "— a plausible reading; the scan only says *where* the error rose more, not why."
+    ),
+    new_markdown_cell(
+        "## The accents, one by one\n\n"
+        "The same comparison by accent alone (no search): the rise differs between voices. "
+        "With 40 new-site clips per accent the intervals are wide; the scan above only reports "
+        "what survives the correction for every slice it tried."
+    ),
+    new_code_cell(
+        "def wer_by(frame, column):\n"
+        "    sums = frame.groupby(column, observed=True)[['word_errors', 'ref_words']].sum()\n"
+        "    return sums['word_errors'] / sums['ref_words']\n\n\n"
+        "by_accent = pd.DataFrame({'vendor': wer_by(vendor, 'accent'), 'new site': wer_by(site, 'accent')})\n"
+        "by_accent['rise'] = by_accent['new site'] - by_accent['vendor']\n"
+        "by_accent.sort_values('rise', ascending=False).round(3)"
+    ),
+    new_markdown_cell(
+        "## Control: a uniform degradation finds nothing beyond the overall shift\n\n"
+        "Here every vendor transcript gets extra inserted words at the same rate, whoever speaks "
+        "(on average 15 insertions per 100 reference words), so WER rises by the same amount, "
+        "in expectation, for every voice and condition. The differential scan reports the overall change and no slice, because "
+        "slices are ranked and tested by how much *more* they changed than the whole."
+    ),
+    new_code_cell(
+        "rng = np.random.default_rng(0)\n\n\n"
+        "def insert_words(text, rate):\n"
+        "    words = str(text).split()\n"
+        "    out = []\n"
+        "    for word in words:\n"
+        "        out.append(word)\n"
+        "        out.extend(['uh'] * rng.poisson(rate))\n"
+        "    return ' '.join(out)\n\n\n"
+        "degraded = vendor.assign(\n"
+        "    hypothesis=[insert_words(h, 0.15 * r / max(len(str(h).split()), 1))\n"
+        "                for h, r in zip(vendor['hypothesis'], vendor['ref_words'])])\n"
+        "control = wb.Workbench.from_predictions(\n"
+        "    degraded, label='reference', prediction='hypothesis', metric='wer', features=features,\n"
+        "    name='uniform degradation', path=':memory:',\n"
+        ")\n"
+        "uniform = control.scan(baseline=before, min_support=10, k=8)\n"
+        "print(uniform.overall.describe())\n"
+        "assert uniform.overall.change_ci_low > 0 and not uniform.significant\n"
+        "print(len(uniform), 'slices changed more than the whole;', len(uniform.significant), 'significant')"
+    ),
+    new_markdown_cell(
+        "## The change view\n\n"
+        "Before and after per slice with intervals, sorted by change; pick a slice to see its "
+        "worst rows on both sides (with the new site's audio where it is shipped)."
+    ),
+    new_code_cell(
+        "after.explore(baseline=before, result=changes, media_root=repo, column_kinds={'audio_path': 'audio'})"
+    ),
+]
+
+
 def main() -> None:
     notebooks = {
         "02_speech_accent_noise.ipynb": SPEECH,
         "03_images_skin_tone_lighting.ipynb": IMAGES,
+        "05_last_mile.ipynb": LAST_MILE,
     }
     for name, cells in notebooks.items():
         nb = new_notebook(cells=cells)

@@ -4,17 +4,17 @@ The last-mile example: the recogniser of the speech sample is deployed at a new 
 whose machines add a kind of background noise that no condition of the vendor's
 test set had -- a periodic, tonal machine noise (a 120 Hz hum with harmonics up to
 4 kHz, plus a 6 Hz clatter of short broadband pulses). The same voices read the same
-sentences as in the sample (the first 5 of each voice's 20), mixed with that noise
+sentences as in the sample (the first 10 of each voice's 20), mixed with that noise
 at 10 and 5 dB SNR (the SNRs of the vendor's white/pink 10 and 5 dB conditions), with
 the same random padding, level and telephone band as the sample's clips. Each clip
 is transcribed by the same recogniser, and the same descriptors are computed.
 
-The result is small (160 clips) so that tests and notebooks read it instead of
+The result is small (320 clips) so that tests and notebooks read it instead of
 decoding audio; 16 clips (one per voice) are shipped as Ogg Vorbis for listening.
 
 Usage::
 
-    python scripts/make_speech_new_site.py              # ~10 min of ASR on one busy core
+    python scripts/make_speech_new_site.py              # ~25 min of ASR on one busy core
 
 Needs what ``scripts/make_speech_sample.py`` needs (espeak-ng, pocketsphinx, ...).
 """
@@ -48,7 +48,7 @@ SEED = sample.SEED + 17
 RATE = sample.RATE
 SNRS = (10, 5)
 N_SENTENCES = 10  # clip ids and seeds are those of a 10-sentence design ...
-KEEP_SENTENCES = 5  # ... of which the first 5 per voice are built
+KEEP_SENTENCES = 10  # ... all of which are built
 HUM_HZ = 120.0
 CLATTER_HZ = 6.0
 

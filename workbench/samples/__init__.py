@@ -26,6 +26,7 @@ SAMPLES = {
     "adult": "adult/adult_test_predictions.parquet",
     "adult_train": "adult/adult_train.parquet",
     "speech": "speech/speech_clips.parquet",
+    "speech_new_site": "speech/new_site_clips.parquet",
     "images": "images/image_predictions.parquet",
 }
 

@@ -838,7 +838,7 @@ def change_search(
     overall = _overall(tot_b, tot_n, tot_d, binary=binary, test=test)
     notes = [
         overall.describe(),
-        f"Bins: the baseline's; {n_evaluated:,} slices evaluated with at least one row; "
+        f"Bins: the baseline's; {n_evaluated:,} slices evaluated; "
         f"Benjamini-Hochberg over all of them (slices below min_support={min_support} rows "
         "on a side, or not worse by more than the rest, count as p = 1).",
         f"Tests: {test} for 'the slice got worse', and a Welch-type difference in "
