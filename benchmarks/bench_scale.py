@@ -1,0 +1,282 @@
+"""One table, one run: load, search and end to end per engine and cores, with ratios.
+
+For each size ``--rows`` x ``--features`` this script
+
+1. writes a planted-slice parquet file (string categories ``v00``, ``v01``, ... so the
+   store's dictionary encoding is exercised; label and prediction columns; generated in
+   chunks of 1M rows, so 100M or 1B rows never sit in memory at once);
+2. times DuckDB's own ``CREATE TABLE t AS SELECT * FROM read_parquet(file)`` (the
+   disk-speed reference for loading);
+3. for each engine (``numpy:1``, ``numpy:2``, ``duckdb:1``, ``spark:2`` = engine:cores),
+   runs in a fresh process: ``Workbench.from_predictions(file)`` (load), then
+   ``bench.scan(engine=..., n_jobs=...)`` (search, with the statistics and saving), and
+   records the process's peak RSS (its worker processes included);
+4. runs the brute-force oracle (every conjunction of up to 3 predicates enumerated
+   with numpy) and ``SliceSearch.fit_codes(confirm=False)`` on the same codes in one
+   process, and checks they return the same top-k ("exact").
+
+Every engine must return the same findings as ``numpy:1`` (same slices, sizes and
+p-values); the table says so. Usage (this machine: 2 cores)::
+
+    python benchmarks/bench_scale.py --rows 100000 1000000 --features 20
+
+On a bigger machine (e.g. 16 cores, 128 GB), unchanged except for the sizes and cores::
+
+    python benchmarks/bench_scale.py --rows 100000000 1000000000 --features 20 \\
+        --engines numpy:1 numpy:16 duckdb:16 spark:16 --no-oracle-above 10000000 \\
+        --folder /big/disk
+
+The oracle is skipped above ``--no-oracle-above`` rows (it needs all codes in memory and
+minutes per 10M rows). Load averages are printed with each row: figures taken while other
+jobs share the cores are upper bounds, and the ratios (measured in the same run) are the
+figures to compare.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent / "tests" / "search"))
+
+CHUNK = 1_000_000
+
+
+def _structure(n_features: int, seed: int) -> tuple[np.ndarray, list[tuple[tuple[int, int], ...]]]:
+    from planted import make_planted
+
+    small = make_planted(5000, n_features, seed=seed)
+    return np.asarray(small.cardinalities), list(small.planted)
+
+
+def write_parquet(path: Path, n_rows: int, n_features: int, seed: int) -> None:
+    """Planted data in chunks: uniform codes, 10 % base error, 70 % inside planted slices."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    cards, planted = _structure(n_features, seed)
+    writer = None
+    for start in range(0, n_rows, CHUNK):
+        rows = min(CHUNK, n_rows - start)
+        rng = np.random.default_rng([seed, start // CHUNK])
+        codes = [rng.integers(0, c, rows, dtype=np.uint8) for c in cards]
+        inside = np.zeros(rows, dtype=bool)
+        for conj in planted:
+            mask = np.ones(rows, dtype=bool)
+            for f, c in conj:
+                mask &= codes[f] == c
+            inside |= mask
+        wrong = rng.random(rows) < np.where(inside, 0.7, 0.1)
+        label = rng.integers(0, 2, rows, dtype=np.int8)
+        columns = {}
+        for j, (col, card) in enumerate(zip(codes, cards, strict=True)):
+            dictionary = pa.array([f"v{c:02d}" for c in range(card)])
+            columns[f"f{j}"] = pa.DictionaryArray.from_arrays(pa.array(col, pa.int8()), dictionary)
+        columns["label"] = pa.array(label)
+        columns["pred"] = pa.array(np.where(wrong, 1 - label, label).astype(np.int8))
+        table = pa.table(columns)
+        if writer is None:
+            writer = pq.ParquetWriter(path, table.schema)
+        writer.write_table(table)
+    assert writer is not None
+    writer.close()
+
+
+def _peak_mb() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return (own + children) / 1024  # KB on Linux; workers counted on top of the parent
+
+
+def child_engine(args: argparse.Namespace) -> None:
+    import workbench as wb
+
+    session = None
+    if args.engine == "spark":
+        from pyspark.sql import SparkSession
+
+        session = (
+            SparkSession.builder.master(f"local[{args.n_jobs}]")
+            .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
+            .getOrCreate()
+        )
+        session.sparkContext.setLogLevel("ERROR")
+    t0 = time.perf_counter()
+    bench = wb.Workbench.from_predictions(args.file, label="label", prediction="pred", path=args.db)
+    t1 = time.perf_counter()
+    findings = bench.scan(engine=args.engine, n_jobs=args.n_jobs, spark=session)
+    t2 = time.perf_counter()
+    bench.close()
+    from workbench.search import _parallel
+
+    _parallel._stop_workers()
+    peak = _peak_mb()
+    if session is not None:
+        session.stop()
+    print(
+        json.dumps(
+            {
+                "load": t1 - t0,
+                "search": t2 - t1,
+                "total": t2 - t0,
+                "peak_mb": peak,
+                "engine_note": [n for n in findings.notes if n.startswith("Counted with")],
+                "slices": [
+                    [s.description, s.slice_size, s.stats_size, s.p_value] for s in findings
+                ],
+            }
+        )
+    )
+
+
+def child_oracle(args: argparse.Namespace) -> None:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+    from _brute import brute_force_top_k
+
+    from workbench.search import SliceSearch
+
+    table = pq.read_table(args.file)
+    names = [c for c in table.column_names if c.startswith("f")]
+    codes = np.column_stack(
+        [
+            pc.cast(
+                pc.utf8_slice_codeunits(pc.cast(table.column(n), pa.string()), 1), pa.int64()
+            ).to_numpy()
+            for n in names
+        ]
+    )
+    label = table.column("label").to_numpy()
+    errors = (table.column("pred").to_numpy() != label).astype(float)
+    cards = [int(codes[:, j].max()) + 1 for j in range(codes.shape[1])]
+    min_support = max(1, int(0.01 * len(errors)))
+    t0 = time.perf_counter()
+    search = SliceSearch(confirm=False).fit_codes(
+        codes, errors, feature_names=names, value_labels=[list(range(c)) for c in cards]
+    )
+    t1 = time.perf_counter()
+    expected = brute_force_top_k(
+        codes, errors, None, alpha=0.95, k=10, max_predicates=3, min_support=min_support
+    )
+    t2 = time.perf_counter()
+    got = [
+        tuple((int(p.feature[1:]), int(p.value)) for p in s.predicates) for s in search.findings_
+    ]
+    print(
+        json.dumps(
+            {"search": t1 - t0, "oracle": t2 - t1, "exact": got == [key for key, _ in expected]}
+        )
+    )
+
+
+def _run_child(argv: list[str]) -> dict:
+    done = subprocess.run(
+        [sys.executable, __file__, *argv], capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        sys.stderr.write(done.stderr[-3000:])
+        return {"error": done.stderr.strip().splitlines()[-1] if done.stderr else "failed"}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _load_avg() -> str:
+    return "/".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="mode")
+    one = sub.add_parser("engine")
+    one.add_argument("--file", required=True)
+    one.add_argument("--db", required=True)
+    one.add_argument("--engine", required=True)
+    one.add_argument("--n-jobs", type=int, default=1)
+    oracle = sub.add_parser("oracle")
+    oracle.add_argument("--file", required=True)
+    parser.add_argument("--rows", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--features", type=int, default=20)
+    parser.add_argument("--engines", nargs="+", default=["numpy:1", "numpy:2", "duckdb:1"])
+    parser.add_argument("--no-oracle-above", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--folder", default=None, help="where the parquet and stores go")
+    args = parser.parse_args()
+    if args.mode == "engine":
+        return child_engine(args)
+    if args.mode == "oracle":
+        return child_oracle(args)
+
+    import duckdb
+
+    print(
+        "| rows × features | engine | cores | load (s) | search (s) | end to end (s) | "
+        "peak RSS (MB) | load / DuckDB load | oracle / search | exact | same as numpy:1 | "
+        "load avg |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    with tempfile.TemporaryDirectory(dir=args.folder) as folder:
+        for n_rows in args.rows:
+            data = Path(folder) / f"planted_{n_rows}.parquet"
+            write_parquet(data, n_rows, args.features, args.seed)
+            db = Path(folder) / "plain.duckdb"
+            con = duckdb.connect(str(db))
+            t0 = time.perf_counter()
+            con.execute("CREATE TABLE t AS SELECT * FROM read_parquet(?)", [str(data)])
+            plain = time.perf_counter() - t0
+            con.close()
+            db.unlink()
+            oracle: dict = {}
+            if n_rows <= args.no_oracle_above:
+                oracle = _run_child(["oracle", "--file", str(data)])
+            reference = None
+            for spec in args.engines:
+                engine, cores = spec.split(":")
+                store = Path(folder) / f"{engine}_{cores}.duckdb"
+                got = _run_child(
+                    ["engine", "--file", str(data), "--db", str(store), "--engine", engine,
+                     "--n-jobs", cores]
+                )  # fmt: skip
+                store.unlink(missing_ok=True)
+                if "error" in got:
+                    print(f"| {n_rows:,} × {args.features} | {engine} | {cores} | failed: "
+                          f"{got['error']} |")  # fmt: skip
+                    continue
+                if reference is None:
+                    reference = got["slices"]
+                same = _same(got["slices"], reference)
+                ratio = (
+                    f"{oracle['oracle'] / oracle['search']:.1f}×"
+                    if "oracle" in oracle and engine == "numpy" and cores == "1"
+                    else "–"
+                )
+                exact = {True: "yes", False: "NO"}.get(oracle.get("exact"), "–")  # type: ignore[call-overload]
+                print(
+                    f"| {n_rows:,} × {args.features} | {engine} | {cores} | {got['load']:.2f} | "
+                    f"{got['search']:.2f} | {got['total']:.2f} | {got['peak_mb']:,.0f} | "
+                    f"{got['load'] / plain:.1f}× ({plain:.2f} s) | {ratio} | {exact} | "
+                    f"{'yes' if same else 'NO'} | {_load_avg()} |",
+                    flush=True,
+                )
+            data.unlink()
+
+
+def _same(a: list, b: list) -> bool:
+    if [x[:3] for x in a] != [x[:3] for x in b]:
+        return False
+    return bool(np.allclose([x[3] for x in a], [x[3] for x in b], rtol=1e-9, atol=0))
+
+
+if __name__ == "__main__":
+    main()
