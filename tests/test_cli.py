@@ -166,3 +166,40 @@ def test_scan_refuses_a_min_support_with_the_message_python_gives(tmp_path: Path
         "The 'min_support' parameter of SliceSearch must be a whole number >= 1 or a float "
         "in (0, 1). Got 2.7 instead." in out.stderr
     )
+
+
+def test_scan_engine_flags_give_the_same_slices(
+    scanned: tuple[Path, subprocess.CompletedProcess[str]], tmp_path: Path
+) -> None:
+    _, first = scanned
+    out = run(
+        "scan",
+        str(ADULT),
+        "--label",
+        "income",
+        "--prediction",
+        "pred_v1",
+        "--score",
+        "proba_v1",
+        "--exclude",
+        "pred_v2,proba_v2",
+        "--db",
+        "engines.duckdb",
+        "--top-k",
+        "5",
+        "--engine",
+        "duckdb",
+        "--memory-limit",
+        "1GB",
+        "--n-jobs",
+        "2",
+        "--json",
+        cwd=tmp_path,
+    )
+    assert out.returncode == 0, out.stderr
+    keys = ("predicates", "slice_size", "p_value")
+    streamed = [[r[k] for k in keys] for r in json.loads(out.stdout)]
+    assert streamed == [[r[k] for k in keys] for r in json.loads(first.stdout)]
+    with wb.Workbench.open(tmp_path / "engines.duckdb") as bench:
+        notes = bench.findings().notes
+    assert any(n.startswith("Counted with duckdb: engine='duckdb' was asked for") for n in notes)
