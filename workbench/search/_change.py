@@ -65,6 +65,7 @@ from scipy import stats
 
 from workbench.exceptions import DataError, ParameterError
 from workbench.findings import FrozenDict, Predicate, render_where
+from workbench.search._aggregators import _max_bins
 from workbench.search._counts import RowBlock, SliceCounts, make_plan
 from workbench.search._lattice import TIE_TOLERANCE, _children
 from workbench.search._stats import benjamini_hochberg, slice_statistics
@@ -708,7 +709,7 @@ def change_search(
     while level <= max_level and len(candidates):
         features = item_feature[candidates]
         codes = candidates - offsets[features]
-        plan = make_plan(features, codes, cards)
+        plan = make_plan(features, codes, cards, _max_bins(max(baseline.n_rows, new.n_rows)))
         cb = plan.count(block_b, moments=True)
         cn = plan.count(block_n, moments=True)
         cd = plan.count(block_d, moments=True) if block_d is not None else None
