@@ -57,7 +57,7 @@ def test_bad_group_files(tmp_path: Path) -> None:
     with pytest.raises(wb.InputFileError, match="not valid JSON"):
         as_group(path)
     path.write_text(json.dumps([{"feature": "age", "op": "between"}]))
-    with pytest.raises(wb.InputFileError, match="Unknown predicate op"):
+    with pytest.raises(wb.ParameterError, match="op must be one of"):
         as_group(path)
     path.write_text(json.dumps("age > 3"))
     with pytest.raises(wb.InputFileError, match="not a group"):

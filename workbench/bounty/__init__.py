@@ -11,7 +11,7 @@ repaired, and every submission is kept in the ledger.
 from workbench.bounty._bounty import Bounty, SubmissionResult
 from workbench.bounty._certify import Certificate, default_budget, holdout_rows_needed
 from workbench.bounty._figures import error_curve, feature_heatmap
-from workbench.bounty._groups import Group, GroupPredicate, as_group
+from workbench.bounty._groups import Group, as_group
 from workbench.bounty._models import LoadedModel, load_model_file
 from workbench.bounty._pdl import Node, PointerDecisionList
 
@@ -19,7 +19,6 @@ __all__ = [
     "Bounty",
     "Certificate",
     "Group",
-    "GroupPredicate",
     "LoadedModel",
     "Node",
     "PointerDecisionList",

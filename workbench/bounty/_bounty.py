@@ -276,6 +276,12 @@ class Bounty:
             if base.file is not None:
                 base = store_model_file(base, models_dir)
         con = duckdb.connect(str(file))
+        if con.execute("SELECT count(*) FROM duckdb_tables()").fetchone() != (0,):
+            con.close()
+            raise StoreError(
+                f"The bounty file {str(file)!r} is still open in this process, so it cannot be "
+                "replaced. Expected it closed. Fix: call close() on the old Bounty first."
+            )
         bounty = cls(file, con)
         try:
             con.begin()
