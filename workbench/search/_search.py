@@ -732,7 +732,15 @@ def _duckdb_from_arrays(
     if weights is not None:
         arrays["weight_"] = weights
     table = pa.table(arrays)
-    connection = duckdb.connect()
+    # Only generated SQL runs here; still, nothing may reach files or extensions.
+    connection = duckdb.connect(
+        config={
+            "enable_external_access": False,
+            "autoinstall_known_extensions": False,
+            "autoload_known_extensions": False,
+        }
+    )
+    connection.execute("SET lock_configuration = true")
     connection.register("search_rows", table)
     aggregator = DuckDBAggregator(
         connection,

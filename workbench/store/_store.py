@@ -95,6 +95,47 @@ CREATE TABLE IF NOT EXISTS flags (
 """
 
 
+#: DuckDB settings of every store connection: no file system access beyond the store
+#: itself (no read_csv('/etc/passwd'), COPY TO, ATTACH), no extension installed or
+#: loaded, and (set after connecting) the configuration locked.
+_HARDENED = {
+    "enable_external_access": False,
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+}
+
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def _check_file_kind(path: str) -> None:
+    """Refuse a file that is not a DuckDB database before DuckDB tries to read it."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(16)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise StoreError(
+            f"Cannot open the store {path!r}: {exc.strerror or exc}. Make the file readable, "
+            "or pass another path."
+        ) from None
+    if not head:
+        raise StoreError(
+            f"{path!r} is an empty file, not a workbench store. Delete it or pass a new path "
+            "to create a store."
+        )
+    if head.startswith(_SQLITE_MAGIC):
+        raise StoreError(
+            f"{path!r} is a SQLite database, not a workbench store. Expected a DuckDB file "
+            "written by Slice Workbench; pass a new path to create one."
+        )
+    if len(head) < 12 or head[8:12] != b"DUCK":
+        raise StoreError(
+            f"{path!r} is not a workbench store (not a DuckDB database file). Expected a "
+            "DuckDB file written by Slice Workbench; pass a new path to create one."
+        )
+
+
 def now() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
 
@@ -113,7 +154,14 @@ class Store:
     def __init__(self, path: str | os.PathLike[str] = ":memory:", *, read_only: bool = False):
         self.path = str(path)
         if self.path != ":memory:":
-            parent = Path(self.path).expanduser().resolve().parent
+            # '~/x' names the same file when it is created and when it is opened again.
+            self.path = os.path.expanduser(self.path)
+            parent = Path(self.path).resolve().parent
+            if Path(self.path).is_dir():
+                raise StoreError(
+                    f"{self.path!r} is a folder, not a workbench store. Expected a DuckDB file "
+                    "written by Slice Workbench (e.g. workbench.duckdb); pass a file path."
+                )
             if not parent.is_dir():
                 raise StoreError(
                     f"Cannot create the store {self.path!r}: the folder {str(parent)!r} does not "
@@ -121,8 +169,9 @@ class Store:
                 )
             if read_only and not Path(self.path).exists():
                 raise StoreError(f"The store {self.path!r} does not exist. Check the path.")
+            _check_file_kind(self.path)
         try:
-            self._base = duckdb.connect(self.path, read_only=read_only)
+            self._base = duckdb.connect(self.path, read_only=read_only, config=dict(_HARDENED))
         except duckdb.IOException as exc:
             message = str(exc)
             if "lock" in message.lower():
@@ -131,20 +180,33 @@ class Store:
                     f"write lock ({message.splitlines()[0]}). Close the other notebook or "
                     "command (bench.close() or restart its kernel), or open a copy of the file."
                 ) from None
+            if "permission denied" in message.lower():
+                raise StoreError(
+                    f"Cannot open the store {self.path!r}: permission denied. Make the file (and "
+                    "its folder) readable and writable for you, or work on a copy of it."
+                ) from None
+            if "read enough bytes" in message or "not a valid DuckDB" in message:
+                raise StoreError(
+                    f"{self.path!r} is not a complete workbench store (the file is truncated or "
+                    "damaged). Use an intact copy, or pass a new path to create a new store."
+                ) from None
             raise StoreError(
-                f"Cannot open {self.path!r} as a workbench store: {message.splitlines()[0]}. "
+                f"Cannot open {self.path!r} as a workbench store: {message.splitlines()[0][:200]}. "
                 "Expected a DuckDB file written by Slice Workbench; pass a new path to create one."
             ) from None
         except duckdb.Error as exc:
             raise StoreError(
-                f"Cannot open {self.path!r} as a workbench store: {exc}. Expected a DuckDB "
-                "file written by Slice Workbench; pass a new path to create one."
+                f"Cannot open {self.path!r} as a workbench store: {str(exc)[:200]}. Expected a "
+                "DuckDB file written by Slice Workbench; pass a new path to create one."
             ) from None
+        # The workbench reports its own progress; DuckDB's bar would print escapes to stderr.
+        self._base.execute("SET enable_progress_bar = false")
+        # Nothing run on this connection may reach files, the network or extensions, and
+        # no statement may switch that back on.
+        self._base.execute("SET lock_configuration = true")
         self._owner = threading.get_ident()
         self._local = threading.local()
         self.read_only = read_only
-        # The workbench reports its own progress; DuckDB's bar would print escapes to stderr.
-        self.con.execute("SET enable_progress_bar = false")
         if not read_only:
             self._migrate()
         self._check_version()
@@ -158,9 +220,8 @@ class Store:
             return self._base
         cursor = getattr(self._local, "cursor", None)
         if cursor is None:
-            cursor = self._base.cursor()
+            cursor = self._base.cursor()  # shares the locked configuration
             self._local.cursor = cursor
-            cursor.execute("SET enable_progress_bar = false")
         return cursor
 
     def close(self) -> None:
