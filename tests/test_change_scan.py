@@ -118,3 +118,46 @@ def test_bad_parameters_are_refused() -> None:
         new.scan(baseline=old, paired="yes")
     with pytest.raises(ParameterError, match="min_support"):
         new.scan(baseline=old, min_support=2.7)
+
+
+def test_values_the_baseline_never_saw_form_a_category_of_their_own() -> None:
+    old = _bench(_frame(0))
+    df = _frame(1, rise=0.3)
+    df.loc[:99, "site"] = "west"  # a site the baseline never had
+    df.loc[100:149, "age"] = np.nan  # missing ages the baseline never had
+    new = _bench(df)
+    out = new.scan(baseline=old, k=5, min_support=30)
+    assert out[0].description == "site = east AND device = b"
+    assert all("west" not in s.description for s in out)
+    assert any("'site'" in note and "100 new rows" in note for note in out.notes)
+    assert any("'age'" in note and "50 new rows" in note for note in out.notes)
+
+
+def test_no_errors_on_either_side_means_nothing_changed() -> None:
+    df = _frame(0)
+    df["p"] = df["y"]
+    old, new = _bench(df), _bench(_frame(1).assign(p=lambda d: d["y"]))
+    out = new.scan(baseline=old)
+    assert out.overall.change == 0 and len(out) == 0
+    assert any("nothing changed" in note for note in out.notes)
+
+
+def test_word_error_rates_of_two_recognisers_on_the_same_clips_are_paired() -> None:
+    rng = np.random.default_rng(8)
+    n = 600
+    words = ["turn", "on", "the", "lights", "in", "kitchen", "please", "now"]
+    refs = [" ".join(rng.choice(words, 6)) for _ in range(n)]
+    accent = rng.choice(["a", "b", "c"], n)
+
+    def corrupt(text: str, rate: float) -> str:
+        return " ".join(w if rng.random() > rate else "uh" for w in text.split())
+
+    v1 = [corrupt(r, 0.1) for r in refs]
+    v2 = [corrupt(r, 0.1 + 0.3 * (a == "c")) for r, a in zip(refs, accent, strict=True)]
+    df = pd.DataFrame({"accent": accent, "ref": refs, "hyp1": v1, "hyp2": v2})
+    kw = {"label": "ref", "metric": "wer", "features": ["accent"], "path": ":memory:"}
+    old = Workbench.from_predictions(df, prediction="hyp1", **kw)
+    new = Workbench.from_predictions(df, prediction="hyp2", **kw)
+    out = new.scan(baseline=old, min_support=20)
+    assert out.overall.paired and out.overall.test == "paired t (per-row differences)"
+    assert out[0].description == "accent = c" and out[0].significant
