@@ -99,13 +99,17 @@ def change_scan(
     min_support: int | float = 0.01,
     alpha: float = 0.95,
     fdr: float = 0.05,
+    confirm: bool | str = "auto",
+    random_state: int | None = 0,
 ) -> ChangeFindings:
     """Search for the slices whose error rose more than the whole's from ``baseline`` to ``new``.
 
     Both sides are coded with the baseline's stored bins and categories (its typed
     predicates applied to the new side's raw columns), so a slice is the same
     description on both. ``paired="auto"`` pairs the sides when they are the same
-    dataset (one dataset, two models). See :mod:`workbench.search._change`.
+    dataset (one dataset, two models). ``confirm="auto"`` searches a discovery split
+    and measures the reported slices on held-out rows when each side has at least
+    ``min_confirm_rows`` rows (as plain scans do). See :mod:`workbench.search._change`.
     """
     from workbench.search._change import ChangeSide, change_search
     from workbench.search._parameters import check_scan_parameters
@@ -117,6 +121,8 @@ def change_scan(
             "min_support": min_support,
             "alpha": alpha,
             "fdr": fdr,
+            "confirm": confirm,
+            "random_state": random_state,
         },
         owner="Workbench.scan(baseline=...)",
     )
@@ -152,6 +158,12 @@ def change_scan(
             predicates[j].append(_unseen_predicate(f.predicates, f.name))
     e_b, w_b = baseline.store.load_errors(baseline.eval_id)
     e_n, w_n = new.store.load_errors(new.eval_id)
+    smaller = min(len(e_b), len(e_n))
+    if params.confirm == "auto":
+        use_split = smaller >= params.min_confirm_rows
+    else:
+        use_split = bool(params.confirm)
+    searched = int(smaller * (1 - params.confirm_fraction)) if use_split else smaller
     result = change_search(
         ChangeSide(
             tuple(base_codes[:, j] for j in range(len(names))),
@@ -166,8 +178,11 @@ def change_scan(
         alpha=params.alpha,
         k=params.k,
         max_predicates=params.max_predicates,
-        min_support=params.min_support_rows(min(len(e_b), len(e_n))),
+        min_support=params.min_support_rows(searched),
         fdr=params.fdr,
+        confirm=use_split,
+        confirm_fraction=params.confirm_fraction,
+        random_state=params.random_state,
     )
     notes = list(result.notes)
     for j, f in enumerate(encoded):

@@ -411,9 +411,10 @@ class Workbench:
         evaluated). ``paired`` ("auto": when both sides are the same dataset) uses
         paired tests; ``ranking`` is ``"change"`` (SliceLine's score on the change in
         excess of the whole's) or ``"excess"`` (lower end of the change interval minus
-        the whole's change: small groups with a clear rise rank high). ``confirm``,
-        ``random_state``, ``progress`` and the engine parameters below apply to the plain
-        scan only.
+        the whole's change: small groups with a clear rise rank high). ``confirm`` and
+        ``random_state`` split each side into discovery and held-out confirmation rows as
+        for a plain scan (then BH runs over the reported slices); ``progress`` and the
+        engine parameters below apply to the plain scan only.
 
         Where the counting runs: ``engine="auto"`` loads the codes into numpy when they
         fit ``memory_limit`` (bytes or e.g. ``"4GB"``; default half the memory this
@@ -436,6 +437,8 @@ class Workbench:
                 min_support=min_support,
                 alpha=alpha,
                 fdr=fdr,
+                confirm=confirm,
+                random_state=random_state,
             )
         return _report.run_scan(
             self._queries,

@@ -237,3 +237,27 @@ def test_paired_continuous_errors_use_the_paired_t_test() -> None:
     g = codes[:, 0] == 1
     want = stats.ttest_rel(e_v2[g], e_v1[g], alternative="greater").pvalue
     assert s.p_worse == pytest.approx(float(want), rel=1e-6)
+
+
+def test_a_confirmation_split_measures_the_reported_slices_on_held_out_rows() -> None:
+    cards = [3, 3, 4, 2]
+    codes_b, e_b, codes_n, e_n = _planted(np.random.default_rng(9), 6000, cards, rise=0.3)
+    out = _search(codes_b, e_b, codes_n, e_n, cards, k=5, min_support=30, confirm=True)
+    assert out.statistics_on == "confirmation split"
+    top = out[0]
+    assert top.description == "f0 = v1 AND f1 = v0" and top.significant
+    # the statistics are those of the held-out rows, recomputed directly
+    from workbench.search._split import SplitAssigner
+
+    held_b = ~SplitAssigner(0.5, 0).assign(e_b > 0)
+    held_n = ~SplitAssigner(0.5, 0).assign(e_n > 0)
+    in_b = held_b & (codes_b[:, 0] == 1) & (codes_b[:, 1] == 0)
+    in_n = held_n & (codes_n[:, 0] == 1) & (codes_n[:, 1] == 0)
+    assert top.size_baseline == int(in_b.sum()) and top.size_new == int(in_n.sum())
+    assert top.change == pytest.approx(e_n[in_n].mean() - e_b[in_b].mean())
+    want = fisher_one_sided(
+        int(e_n[in_n].sum()), int(in_n.sum()), int(e_b[in_b].sum()), int(in_b.sum())
+    )
+    assert top.p_worse == pytest.approx(want, rel=1e-9)
+    assert out.overall.n_baseline == 6000  # the overall change is on all rows
+    assert out.to_frame()["statistics_on"].eq("confirmation split").all()

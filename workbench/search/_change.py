@@ -46,7 +46,9 @@ Statistics of a slice (all vectorised from additive counts):
 * ``p_value = max(p_worse, p_excess)`` (an intersection-union test: significant
   only when the slice got worse *and* more than the rest), adjusted by
   Benjamini--Hochberg over every slice the search evaluated (slices that cannot
-  qualify count as p = 1).
+  qualify count as p = 1). With ``confirm`` the search runs on a seeded discovery
+  split of each side and the reported slices are measured on the held-out rows, BH
+  over the reported slices (as plain scans do); the overall change uses all rows.
 
 It imports numpy, scipy, the sibling search modules and ``workbench.findings``.
 """
@@ -113,6 +115,7 @@ CHANGE_COLUMNS: tuple[str, ...] = (
     "p_value_adjusted",
     "significant",
     "test",
+    "statistics_on",
 )
 
 
@@ -222,6 +225,7 @@ class ChangeFindings:
     ranking: str
     parameters: FrozenDict = field(default_factory=lambda: FrozenDict({}))
     notes: tuple[str, ...] = ()
+    statistics_on: str = "all rows"
 
     def __iter__(self) -> Iterator[ChangedSlice]:
         return iter(self.slices)
@@ -249,6 +253,7 @@ class ChangeFindings:
                 description=s.description,
                 sql_where=s.sql_where,
                 n_predicates=len(s.predicates),
+                statistics_on=self.statistics_on,
             )
             rows.append(row)
         return pd.DataFrame(rows, columns=list(CHANGE_COLUMNS))
@@ -281,6 +286,7 @@ class ChangeFindings:
             "p_value_adjusted": o.p_worse,
             "significant": bool(o.p_worse <= float(self.parameters.get("fdr", 0.05))),
             "test": o.test,
+            "statistics_on": "all rows",
         }
         return pd.DataFrame([row], columns=list(CHANGE_COLUMNS))
 
@@ -621,6 +627,9 @@ def change_search(
     max_predicates: int = 3,
     min_support: int = 1,
     fdr: float = 0.05,
+    confirm: bool = False,
+    confirm_fraction: float = 0.5,
+    random_state: int = 0,
 ) -> ChangeFindings:
     """Exact top-``k`` slices whose error rose more than the whole's (module docstring).
 
@@ -639,7 +648,14 @@ def change_search(
         The rank (module docstring).
     alpha, k, max_predicates, fdr : as for :class:`~workbench.search.SliceSearch`.
     min_support : int
-        Fewest rows of a reported slice on each side.
+        Fewest rows of a reported slice on each side (of the searched rows).
+    confirm : bool
+        Search on a seeded discovery split of each side (paired sides: one split of the
+        shared rows) and measure the reported slices on the held-out confirmation rows,
+        with Benjamini--Hochberg over the reported slices only (as plain scans do).
+        Otherwise everything is in-sample and BH runs over every evaluated slice.
+    confirm_fraction, random_state : float, int
+        Share of rows held out, and the split's seed.
 
     Returns
     -------
@@ -663,6 +679,22 @@ def change_search(
         )
     cards = [int(c) for c in cardinalities]
     _check_sides(baseline, new, cards, paired)
+    if confirm:
+        return _confirmed(
+            baseline,
+            new,
+            cardinalities=cards,
+            predicates=predicates,
+            paired=paired,
+            ranking=ranking,
+            alpha=alpha,
+            k=k,
+            max_predicates=max_predicates,
+            min_support=min_support,
+            fdr=fdr,
+            confirm_fraction=confirm_fraction,
+            random_state=random_state,
+        )
     binary = baseline.binary and new.binary
     block_b, block_n = baseline.block(), new.block()
     block_d = None
@@ -891,4 +923,165 @@ def _overall(
         p_worse=float(st.p_worse[0]),
         paired=tot_d is not None,
         test=test,
+    )
+
+
+def _subset(side: ChangeSide, mask: np.ndarray) -> ChangeSide:
+    return ChangeSide(
+        tuple(c[mask] for c in side.columns),
+        side.errors[mask],
+        None if side.weights is None else side.weights[mask],
+    )
+
+
+def _confirmed(
+    baseline: ChangeSide,
+    new: ChangeSide,
+    *,
+    cardinalities: list[int],
+    predicates: Sequence[Sequence[Predicate]],
+    paired: bool,
+    ranking: str,
+    alpha: float,
+    k: int,
+    max_predicates: int,
+    min_support: int,
+    fdr: float,
+    confirm_fraction: float,
+    random_state: int,
+) -> ChangeFindings:
+    """Search on discovery splits, measure the reported slices on the held-out rows."""
+    from workbench.search._split import SplitAssigner
+
+    if paired:
+        mask_b = SplitAssigner(confirm_fraction, random_state).assign(
+            (baseline.errors > 0) | (new.errors > 0)
+        )
+        mask_n = mask_b
+    else:
+        mask_b = SplitAssigner(confirm_fraction, random_state).assign(baseline.errors > 0)
+        mask_n = SplitAssigner(confirm_fraction, random_state).assign(new.errors > 0)
+    for name, mask in (("baseline", mask_b), ("new", mask_n)):
+        if mask.all() or not mask.any():
+            raise DataError(
+                f"A confirmation split needs rows in both parts of each side. The {name} side's "
+                f"{len(mask)} rows split into {int(mask.sum())} and {int((~mask).sum())}. Pass "
+                "more rows or confirm=False."
+            )
+    found = change_search(
+        _subset(baseline, mask_b),
+        _subset(new, mask_n),
+        cardinalities=cardinalities,
+        predicates=predicates,
+        paired=paired,
+        ranking=ranking,
+        alpha=alpha,
+        k=k,
+        max_predicates=max_predicates,
+        min_support=min_support,
+        fdr=fdr,
+    )
+    held_b, held_n = _subset(baseline, ~mask_b), _subset(new, ~mask_n)
+    block_b, block_n = held_b.block(), held_n.block()
+    block_d = None
+    if paired:
+        block_d = RowBlock(list(held_b.columns), held_n.errors - held_b.errors, held_b.weights)
+    binary = baseline.binary and new.binary
+    where = {p: (j, c) for j, preds in enumerate(predicates) for c, p in enumerate(preds)}
+    n = len(found)
+    counts = [SliceCounts.zeros(n, True) for _ in range(3)]
+    lengths = np.array([len(s.predicates) for s in found], dtype=np.int64)
+    for level in np.unique(lengths):
+        idx = np.flatnonzero(lengths == level)
+        pairs = np.array([[where[p] for p in found[int(i)].predicates] for i in idx])
+        plan = make_plan(
+            pairs[:, :, 0],
+            pairs[:, :, 1],
+            cardinalities,
+            _max_bins(max(held_b.n_rows, held_n.n_rows)),
+        )
+        for target, block in zip(counts, (block_b, block_n, block_d), strict=True):
+            if block is None:
+                continue
+            part = plan.count(block, moments=True)
+            for name in _FIELDS:
+                getattr(target, name)[idx] = getattr(part, name)
+    tot_b, tot_n = _totals(block_b), _totals(block_n)
+    tot_d = None if block_d is None else _totals(block_d)
+    st = change_statistics(
+        counts[0],
+        counts[1],
+        tot_b,
+        tot_n,
+        binary=binary,
+        diff=counts[2] if paired else None,
+        totals_diff=tot_d,
+    )
+    p_value = np.maximum(st.p_worse, st.p_excess)
+    p_adjusted = benjamini_hochberg(p_value)
+    full_b, full_n = baseline.block(), new.block()
+    full_d = (
+        RowBlock(list(baseline.columns), new.errors - baseline.errors, baseline.weights)
+        if paired
+        else None
+    )
+    t_b, t_n = _totals(full_b), _totals(full_n)
+    overall = _overall(
+        t_b,
+        t_n,
+        None if full_d is None else _totals(full_d),
+        binary=binary,
+        test=found.overall.test,
+    )
+    slices = []
+    for i, s in enumerate(found):
+        slices.append(
+            dataclasses.replace(
+                s,
+                size_baseline=int(counts[0].size[i]),
+                error_baseline=float(st.error_base[i]),
+                error_ci_low_baseline=float(st.ci_base[0][i]),
+                error_ci_high_baseline=float(st.ci_base[1][i]),
+                size_new=int(counts[1].size[i]),
+                error_new=float(st.error_new[i]),
+                error_ci_low_new=float(st.ci_new[0][i]),
+                error_ci_high_new=float(st.ci_new[1][i]),
+                change=float(st.change[i]),
+                change_ci_low=float(st.ci_change[0][i]),
+                change_ci_high=float(st.ci_change[1][i]),
+                excess_change=float(
+                    st.change[i]
+                    - (t_n.error_sum[0] / t_n.weight_sum[0] - t_b.error_sum[0] / t_b.weight_sum[0])
+                ),
+                rest_change=float(st.rest_change[i]),
+                p_worse=float(st.p_worse[i]),
+                p_excess=float(st.p_excess[i]),
+                p_value=float(p_value[i]),
+                p_value_adjusted=float(p_adjusted[i]),
+                significant=bool(p_adjusted[i] <= fdr),
+            )
+        )
+    notes = [
+        overall.describe(),
+        f"Bins: the baseline's. The search ran on a discovery split of each side "
+        f"({found.overall.n_baseline:,} baseline and {found.overall.n_new:,} new rows, "
+        f"{found.n_evaluated:,} slices evaluated); the slices' statistics are on the held-out "
+        f"confirmation split ({held_b.n_rows:,} and {held_n.n_rows:,} rows), "
+        f"Benjamini-Hochberg over the {n} reported slices; the overall change is on all rows.",
+        *found.notes[2:],
+    ]
+    parameters = {
+        **dict(found.parameters),
+        "confirm": True,
+        "confirm_fraction": confirm_fraction,
+        "random_state": random_state,
+    }
+    return ChangeFindings(
+        overall=overall,
+        slices=tuple(slices),
+        n_evaluated=found.n_evaluated,
+        ranking=ranking,
+        parameters=FrozenDict(parameters),
+        notes=tuple(notes),
+        statistics_on="confirmation split",
     )
