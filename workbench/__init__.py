@@ -29,12 +29,14 @@ from workbench.features import Extractor, run_extractor
 from workbench.findings import FINDINGS_COLUMNS, Findings, Predicate, Slice
 from workbench.metrics import Metric
 from workbench.samples import load_sample, sample_path
-from workbench.search import SliceSearch
+from workbench.search import ChangedSlice, ChangeFindings, SliceSearch
 
 __all__ = [
     "FINDINGS_COLUMNS",
     "SUPPORTED_SUFFIXES",
     "Bounty",
+    "ChangeFindings",
+    "ChangedSlice",
     "ColumnNotFoundError",
     "CsvFormat",
     "DataError",
