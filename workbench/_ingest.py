@@ -8,6 +8,7 @@ features, metrics, adapters and ``_io``; the ``Workbench`` wraps what it returns
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -52,6 +53,10 @@ class Ingested(NamedTuple):
     store: Store
     eval_id: int
     notes: tuple[str, ...]
+
+
+#: Names of the store's internal columns start with this; data columns may not.
+RESERVED_PREFIX = "__wb_"
 
 
 def fingerprint_frame(frame: pd.DataFrame) -> str:
@@ -116,6 +121,7 @@ def ingest_predictions(
     missing: str = "error",
     n_bins: int = 5,
     max_categories: int = 20,
+    read_options: Mapping[str, Any] | None = None,
 ) -> Ingested:
     """Load a table of precomputed predictions (see ``Workbench.from_predictions``)."""
     validate_params(
@@ -128,7 +134,7 @@ def ingest_predictions(
         },
     )
     source = str(data) if isinstance(data, (str, os.PathLike)) else type(data).__name__
-    frame = read_table(data)
+    frame = read_table(data, **{k: v for k, v in (read_options or {}).items() if v is not None})
     if len(frame) == 0:
         raise EmptyDataError(
             f"The data has no rows (columns: {list(frame.columns)[:10]}). Expected at least "
@@ -306,11 +312,20 @@ def _store_evaluation(
         if score_values is not None:
             score_values = score_values[keep]
         error, weight = error[keep], weight[keep]
+    reserved = [c for c in frame.columns if str(c).lower().startswith(RESERVED_PREFIX)]
+    if reserved:
+        raise DataError(
+            f"Column {reserved[0]!r} starts with {RESERVED_PREFIX!r}, which the workbench keeps "
+            "for its own columns (row id, label, prediction, error, weight). Rename it before "
+            "loading."
+        )
     require_columns(frame, "feature", features or [])
     require_columns(frame, "exclude", [c for c in exclude if c])
-    feature_names = (
-        features if features is not None else [c for c in frame.columns if c not in set(exclude)]
-    )
+    # Excluded columns (and the label, prediction and score) are never searched, also
+    # when the features are named.
+    feature_names = [
+        c for c in (features if features is not None else frame.columns) if c not in set(exclude)
+    ]
     if not feature_names:
         raise DataError(
             "There are no feature columns left to search over (every column is the label, "
@@ -318,6 +333,9 @@ def _store_evaluation(
         )
     store = Store(path)
     try:
+        # One transaction per load: an interrupted or failed load (Ctrl-C, kill -9, an
+        # error) leaves the store exactly as it was, never a dataset without features.
+        store.con.begin()
         fp = fingerprint_frame(frame)
         dataset_id = store.find_dataset(fp)
         if dataset_id is None:
@@ -330,13 +348,16 @@ def _store_evaluation(
             )
             encode_dataset(store, dataset_id, frame, list(frame.columns), n_bins, max_categories)
         model_id = store.add_model(name=model_name, fingerprint=model_fingerprint, kind=model_kind)
+        label_values = label_series.reset_index(drop=True)
+        prediction_values = prediction_series.reset_index(drop=True)
         rows = pd.DataFrame(
             {
-                "label": label_series.reset_index(drop=True),
-                "prediction": prediction_series.reset_index(drop=True),
+                "label": label_values,
+                "prediction": prediction_values,
                 "score": _score_column(score_values, len(frame)),
                 "error": error,
                 "weight": weight,
+                "checksum": row_checksums(label_values, prediction_values),
             }
         )
         all_columns = store.dataset_columns(dataset_id)
@@ -350,7 +371,10 @@ def _store_evaluation(
             rows=rows,
             excluded=excluded,
         )
+        store.con.commit()
     except BaseException:
+        with contextlib.suppress(Exception):
+            store.con.rollback()
         store.close()
         raise
     return Ingested(store, eval_id, (why, *notes))
@@ -366,6 +390,28 @@ def encode_dataset(
 ) -> None:
     codes, encoding = encode_features(frame, columns, n_bins=n_bins, max_categories=max_categories)
     store.save_features(dataset_id, codes, encoding.features, encoding.skipped)
+
+
+def row_checksums(label: pd.Series, prediction: pd.Series) -> np.ndarray:
+    """Per row, a 64-bit checksum of the label and the prediction as given (as text).
+
+    Stored with each evaluation, so that what the store holds can be checked against
+    what went in.
+
+    Examples
+    --------
+    >>> a = row_checksums(pd.Series(["NA", "x"]), pd.Series([1, 2]))
+    >>> b = row_checksums(pd.Series(["NA", "x"]), pd.Series([1, 3]))
+    >>> bool(a[0] == b[0]), bool(a[1] == b[1])
+    (True, False)
+    """
+    text = _as_text(label) + "\x1f" + _as_text(prediction)
+    return pd.util.hash_pandas_object(text, index=False).to_numpy(dtype=np.uint64)
+
+
+def _as_text(values: pd.Series) -> pd.Series:
+    values = pd.Series(values).reset_index(drop=True)
+    return values.astype(object).where(values.notna(), "\x00missing").astype(str)
 
 
 def _score_column(score: Any, n: int) -> np.ndarray:

@@ -79,6 +79,11 @@ class Workbench:
         missing: str = "error",
         n_bins: int = 5,
         max_categories: int = 20,
+        na_values: str | Sequence[str] | None = None,
+        delimiter: str | None = None,
+        decimal: str | None = None,
+        thousands: str | None = None,
+        encoding: str | None = None,
     ) -> Workbench:
         """Load a table of precomputed predictions.
 
@@ -102,6 +107,10 @@ class Workbench:
             The DuckDB store (created or added to); ``":memory:"`` for none.
         missing : {"error", "drop"}
             What to do with rows that have no label or prediction.
+        na_values, delimiter, decimal, thousands, encoding : optional
+            How a CSV file is written (see :func:`workbench.read_table`): by default only
+            empty cells are missing (``NA`` or ``null`` are values unless named in
+            ``na_values``) and the rest is detected.
         """
         return cls(
             *_ingest.ingest_predictions(
@@ -119,6 +128,13 @@ class Workbench:
                 missing=missing,
                 n_bins=n_bins,
                 max_categories=max_categories,
+                read_options={
+                    "na_values": na_values,
+                    "delimiter": delimiter,
+                    "decimal": decimal,
+                    "thousands": thousands,
+                    "encoding": encoding,
+                },
             )
         )
 

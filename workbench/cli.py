@@ -50,6 +50,33 @@ def _progress(done: int, total: int, message: str) -> None:
     sys.stderr.flush()
 
 
+def _csv_options(parser: argparse.ArgumentParser) -> None:
+    """How a CSV file is written; detected when not given."""
+    group = parser.add_argument_group("CSV format (detected when not given)")
+    group.add_argument(
+        "--na-values",
+        help="comma-separated cell texts read as missing besides empty cells (e.g. NA,null); "
+        "by default NA, None, null, N/A and nan are values",
+    )
+    group.add_argument("--delimiter", help="field separator, e.g. ';' or tab (\\t)")
+    group.add_argument("--decimal", choices=(".", ","), help="decimal mark of numbers")
+    group.add_argument("--thousands", help="thousands separator, e.g. '.' or ','; '' for none")
+    group.add_argument("--encoding", help="text encoding, e.g. utf-8, latin-1, cp1252")
+
+
+def _read_options(args: argparse.Namespace) -> dict[str, Any]:
+    delimiter = args.delimiter
+    if delimiter in ("\\t", "tab", "TAB"):
+        delimiter = "\t"
+    return {
+        "na_values": args.na_values.split(",") if args.na_values else None,
+        "delimiter": delimiter,
+        "decimal": args.decimal,
+        "thousands": args.thousands,
+        "encoding": args.encoding,
+    }
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="workbench",
@@ -117,6 +144,7 @@ def _parser() -> argparse.ArgumentParser:
         help="drop near-duplicate slices (rows overlapping a better slice by > 50 %%)",
     )
     scan.add_argument("--json", action="store_true", help="print the slices as JSON on stdout")
+    _csv_options(scan)
 
     export = sub.add_parser("export", help="write the member rows (or all flagged slices) to CSV")
     export.add_argument("--db", required=True, help="DuckDB store written by 'workbench scan'")
@@ -201,6 +229,7 @@ def _cmd_scan(args: argparse.Namespace) -> int:
         metric=args.metric,
         path=args.db,
         missing=args.missing,
+        **_read_options(args),
     )
     with bench:
         for note in bench.notes:

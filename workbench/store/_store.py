@@ -518,6 +518,9 @@ class Store:
         rows: pd.DataFrame,
         excluded: Sequence[str],
     ) -> int:
+        same = self._same_evaluation(dataset_id, model_id, columns, metric, rows, excluded)
+        if same is not None:
+            return same  # the same run again: no second copy of its rows
         eval_id = self._next_id("evaluations", "eval_id")
         self._create_table(f"eval_{eval_id}", rows, row_ids=True)
         weight_sum = float(rows["weight"].sum())
@@ -542,6 +545,52 @@ class Store:
             ],
         )
         return eval_id
+
+    def _same_evaluation(
+        self,
+        dataset_id: int,
+        model_id: int,
+        columns: Mapping[str, str | None],
+        metric: Any,
+        rows: pd.DataFrame,
+        excluded: Sequence[str],
+    ) -> int | None:
+        """An existing evaluation with the same inputs and per-row checksums, if any."""
+        if "checksum" not in rows:
+            return None
+        found = self.con.execute(
+            "SELECT eval_id FROM evaluations WHERE dataset_id = ? AND model_id = ? "
+            "AND label_column IS NOT DISTINCT FROM ? AND prediction_column IS NOT DISTINCT FROM ? "
+            "AND score_column IS NOT DISTINCT FROM ? AND metric = ? AND n_rows = ? "
+            "AND excluded = ?::JSON ORDER BY eval_id",
+            [
+                dataset_id,
+                model_id,
+                columns.get("label"),
+                columns.get("prediction"),
+                columns.get("score"),
+                metric.name,
+                len(rows),
+                json.dumps(list(excluded)),
+            ],
+        ).fetchall()
+        if not found:
+            return None
+        checksums = rows["checksum"].to_numpy(dtype=np.uint64)
+        errors = rows["error"].to_numpy(dtype=np.float64)
+        for (eval_id,) in found:
+            table = f"eval_{int(eval_id)}"
+            names = {r[0] for r in self.con.execute(f"DESCRIBE {table}").fetchall()}
+            if "checksum" not in names:
+                continue
+            stored = self.con.execute(
+                f"SELECT checksum, error FROM {table} ORDER BY {quote_identifier(ROW_ID)}"
+            ).fetchnumpy()
+            if np.array_equal(stored["checksum"], checksums) and np.allclose(
+                stored["error"], errors, equal_nan=True
+            ):
+                return int(eval_id)
+        return None
 
     def evaluation(self, eval_id: int) -> dict[str, Any]:
         cur = self.con.execute(
@@ -659,7 +708,7 @@ class Store:
             params,
             predicates,
         ).df()
-        rename = {
+        wanted = {
             ROW_ID: "row_id",
             "__wb_label": "_label",
             "__wb_prediction": "_prediction",
@@ -667,10 +716,20 @@ class Store:
             "__wb_error": "_error",
             "__wb_weight": "_weight",
         }
+        # Internal columns never take the name of a data column (a column 'row_id' or
+        # '_error' in the data stays what it is): they get one more leading underscore.
+        taken = {str(c) for c in frame.columns} - set(wanted)
+        rename = {}
+        for internal, shown in wanted.items():
+            while shown in taken:
+                shown = "_" + shown
+            rename[internal] = shown
+            taken.add(shown)
         frame = frame.rename(columns=rename)
-        if "_score" in frame and frame["_score"].isna().all():
-            frame = frame.drop(columns="_score")
-        return frame.set_index("row_id")
+        score = rename["__wb_score"]
+        if score in frame and frame[score].isna().all():
+            frame = frame.drop(columns=score)
+        return frame.set_index(rename[ROW_ID])
 
     def _inside_codes(
         self, dataset_id: int, predicates: Sequence[Predicate], on_codes: bool
