@@ -10,6 +10,7 @@
     workbench verify claim.json --data DATA
     workbench bounty create --db FILE --model f0.skops --holdout DATA --label COL --alpha A
     workbench bounty submit --db FILE --group group.json --model h.skops --submitter NAME
+                            (exit 0 when accepted, 1 when rejected)
     workbench bounty ledger --db FILE [--leaderboard] [--out ledger.csv]
     workbench bounty predict DATA --db FILE --out preds.csv
     workbench compare BASELINE NEW --label COL --prediction COL [--prediction-new COL]

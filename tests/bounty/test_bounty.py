@@ -181,3 +181,27 @@ def test_skops_and_onnx_files_are_accepted(tmp_path: Path, data: Planted) -> Non
     bounty.close()
     with wb.Bounty.open(tmp_path / "bounty.duckdb") as reopened:
         assert reopened.model.predict(data.X_holdout.head(50)).shape == (50,)
+
+
+def test_leaderboard_heatmap_and_error_curve(tmp_path: Path, data: Planted) -> None:
+    pytest.importorskip("plotly")
+    bounty = _create(tmp_path, data)
+    empty = bounty.heatmap()
+    assert empty.layout.annotations[0].text == "no accepted submissions yet"
+    in_a = (data.X_train["a"] == "a1").to_numpy()
+    in_b = (data.X_train["b"] == "x").to_numpy()
+    bounty.submit({"a": "a1"}, data.model_for(in_a), submitter="team-a")
+    bounty.submit({"b": "x", "d": (18, None)}, data.model_for(in_b & ~in_a), submitter="team-b")
+    board = bounty.leaderboard()
+    assert board["accepted"].tolist() == [1, 1]
+    assert board["certified_improvement"].is_monotonic_decreasing
+    assert board["certified_improvement"].sum() == pytest.approx(
+        bounty.ledger()["improvement"].sum()
+    )
+    use = bounty.feature_use()
+    assert use.loc["team-b", "d"] == 1 and use.loc["team-a", "a"] == 1
+    heat = bounty.heatmap().data[0]
+    assert list(heat.y) == ["team-a", "team-b"] and set(heat.x) == {"a", "b", "d"}
+    curve = bounty.error_curve().data[0]
+    assert list(curve.x) == [0, 1, 2]
+    assert list(curve.y) == pytest.approx(bounty.rounds()["overall_error"].tolist())

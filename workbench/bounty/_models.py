@@ -6,8 +6,8 @@ trusted types, or ONNX through ``onnxruntime``. Pickles (and joblib files,
 which are pickles) are refused. From the Python API a fitted scikit-learn
 estimator is written to a skops file (so the bounty can reopen it) and a plain
 callable is kept in memory (it must be handed again to ``Bounty.open``).
-Every stored file is named and checked by its SHA-256. Imports numpy, pandas,
-``workbench.adapters`` and ``workbench.exceptions``; skops and onnxruntime
+Every stored file is named and checked by its SHA-256. Imports numpy, pandas
+and ``workbench.exceptions``; skops and onnxruntime
 (the ``[bounty]`` extra) are imported when a model file is read or written.
 """
 
