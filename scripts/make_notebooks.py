@@ -191,8 +191,10 @@ IMAGES = [
     ),
     new_markdown_cell(
         "## Descriptors on real photographs\n\n"
-        "ITA mixes skin tone with illumination, so the extractor estimates the light (from the "
-        "whites of the eyes, or grey-world on the background) and divides it out before measuring. "
+        "ITA mixes skin tone with illumination, so the extractor normalises the exposure (the "
+        "photo's bright end is brought to a level calibrated on real face photos) and measures "
+        "ITA on the forehead and cheeks of each detected face. A photo without a face gets "
+        "`no_face`, never a skin tone. "
         "Here on the photographs that ship with scikit-image, and on the astronaut photo with the "
         "light turned down."
     ),
@@ -209,7 +211,7 @@ IMAGES = [
         "with ImageDescriptors() as extractor:\n"
         "    real = extractor.extract(list(photos.values()))\n"
         "real.index = list(photos)\n"
-        "real[['face_found', 'skin_ita_deg_uncorrected', 'skin_ita_deg', 'skin_tone', 'lighting', 'scene',\n"
+        "real[['face_count', 'skin_ita_deg_uncorrected', 'skin_ita_deg', 'skin_tone', 'lighting', 'scene',\n"
         "      'sharpness', 'colourfulness']].round(1)"
     ),
     new_markdown_cell("## How well the descriptors hold on the rendered set (truth known)"),

@@ -38,13 +38,18 @@ from workbench.features.image._color import (  # noqa: E402
     ita_degrees,
     ita_to_skin_tone,
 )
-from workbench.features.image._descriptors import ImageDescriptors, describe_image  # noqa: E402
+from workbench.features.image._descriptors import (  # noqa: E402
+    ImageDescriptors,
+    describe_faces,
+    describe_image,
+)
 from workbench.features.image._io import load_image, load_image_folder  # noqa: E402
 
 __all__ = [
     "SKIN_TONE_BINS",
     "SKIN_TONE_ORDER",
     "ImageDescriptors",
+    "describe_faces",
     "describe_image",
     "ita_degrees",
     "ita_to_skin_tone",

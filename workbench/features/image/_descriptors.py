@@ -1,8 +1,9 @@
 """The ``ImageDescriptors`` extractor: interpretable columns for image slices.
 
-One image in, one row of descriptors out (skin tone, lighting, colour cast,
-scene, sharpness, colourfulness, size), in batches, optionally spread over
-processes. It follows the extractor interface of
+One image in, one row of descriptors out (skin tone of the largest face, the
+face count and box, lighting, colour cast, scene, sharpness, colourfulness,
+size), in batches, optionally spread over processes; :func:`describe_faces`
+gives one row per face instead. It follows the extractor interface of
 :mod:`workbench.features._extractors`.
 
 This module imports numpy, pandas, OpenCV, the standard library's
@@ -31,17 +32,21 @@ from workbench.features.image._scene import (
     scene_label,
     scene_shares,
 )
-from workbench.features.image._skin import measure_skin
+from workbench.features.image._skin import NO_FACE, measure_skin
 
-__all__ = ["ImageDescriptors", "describe_image"]
+__all__ = ["ImageDescriptors", "describe_faces", "describe_image"]
 
 SceneClassifier = Callable[[np.ndarray], str]
 
 COLUMNS: tuple[str, ...] = (
     "skin_ita_deg",
     "skin_tone",
-    "skin_tone_confidence",
     "face_found",
+    "face_count",
+    "face_x",
+    "face_y",
+    "face_w",
+    "face_h",
     "skin_reference",
     "skin_ita_deg_uncorrected",
     "luminance_mean",
@@ -64,14 +69,28 @@ COLUMNS: tuple[str, ...] = (
     "aspect_ratio",
 )
 _WORK_SIDE = 512
+#: Sharpness is measured on the image brought to this longer side, so it does
+#: not grow when a picture is downscaled.
+SHARPNESS_SIDE = 256
 _WARM_COOL_B = 4.0
+FACE_COLUMNS: tuple[str, ...] = (
+    "face_index",
+    "face_x",
+    "face_y",
+    "face_w",
+    "face_h",
+    "face_angle",
+    "skin_ita_deg",
+    "skin_ita_deg_uncorrected",
+    "skin_tone",
+    "skin_pixels",
+)
 
 
 def _failed_row(width: float = math.nan, height: float = math.nan) -> dict[str, Any]:
     row: dict[str, Any] = dict.fromkeys(COLUMNS, math.nan)
     row.update(
         skin_tone="unknown",
-        skin_tone_confidence=0.0,
         face_found=False,
         skin_reference="none",
         lighting="unknown",
@@ -114,28 +133,25 @@ def describe_image(item: Any, *, scene_classifier: SceneClassifier | None = None
     Examples
     --------
     >>> import numpy as np
-    >>> row = describe_image(np.full((64, 64, 3), 128, np.uint8))
-    >>> row["lighting"], row["skin_tone"]
-    ('normal', 'unknown')
+    >>> grey = np.full((64, 64, 3), 128, np.uint8)
+    >>> grey[:8, :8] = 255  # a white patch: the exposure reference
+    >>> row = describe_image(grey)
+    >>> row["lighting"], row["skin_tone"], row["face_count"]
+    ('normal', 'no_face', 0)
     """
     rgb = load_image(item)
     height, width = rgb.shape[:2]
-    scale = min(1.0, _WORK_SIDE / max(height, width))
-    if scale < 1.0:
-        size = (max(1, round(width * scale)), max(1, round(height * scale)))
-        rgb_work = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
-    else:
-        rgb_work = rgb
+    rgb_work, scale = _work_image(rgb)
     gray = cv2.cvtColor(rgb_work, cv2.COLOR_RGB2GRAY)
     luma = gray.astype(np.float32) / 255.0
     linear = srgb_to_linear(rgb_work)
-    lab = linear_to_lab(linear)
 
-    skin, gains = measure_skin(linear, rgb_work, lab)
-    corrected_lab = linear_to_lab(np.clip(linear * gains, 0.0, 1.0))
-    # The light's colour: what a neutral surface looks like before correction.
-    illuminant = (1.0 / gains) / float(np.max(1.0 / gains))
-    light_lab = linear_to_lab(illuminant.reshape(1, 1, 3).astype(np.float32))[0, 0]
+    skin = measure_skin(linear, rgb_work)
+    lab = linear_to_lab(np.clip(linear * skin.gain, 0.0, 1.0))
+    # The light's colour, grey world: what the image's average looks like.
+    mean = linear.reshape(-1, 3).mean(axis=0) + 1e-4
+    illuminant = (mean / mean.max()).astype(np.float32)
+    light_lab = linear_to_lab(illuminant.reshape(1, 1, 3))[0, 0]
     cast_b = float(light_lab[2])
     cast_a = float(light_lab[1])
     if cast_b > _WARM_COOL_B:
@@ -145,7 +161,7 @@ def describe_image(item: Any, *, scene_classifier: SceneClassifier | None = None
     else:
         cast = "neutral"
 
-    sky_share, vegetation_share = scene_shares(corrected_lab)
+    sky_share, vegetation_share = scene_shares(lab)
     if scene_classifier is not None:
         scene = str(scene_classifier(rgb))
     else:
@@ -153,33 +169,108 @@ def describe_image(item: Any, *, scene_classifier: SceneClassifier | None = None
 
     luminance_mean = float(luma.mean())
     luminance_std = float(luma.std())
-    exposure_gain = float(np.dot(gains, [0.2126, 0.7152, 0.0722]))
+    main = skin.main
+    box: tuple[float, ...]
+    if main is None:
+        tone, ita, ita_raw, box = NO_FACE, math.nan, math.nan, (math.nan,) * 4
+    else:
+        tone, ita, ita_raw = main.skin_tone, main.ita_deg, main.ita_deg_uncorrected
+        face = main.face
+        box = tuple(round(v / scale) for v in (face.x, face.y, face.w, face.h))
     return {
-        "skin_ita_deg": round(skin.ita_deg, 2),
-        "skin_tone": skin.skin_tone,
-        "skin_tone_confidence": skin.confidence,
-        "face_found": skin.face_found,
-        "skin_reference": skin.reference,
-        "skin_ita_deg_uncorrected": round(skin.ita_deg_uncorrected, 2),
+        "skin_ita_deg": round(ita, 2),
+        "skin_tone": tone,
+        "face_found": main is not None,
+        "face_count": len(skin.faces),
+        "face_x": box[0],
+        "face_y": box[1],
+        "face_w": box[2],
+        "face_h": box[3],
+        "skin_reference": skin.reference if main is not None else "none",
+        "skin_ita_deg_uncorrected": round(ita_raw, 2),
         "luminance_mean": round(luminance_mean, 4),
         "luminance_std": round(luminance_std, 4),
         "underexposed_share": round(float((gray < 20).mean()), 4),
         "overexposed_share": round(float((gray > 245).mean()), 4),
-        "lighting": lighting_label(luminance_mean),
+        "lighting": lighting_label(luminance_mean, skin.gain),
         "contrast": contrast_label(luminance_std),
         "color_cast": cast,
         "cast_a_star": round(cast_a, 2),
         "cast_b_star": round(cast_b, 2),
-        "exposure_gain": round(exposure_gain, 3),
+        "exposure_gain": round(skin.gain, 3),
         "scene": scene,
         "sky_share": round(sky_share, 4),
         "vegetation_share": round(vegetation_share, 4),
-        "sharpness": round(float(cv2.Laplacian(gray, cv2.CV_64F).var()), 2),
+        "sharpness": round(_sharpness(rgb), 2),
         "colourfulness": round(_colourfulness(rgb_work), 2),
         "width": int(width),
         "height": int(height),
         "aspect_ratio": round(width / height, 4),
     }
+
+
+def _work_image(rgb: np.ndarray) -> tuple[np.ndarray, float]:
+    height, width = rgb.shape[:2]
+    scale = min(1.0, _WORK_SIDE / max(height, width))
+    if scale >= 1.0:
+        return rgb, 1.0
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA), scale
+
+
+def _sharpness(rgb: np.ndarray) -> float:
+    # variance of the Laplacian at a fixed size: a downscaled copy of a photo
+    # must not look sharper than the photo, nor a thumbnail the sharpest of all
+    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    height, width = gray.shape
+    scale = SHARPNESS_SIDE / max(height, width)
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
+    return float(
+        cv2.Laplacian(cv2.resize(gray, size, interpolation=interpolation), cv2.CV_64F).var()
+    )
+
+
+def describe_faces(item: Any) -> pd.DataFrame:
+    """One row per face found in an image (largest first): its box and skin tone.
+
+    Parameters
+    ----------
+    item : path, bytes, PIL image or numpy.ndarray
+        Anything :func:`load_image` reads.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``FACE_COLUMNS``: the box in the image's pixels, the in-plane
+        angle it was found at, ITA (exposure-normalised and raw), the skin-tone
+        bin and the number of skin pixels measured. No rows when no face is found.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> len(describe_faces(np.full((64, 64, 3), 90, np.uint8)))
+    0
+    """
+    rgb = load_image(item)
+    rgb_work, scale = _work_image(rgb)
+    skin = measure_skin(srgb_to_linear(rgb_work), rgb_work)
+    rows = [
+        {
+            "face_index": index,
+            "face_x": round(found.face.x / scale),
+            "face_y": round(found.face.y / scale),
+            "face_w": round(found.face.w / scale),
+            "face_h": round(found.face.h / scale),
+            "face_angle": found.face.angle,
+            "skin_ita_deg": round(found.ita_deg, 2),
+            "skin_ita_deg_uncorrected": round(found.ita_deg_uncorrected, 2),
+            "skin_tone": found.skin_tone,
+            "skin_pixels": found.skin_pixels,
+        }
+        for index, found in enumerate(skin.faces)
+    ]
+    return pd.DataFrame(rows, columns=list(FACE_COLUMNS))
 
 
 def _describe_many(
@@ -204,9 +295,11 @@ def _init_worker() -> None:
 class ImageDescriptors:
     """Interpretable image descriptors for slice search (the ``[image]`` extra).
 
-    Skin tone (ITA on the detected face after correcting exposure and colour
-    cast), lighting, contrast, colour cast, indoor/outdoor scene, sharpness,
-    colourfulness and size, one row per image.
+    Skin tone (ITA on the forehead and cheeks of the largest detected face,
+    after normalising the exposure; ``no_face`` and a missing ITA when no face
+    is found), the face count and the largest face's box, lighting, contrast,
+    colour cast, indoor/outdoor scene, sharpness, colourfulness and size, one
+    row per image. :func:`describe_faces` gives one row per face.
 
     Parameters
     ----------
@@ -246,7 +339,7 @@ class ImageDescriptors:
 
     name = "image_descriptors"
     columns: tuple[str, ...] = COLUMNS
-    version = "1"
+    version = "2"
 
     def __init__(
         self,
@@ -368,7 +461,7 @@ class ImageDescriptors:
 
 def _to_frame(rows: Iterable[dict[str, Any]]) -> pd.DataFrame:
     frame = pd.DataFrame(list(rows), columns=list(COLUMNS))
-    for column in ("width", "height"):
+    for column in ("width", "height", "face_count", "face_x", "face_y", "face_w", "face_h"):
         frame[column] = frame[column].astype("Int64")
     frame["face_found"] = frame["face_found"].astype(bool)
     return frame

@@ -21,6 +21,9 @@ DIM_BELOW = 0.38
 BRIGHT_ABOVE = 0.585
 LOW_CONTRAST_BELOW = 0.12
 HIGH_CONTRAST_ABOVE = 0.3
+# dim when the 99th percentile of linear luminance is below WHITE_TARGET / DIM_GAIN
+# (0.44 of full light); the real face photos need gains of 0.8-1.18
+DIM_GAIN = 1.7
 # outdoor when sky share + vegetation share reaches this; on the rendered set
 # indoor pictures stay below 0.5 (blue walls, green shirts) and outdoor ones
 # start near 1.0
@@ -57,9 +60,19 @@ def scene_label(sky_share: float, vegetation_share: float) -> str:
     return "outdoor" if sky_share + vegetation_share >= OUTDOOR_SCORE else "indoor"
 
 
-def lighting_label(luminance_mean: float) -> str:
-    """``dim`` / ``normal`` / ``bright`` from the mean luma (0-1)."""
-    if luminance_mean < DIM_BELOW:
+def lighting_label(luminance_mean: float, exposure_gain: float = 1.0) -> str:
+    """``dim`` / ``normal`` / ``bright`` from the mean luma (0-1) and the exposure gain.
+
+    A picture is also dim when its brightest part is far below full light
+    (``exposure_gain >= DIM_GAIN``): half the light on a light-walled room
+    leaves its mean luma "normal" but halves its highlights.
+
+    Examples
+    --------
+    >>> lighting_label(0.5), lighting_label(0.5, exposure_gain=2.0), lighting_label(0.7)
+    ('normal', 'dim', 'bright')
+    """
+    if luminance_mean < DIM_BELOW or exposure_gain >= DIM_GAIN:
         return "dim"
     if luminance_mean > BRIGHT_ABOVE:
         return "bright"
