@@ -258,7 +258,11 @@ def encode_features(
         if looks_like_id and n >= 20 and n_unique == n:
             skipped.append((name, "ID-like: every value is distinct, so it cannot define a group"))
             continue
-        if is_number and n_unique > max_integer_categories:
+        # A few distinct whole numbers (a count, a rating) are categories; fractional
+        # measurements (a share, a duration) are binned like any number, however few
+        # distinct values they take, so no category is labelled with a raw float.
+        fractional = is_number and bool(np.any(present != np.round(present)))
+        if is_number and (n_unique > max_integer_categories or fractional):
             code, feature = _encode_numeric(name, raw, present, n_bins)
         else:
             code, feature = _encode_categorical(name, series, max_categories)
