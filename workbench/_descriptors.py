@@ -34,6 +34,7 @@ def add_descriptors(
     *,
     base_dir: str | os.PathLike[str] | None = None,
     prefix: str = "",
+    text_column: str | None = None,
     batch_size: int = 64,
     progress: Callable[[int, int], None] | bool | None = True,
 ) -> pd.DataFrame:
@@ -46,6 +47,9 @@ def add_descriptors(
     paths (relative ones resolved against ``base_dir``), bytes or arrays; rows
     without an item get missing descriptors. Results are added to the dataset
     as columns named ``prefix + column`` and binned like any other feature.
+    With ``text_column``, each item is passed as ``{"audio": item, "text":
+    transcript}`` (how :class:`~workbench.features.audio.AudioDescriptors` gets
+    the reference transcript it needs for ``speaking_rate_wps``).
 
     Results are cached in the store under a key made of the media column, the
     prefix, the extractor's name, version and settings (:func:`extractor_settings`)
@@ -60,6 +64,8 @@ def add_descriptors(
 
     columns = store.dataset_columns(dataset_id)
     require_columns(pd.DataFrame(columns=columns), "media", [column])
+    if text_column is not None:
+        require_columns(pd.DataFrame(columns=columns), "transcript", [text_column])
     new_names = [f"{prefix}{c}" for c in extractor.columns]
     registry = _registry_name(dataset_id)
     runs = store.read_table(registry) if store.has_table(registry) else _empty_registry()
@@ -81,6 +87,12 @@ def add_descriptors(
 
     present = items.notna().to_numpy()
     values = [resolve(v) for v in items[present]]
+    if text_column is not None:
+        texts = store.read_dataset(dataset_id, [text_column])[text_column][present]
+        values = [
+            {"audio": v, "text": None if pd.isna(t) else str(t)}
+            for v, t in zip(values, texts, strict=True)
+        ]
     settings = extractor_settings(extractor)
     version = str(getattr(extractor, "version", "1"))
     key = _cache_key(column, prefix, str(extractor.name), version, settings, present, values)
@@ -190,6 +202,8 @@ def _item_fingerprint(item: Any) -> str:
         digest.update(np.ascontiguousarray(item).tobytes())
     elif isinstance(item, tuple):
         return "tuple:" + ",".join(_item_fingerprint(part) for part in item)
+    elif isinstance(item, dict):
+        return "dict:" + ",".join(f"{k}={_item_fingerprint(v)}" for k, v in sorted(item.items()))
     else:
         digest.update(repr(item).encode())
     return f"{type(item).__name__}:{digest.hexdigest()}"

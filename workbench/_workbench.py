@@ -315,6 +315,7 @@ class Workbench:
         *,
         base_dir: str | os.PathLike[str] | None = None,
         prefix: str = "",
+        text_column: str | None = None,
         batch_size: int = 64,
         progress: Callable[[int, int], None] | bool | None = True,
     ) -> pd.DataFrame:
@@ -329,7 +330,9 @@ class Workbench:
         columns named ``prefix + column`` and binned like any other feature. They are
         cached in the store under the media column, the prefix, the extractor's name,
         version and settings, and the items (each file's path, size and modification
-        time): another column, setting or an edited file recomputes.
+        time): another column, setting or an edited file recomputes. ``text_column``
+        names a transcript column handed to the extractor with each item (for
+        ``AudioDescriptors``' ``speaking_rate_wps``).
 
         Returns the descriptor columns (one row per dataset row).
         """
@@ -342,6 +345,7 @@ class Workbench:
             column,
             base_dir=base_dir,
             prefix=prefix,
+            text_column=text_column,
             batch_size=batch_size,
             progress=progress,
         )

@@ -29,10 +29,10 @@ import numpy as np
 
 from workbench.exceptions import DataError, MissingExtraError, ModelError
 from workbench.features._extractors import stderr_progress
-from workbench.features.audio._io import load_audio
+from workbench.features.audio._io import load_audio, resample
 from workbench.metrics._wer import normalize_text
 
-__all__ = ["PocketSphinxASR", "build_bigram_arpa", "transcribe"]
+__all__ = ["PocketSphinxASR", "build_bigram_arpa", "transcribe", "voice_segments"]
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -171,7 +171,14 @@ class PocketSphinxASR:
     """An offline speech recogniser (CMU PocketSphinx, US-English acoustic model).
 
     Call it on one audio item (path, bytes or ``(samples, sample_rate)``) to get
-    its transcript. Audio must be 16 kHz (mono; stereo is averaged).
+    its transcript. Audio at any sample rate is resampled to 16 kHz (stereo is
+    averaged). A recording longer than ``max_segment_s`` is cut at its pauses
+    (:func:`voice_segments`) and each part decoded on its own: decoded whole,
+    PocketSphinx's search degrades on long audio (on real read speech, WER went
+    from 0 % clip by clip to 59 % for a 2-minute file and 83 % at 5 minutes).
+    Each segment is decoded independently of the ones before it (batch
+    cepstral mean normalisation), so a clip's transcript does not depend on
+    the order of a batch.
 
     Parameters
     ----------
@@ -181,6 +188,8 @@ class PocketSphinxASR:
         vocabulary); otherwise the wheel's generic language model is used.
     lm_path, dict_path : str or Path, optional
         Use your own ARPA/binary language model and dictionary instead.
+    max_segment_s : float
+        Longest stretch decoded in one go; longer audio is split at pauses.
     **config
         Further decoder options passed to ``pocketsphinx.Decoder``
         (for example ``lw=6.5`` or ``beam=1e-60``).
@@ -202,11 +211,17 @@ class PocketSphinxASR:
         *,
         lm_path: str | os.PathLike[str] | None = None,
         dict_path: str | os.PathLike[str] | None = None,
+        max_segment_s: float = 20.0,
         **config: Any,
     ) -> None:
         pocketsphinx = _require_pocketsphinx()
         self.sentences = None if sentences is None else list(sentences)
-        options: dict[str, Any] = {"samprate": self.sample_rate, "loglevel": "FATAL"}
+        self.max_segment_s = float(max_segment_s)
+        options: dict[str, Any] = {
+            "samprate": self.sample_rate,
+            "loglevel": "FATAL",
+            "cmn": "batch",
+        }
         options.update(config)
         # The decoder reads its model files once, at construction: a scratch folder is enough.
         with tempfile.TemporaryDirectory(prefix="workbench-asr-") as scratch:
@@ -225,14 +240,17 @@ class PocketSphinxASR:
 
     def __call__(self, item: Any) -> str:
         samples, rate = load_audio(item)
-        if rate != self.sample_rate:
-            raise DataError(
-                f"PocketSphinxASR expects {self.sample_rate} Hz audio. Got {rate} Hz instead. "
-                "Resample the audio to 16 kHz first (for example with sox or "
-                "scipy.signal.resample_poly)."
-            )
+        samples = resample(samples, rate, self.sample_rate)
+        segments = voice_segments(samples, self.sample_rate, max_s=self.max_segment_s)
+        words = [self._decode(samples[start:stop]) for start, stop in segments]
+        return " ".join(w for w in words if w)
+
+    def _decode(self, samples: np.ndarray) -> str:
         pcm = np.clip(np.rint(samples * 32767.0), -32768, 32767).astype("<i2")
         decoder = self._decoder
+        # Batch cepstral mean normalisation over the whole segment: the live default
+        # carries the mean over from the previous utterance, so a clip decoded
+        # differently depending on what was decoded before it.
         decoder.start_utt()
         decoder.process_raw(pcm.tobytes(), full_utt=True)
         decoder.end_utt()
@@ -267,3 +285,57 @@ def _restricted_dictionary(pocketsphinx: Any, words: set[str]) -> str:
             "Rephrase those sentences or pass your own dict_path=..."
         )
     return "\n".join(lines) + "\n"
+
+
+def voice_segments(
+    samples: np.ndarray, rate: int, *, max_s: float = 20.0, min_pause_s: float = 0.2
+) -> list[tuple[int, int]]:
+    """Cut a long recording at its pauses into pieces of at most about ``max_s`` seconds.
+
+    Frame energy (25 ms frames, 10 ms hop) decides what is a pause: frames
+    quieter than halfway (in dB) between the 10th and 95th percentile of frame
+    power. A cut goes in the middle of the longest pause of at least
+    ``min_pause_s`` seconds within the last third of each ``max_s`` window; when
+    there is none, at the quietest frame of that third. Recordings no longer
+    than ``max_s`` come back whole.
+
+    Returns
+    -------
+    list of (start, stop)
+        Sample indices covering the whole recording, in order.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rate = 16000
+    >>> burst = np.sin(np.arange(rate * 4) / 5)
+    >>> audio = np.concatenate([burst, np.zeros(rate), burst, np.zeros(rate), burst])
+    >>> [round((b - a) / rate, 1) for a, b in voice_segments(audio, rate, max_s=6)]
+    [4.5, 5.0, 4.5]
+    """
+    n = len(samples)
+    if n <= max_s * rate:
+        return [(0, n)]
+    frame, hop = round(0.025 * rate), round(0.010 * rate)
+    frames = np.lib.stride_tricks.sliding_window_view(samples, frame)[::hop]
+    count = frames.shape[0]
+    power = np.einsum("ij,ij->i", frames, frames) / frame
+    db = 10.0 * np.log10(np.maximum(power, 1e-10))
+    quiet = db < 0.5 * (np.percentile(db, 10) + np.percentile(db, 95))
+    window = int(max_s / 0.010)
+    cuts = [0]
+    start = 0
+    while count - start > window:
+        low = start + (2 * window) // 3
+        high = start + window
+        best, best_len, run = -1, 0, 0
+        for i in range(low, high):
+            run = run + 1 if quiet[i] else 0
+            if run > best_len:
+                best, best_len = i - run // 2, run
+        if best_len * 0.010 < min_pause_s:
+            best = low + int(np.argmin(db[low:high]))
+        cuts.append(best)
+        start = best
+    bounds = [c * hop + frame // 2 if c else 0 for c in cuts] + [n]
+    return [(a, b) for a, b in itertools.pairwise(bounds) if b > a]

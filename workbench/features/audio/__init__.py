@@ -17,10 +17,12 @@ for _module in ("soundfile", "jiwer"):
         raise MissingExtraError.for_extra("audio", "Audio descriptors", _module) from _err
 
 from workbench.features.audio._descriptors import AudioDescriptors, describe_audio  # noqa: E402
-from workbench.features.audio._io import load_audio  # noqa: E402
+from workbench.features.audio._io import load_audio, load_manifest, resample  # noqa: E402
 
 __all__ = [
     "AudioDescriptors",
     "describe_audio",
     "load_audio",
+    "load_manifest",
+    "resample",
 ]

@@ -29,6 +29,9 @@ sample rate; levels are mean-square dBFS, where a full-scale square wave is
 * ``bandwidth_hz``: the 95th percentile, over speech frames, of the frequency
   below which 95 % of a frame's energy lies: about 3.4 kHz or less for a
   telephone channel, 5 kHz and more for wideband speech.
+* ``bandwidth_class``: ``telephone`` below ``TELEPHONE_BELOW_HZ`` (or at a
+  sample rate of 8 kHz or less), else ``wideband``: one clear category, where
+  the automatic quantile bins of ``bandwidth_hz`` cut the telephone group apart.
 
 This module imports numpy, pandas, the standard library and the package's
 ``_io`` and ``metrics._wer`` modules.
@@ -37,10 +40,9 @@ This module imports numpy, pandas, the standard library and the package's
 from __future__ import annotations
 
 import math
-import multiprocessing
 import os
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ClassVar
 
 import numpy as np
@@ -59,6 +61,9 @@ NOISE_PERCENTILE = 10.0
 FLOOR_POWER = 1e-10  # -100 dBFS: below 16-bit quantisation noise
 CLIP_LEVEL = 0.999
 ROLLOFF_SHARE = 0.95
+#: Below this ``bandwidth_hz`` a recording is called ``telephone`` (a 300-3,400 Hz
+#: channel rolls off near 3.4 kHz); wideband speech reaches 5 kHz and more.
+TELEPHONE_BELOW_HZ = 4000.0
 COLUMNS = (
     "snr_db",
     "noise_level_dbfs",
@@ -69,6 +74,7 @@ COLUMNS = (
     "trailing_silence_s",
     "speaking_rate_wps",
     "bandwidth_hz",
+    "bandwidth_class",
 )
 
 
@@ -78,7 +84,7 @@ def _db(power: float | np.ndarray) -> Any:
 
 def describe_audio(
     samples: np.ndarray, sample_rate: int, text: str | None = None
-) -> dict[str, float]:
+) -> dict[str, Any]:
     """Compute every descriptor of one mono recording.
 
     Parameters
@@ -93,7 +99,8 @@ def describe_audio(
     Returns
     -------
     dict
-        ``{column: float}`` for every name in :attr:`AudioDescriptors.columns`.
+        ``{column: value}`` for every name in :attr:`AudioDescriptors.columns`
+        (floats, and the ``bandwidth_class`` label).
 
     Examples
     --------
@@ -148,6 +155,11 @@ def describe_audio(
         "trailing_silence_s": trailing,
         "speaking_rate_wps": float(rate),
         "bandwidth_hz": bandwidth,
+        "bandwidth_class": (
+            "telephone"
+            if sample_rate <= 8000 or (math.isfinite(bandwidth) and bandwidth < TELEPHONE_BELOW_HZ)
+            else "wideband"
+        ),
     }
 
 
@@ -167,7 +179,7 @@ def _bandwidth(frames: np.ndarray, sample_rate: int) -> float:
     return float(np.percentile(rolloff, 95))
 
 
-def _describe_item(item: Any) -> dict[str, float]:
+def _describe_item(item: Any) -> dict[str, Any]:
     text = None
     if isinstance(item, dict):
         if "audio" not in item:
@@ -183,7 +195,7 @@ def _describe_item(item: Any) -> dict[str, float]:
     return describe_audio(samples, rate, text)
 
 
-def _describe_chunk(items: list[Any]) -> list[dict[str, float]]:
+def _describe_chunk(items: list[Any]) -> list[dict[str, Any]]:
     return [_describe_item(item) for item in items]
 
 
@@ -198,10 +210,11 @@ class AudioDescriptors:
     Parameters
     ----------
     n_jobs : int
-        Worker processes for large batches (``-1``: one per CPU). Batches
-        smaller than ``min_items_per_job * n_jobs`` run in this process.
+        Worker threads for large batches (``-1``: one per CPU). Batches smaller
+        than ``min_items_per_job * n_jobs`` run in the calling thread. Threads
+        need no ``__main__`` guard and cost nothing to start.
     min_items_per_job : int
-        Items per worker below which starting processes does not pay.
+        Items per worker below which splitting the batch does not pay.
 
     Examples
     --------
@@ -213,7 +226,7 @@ class AudioDescriptors:
 
     name = "audio_descriptors"
     columns: ClassVar[tuple[str, ...]] = COLUMNS
-    version = "1"
+    version = "2"
 
     def __init__(self, *, n_jobs: int = 1, min_items_per_job: int = 200) -> None:
         self.n_jobs = n_jobs
@@ -238,7 +251,8 @@ class AudioDescriptors:
         Returns
         -------
         pandas.DataFrame
-            ``len(batch)`` rows, float64 columns :attr:`columns`.
+            ``len(batch)`` rows, columns :attr:`columns` (float64, and the
+            ``bandwidth_class`` label).
 
         Examples
         --------
@@ -251,11 +265,14 @@ class AudioDescriptors:
         if workers <= 1:
             rows = _describe_chunk(items)
         else:
+            # Threads, not processes: numpy's frame arithmetic and FFTs release the GIL,
+            # nothing has to be pickled or re-imported, and no `if __name__ ==
+            # "__main__"` guard is needed in scripts.
             size = math.ceil(len(items) / (workers * 4))
             chunks = [items[i : i + size] for i in range(0, len(items), size)]
-            # A clean server process, not a fork: forking after BLAS/OpenMP threads ran
-            # (e.g. a scikit-learn fit) can deadlock the workers.
-            context = multiprocessing.get_context("forkserver")
-            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            with ThreadPoolExecutor(max_workers=workers) as pool:
                 rows = [row for part in pool.map(_describe_chunk, chunks) for row in part]
-        return pd.DataFrame(rows, columns=list(self.columns), dtype="float64")
+        frame = pd.DataFrame(rows, columns=list(self.columns))
+        numeric = [c for c in self.columns if c != "bandwidth_class"]
+        frame[numeric] = frame[numeric].astype("float64")
+        return frame

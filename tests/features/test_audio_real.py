@@ -1,0 +1,166 @@
+"""Audio on real recordings: compressed formats, manifests, bandwidth class, rates, threads.
+
+The real clips are Debian's ``pocketsphinx-testdata`` (read speech with
+transcripts, BSD; skipped when not installed: see ``real_media.py``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import signal
+
+pytest.importorskip("soundfile")
+
+import workbench as wb
+from workbench.features._binning import encode_features
+from workbench.features.audio import (
+    AudioDescriptors,
+    describe_audio,
+    load_audio,
+    load_manifest,
+    resample,
+)
+
+from .real_media import pocketsphinx_data
+
+RATE = 16000
+
+
+def _transcripts(data: Path) -> dict[Path, str]:
+    out = {}
+    for folder, listing in (("cards", "cards.transcription"), ("librivox", "transcription")):
+        for line in (data / folder / listing).read_text().splitlines():
+            match = re.match(r"<s>(.*)</s> \((.*)\)", line.strip())
+            if match:
+                out[data / folder / f"{match.group(2)}.wav"] = match.group(1).strip()
+    return out
+
+
+@pytest.fixture(scope="module")
+def clips() -> dict[Path, str]:
+    return _transcripts(pocketsphinx_data())
+
+
+def _write_m4a(path: Path, samples: np.ndarray, rate: int) -> None:
+    av = pytest.importorskip("av")
+    with av.open(str(path), "w", format="mp4") as container:
+        stream = container.add_stream("aac", rate=rate)
+        stream.layout = "mono"
+        frame_size = 1024
+        pcm = samples.astype(np.float32)
+        for start in range(0, len(pcm), frame_size):
+            chunk = pcm[start : start + frame_size].reshape(1, -1)
+            frame = av.AudioFrame.from_ndarray(chunk, format="flt", layout="mono")
+            frame.sample_rate = rate
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode(None):
+            container.mux(packet)
+
+
+def test_m4a_is_read_through_pyav(clips: dict[Path, str], tmp_path: Path) -> None:
+    path = next(iter(clips))
+    samples, rate = load_audio(path)
+    target = tmp_path / "clip.m4a"
+    _write_m4a(target, samples, rate)
+    decoded, decoded_rate = load_audio(target)
+    assert decoded_rate == rate
+    assert abs(len(decoded) - len(samples)) < 0.15 * rate  # AAC priming and frame padding
+    assert load_audio(target.read_bytes())[1] == rate
+    row = AudioDescriptors().extract([target]).iloc[0]
+    assert abs(row["duration_s"] - len(samples) / rate) < 0.15
+
+
+def test_manifest_carries_transcripts_into_speaking_rate(
+    clips: dict[Path, str], tmp_path: Path
+) -> None:
+    rows = [
+        {
+            "audio_filepath": str(path),
+            "text": text,
+            "speaker": "cards" if "cards" in str(path) else "librivox",
+        }
+        for path, text in clips.items()
+    ]
+    manifest = tmp_path / "clips.jsonl"
+    manifest.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    frame = load_manifest(manifest)
+    assert list(frame.columns) == ["audio_path", "transcript", "speaker"]
+    csv = tmp_path / "clips.csv"
+    pd.DataFrame(rows).rename(columns={"audio_filepath": "path"}).to_csv(csv, index=False)
+    assert load_manifest(csv)["transcript"].tolist() == frame["transcript"].tolist()
+
+    frame["label"] = frame["transcript"]
+    frame["hypothesis"] = frame["transcript"]
+    bench = wb.Workbench.from_predictions(
+        frame, label="label", prediction="hypothesis", metric="wer", path=":memory:"
+    )
+    out = bench.add_descriptors(
+        AudioDescriptors(), "audio_path", text_column="transcript", progress=False
+    )
+    # read speech: measured 1.6-3.6 words per second of speech
+    assert out["speaking_rate_wps"].between(1.0, 5.0).all()
+    bench.close()
+
+
+def test_telephone_and_wideband_classes_on_real_speech(clips: dict[Path, str]) -> None:
+    for path in list(clips)[:5]:
+        samples, rate = load_audio(path)
+        wide = describe_audio(samples, rate)
+        sos = signal.butter(8, [300, 3400], btype="bandpass", fs=rate, output="sos")
+        phone = describe_audio(resample(signal.sosfilt(sos, samples), rate, 8000), 8000)
+        assert (wide["bandwidth_class"], phone["bandwidth_class"]) == ("wideband", "telephone")
+
+
+def test_fractional_descriptors_are_binned_like_numbers(clips: dict[Path, str]) -> None:
+    frame = AudioDescriptors().extract(list(clips))
+    frame.loc[0, "clipping_share"] = 0.0003
+    _, encoding = encode_features(frame, ["clipping_share"])
+    labels = encoding.get("clipping_share").labels
+    assert all(re.match(r"^(<|>=|\[)", label) for label in labels), labels
+    assert set(frame["bandwidth_class"]) == {"wideband"}
+
+
+def test_threads_need_no_main_guard_and_match_serial(
+    clips: dict[Path, str], tmp_path: Path
+) -> None:
+    items = list(clips) * 3
+    serial = AudioDescriptors().extract(items)
+    threaded = AudioDescriptors(n_jobs=2, min_items_per_job=2).extract(items)
+    pd.testing.assert_frame_equal(serial, threaded)
+    script = tmp_path / "no_guard.py"
+    script.write_text(
+        "from workbench.features.audio import AudioDescriptors\n"
+        f"items = {[str(p) for p in items]!r}\n"
+        "print(len(AudioDescriptors(n_jobs=2, min_items_per_job=2).extract(items)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(len(items))
+
+
+@pytest.mark.slow
+def test_asr_resamples_and_does_not_depend_on_batch_order(clips: dict[Path, str]) -> None:
+    pytest.importorskip("pocketsphinx")
+    from workbench.adapters import PocketSphinxASR
+    from workbench.metrics import error_rate, word_errors
+
+    cards = [p for p in clips if "cards" in str(p)]
+    asr = PocketSphinxASR()
+    forward = [asr(p) for p in cards]
+    backward = [asr(p) for p in reversed(cards)][::-1]
+    assert forward == backward
+    errors, words = word_errors([clips[p] for p in cards], forward)
+    assert error_rate(errors, words) <= 0.4  # measured 0.23 over all ten clips
+    samples, rate = load_audio(cards[0])
+    assert asr((resample(samples, rate, 48000), 48000)) == forward[0]
