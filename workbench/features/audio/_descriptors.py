@@ -16,10 +16,15 @@ sample rate; levels are mean-square dBFS, where a full-scale square wave is
 * speech frames: frames louder than a threshold placed between the noise level
   and the loud-speech level (the 95th percentile of frame power): halfway
   between them, but never more than 30 dB below the loud level.
-* ``snr_db``: ``10 log10((P_speech - P_noise) / P_noise)`` with ``P_speech``
-  the mean power of the speech frames (a voice-activity-based estimate; on
-  the speech sample it tracks the true mixing SNR with rank correlation
-  above 0.9 for white, pink and babble noise alike).
+* ``snr_db``: ``10 log10(mean(max(P_frame - P_noise, 0)) / P_noise)`` over
+  every frame: the clip's speech power with the noise subtracted frame by
+  frame, over the noise power, which is how mixing SNR is defined (speech
+  power over the whole clip). Measured on the ten real pocketsphinx-testdata
+  clips mixed at -5, 0, 5, 10 and 20 dB: mean absolute error 2.6 dB (bias
+  +1.8 dB); white noise within 2 dB at every level, pink +4.5 dB at -5 dB,
+  babble (four other real talkers) +10 dB at -5 dB falling to -1 dB at 20 dB,
+  because a percentile underestimates a fluctuating noise's power. The earlier
+  estimate over speech frames only read 5.3 dB high on average.
 * ``loudness_dbfs``: the mean power of the speech frames.
 * ``clipping_share``: the share of samples within 0.1 % of full scale.
 * ``duration_s``, ``leading_silence_s``, ``trailing_silence_s``: from the first
@@ -131,7 +136,8 @@ def describe_audio(
         active[:] = True
     active_idx = np.flatnonzero(active)
     speech_power = max(float(power[active].mean()), FLOOR_POWER)
-    snr = float(_db(max(speech_power - noise_power, noise_power * 1e-3) / noise_power))
+    clean_power = float(np.mean(np.maximum(power - noise_power, 0.0)))
+    snr = float(_db(max(clean_power, noise_power * 1e-3) / noise_power))
 
     centre = frame / 2 / sample_rate
     first = active_idx[0] * hop / sample_rate + centre
@@ -226,7 +232,7 @@ class AudioDescriptors:
 
     name = "audio_descriptors"
     columns: ClassVar[tuple[str, ...]] = COLUMNS
-    version = "2"
+    version = "3"
 
     def __init__(self, *, n_jobs: int = 1, min_items_per_job: int = 200) -> None:
         self.n_jobs = n_jobs
