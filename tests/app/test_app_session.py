@@ -95,3 +95,19 @@ def test_a_store_held_by_the_previous_kernel_is_copied(tmp_path: Path) -> None:
         holder.wait()
         if holder.stdout is not None:
             holder.stdout.close()
+
+
+def test_plain_language_is_on_in_the_app_and_can_be_turned_off(
+    app: AuditApp, upload: Callable[[AuditApp, bytes, str], None], linked: pd.DataFrame
+) -> None:
+    upload(app, linked.to_csv(index=False).encode(), "linked.csv")
+    app.prepare_button.click()
+    app.scan_depth.value = 2
+    app.run_scan(wait=True)
+    explorer = app.explorer
+    explorer.select(explorer.findings[0].slice_id)
+    text = explorer.metrics.value
+    assert 'data-testid="plain-summary"' in text and "times</b> as many errors" in text
+    assert "chance" in text and " % vs " in text and "likely between" in text
+    app.plain_toggle.value = False
+    assert "plain-summary" not in explorer.metrics.value

@@ -228,6 +228,13 @@ class AuditApp(w.VBox):
     # -- layout ------------------------------------------------------------------------------
     def _build(self) -> None:
         label_style = {"description_width": "90px"}
+        self.plain_toggle = w.Checkbox(
+            True,
+            description="Explain the statistics in plain words",
+            indent=False,
+            layout=w.Layout(width="auto"),
+        )
+        self.plain_toggle.observe(self._on_plain, "value")
         # 1. data
         self.sample_choice = w.Dropdown(
             options=[(v.title, k) for k, v in SAMPLE_CHOICES.items()],
@@ -366,6 +373,7 @@ class AuditApp(w.VBox):
                     )
                 ),
                 self.scan_controls,
+                self.plain_toggle,
                 self.scan_msg,
                 self.explorer_box,
             ],
@@ -746,6 +754,10 @@ class AuditApp(w.VBox):
         _show(self.scan_card, self._summarise(bench, time.perf_counter() - started))
         return bench
 
+    def _on_plain(self, change: dict[str, Any]) -> None:
+        if self.explorer is not None:
+            self.explorer.plain_language = bool(change["new"])
+
     # -- sessions: work kept across reloads --------------------------------------------------
     def _on_session_key(self, change: dict[str, Any]) -> None:
         if not self.session.valid:
@@ -780,7 +792,11 @@ class AuditApp(w.VBox):
         if len(scans):
             findings = bench.findings()
             self.findings = findings
-            self.explorer = bench.explore(findings.scan_id, media_root=self.media_root)
+            self.explorer = bench.explore(
+                findings.scan_id,
+                media_root=self.media_root,
+                plain_language=self.plain_toggle.value,
+            )
             self.explorer_box.children = [self.explorer]
             _show(self.scan_controls, False)
             _show(self.export_card, True)
@@ -908,7 +924,11 @@ class AuditApp(w.VBox):
                 ["Lower the min support, allow more conditions, or tick more features."],
             )
             return
-        explorer = bench.explore(findings.scan_id, media_root=self.media_root)
+        explorer = bench.explore(
+            findings.scan_id,
+            media_root=self.media_root,
+            plain_language=self.plain_toggle.value,
+        )
         self.explorer = explorer
         self.explorer_box.children = [explorer]
         # From here on the explorer's own scan controls run new scans (and keep the list).

@@ -30,6 +30,7 @@ from workbench.widgets._download import FileDownload
 from workbench.widgets._focus import FocusRequest
 from workbench.widgets._format import esc, fmt_count
 from workbench.widgets._html import download_link_html
+from workbench.widgets._plain import plain_summary
 from workbench.widgets._table import SliceTable
 
 __all__ = ["Explorer"]
@@ -69,6 +70,9 @@ class Explorer(w.VBox):
         Folder that relative media paths in the data are relative to.
     export_dir : path, optional
         Where exported CSV files are written; default a folder next to the store.
+    plain_language : bool
+        Say above the statistics what they mean, in words ("about 2.4 times as many
+        errors as the rest (35 % vs 15 %), very unlikely to be chance").
 
     Examples
     --------
@@ -88,8 +92,10 @@ class Explorer(w.VBox):
         column_kinds: Mapping[str, str] | None = None,
         media_root: str | Path | None = None,
         export_dir: str | Path | None = None,
+        plain_language: bool = False,
     ) -> None:
         super().__init__(layout=w.Layout(width="100%", overflow="visible"))
+        self._plain = bool(plain_language)
         self.add_class("wb-x")
         self.add_class("wb-explorer")
         self.bench = bench
@@ -384,6 +390,18 @@ class Explorer(w.VBox):
             return
         self._guard(lambda: self.set_findings(self.bench.findings(change["new"])), self.scan_status)
 
+    @property
+    def plain_language(self) -> bool:
+        """Whether the drill-down explains its statistics in words."""
+        return self._plain
+
+    @plain_language.setter
+    def plain_language(self, value: bool) -> None:
+        self._plain = bool(value)
+        if self._current is not None:
+            current = self._current
+            self._guard(lambda: self._open(current), self.flag_status)
+
     # -- selection and drill-down ------------------------------------------------------------
     def select(self, slice_id: str) -> None:
         """Open the drill-down of a slice of the shown scan (as a click on its row does)."""
@@ -446,7 +464,8 @@ class Explorer(w.VBox):
                 self.title.value = views.title_html(
                     s, None if refined else self._rank(s), origin_label
                 )
-                self.metrics.value = views.metrics_html(
+                plain = plain_summary(s, bench.metric) if self._plain else ""
+                self.metrics.value = plain + views.metrics_html(
                     s,
                     n_rows=bench.n_rows,
                     overall_error=bench.overall_error,

@@ -89,6 +89,7 @@ STYLE = (
 .wb-x a.wb-download { color: var(--wb-accent); font-weight: 600; }
 .wb-x .wb-note { color: var(--wb-muted); font-size: 12px; }
 .wb-x .wb-error { color: var(--wb-bad); }
+.wb-x p.wb-plain { font-size: 14px; margin: 6px 0 4px; max-width: 900px; }
 .wb-gap { gap: 4px 8px; }
 .wb-panel { border: 1px solid var(--jp-border-color2, #d8dee4); border-radius: 6px; padding: 4px 10px 8px; }
 .wb-x .widget-label, .wb-x .widget-inline-hbox .widget-label { color: var(--jp-ui-font-color1, #1f2328); }
