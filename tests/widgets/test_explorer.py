@@ -489,3 +489,36 @@ def test_hide_near_duplicates(tmp_path: Path) -> None:
     explorer.distinct_toggle.value = False
     assert len(explorer.findings) == 10
     bench.close()
+
+
+def test_chart_has_a_text_table_and_buttons_never_clip(explorer: Explorer) -> None:
+    text = explorer.chart_text.value
+    assert 'data-testid="chart-text"' in text
+    assert text.count("<tr>") == 1 + len(explorer.findings)
+    assert explorer.fit_charts.scope == ".wb-explorer"
+    for button in (
+        explorer.refine_reset,
+        explorer.refine_add,
+        explorer.flag_button,
+        explorer.export_rows_button,
+        explorer.scan_button,
+    ):
+        assert button.layout.width == "auto"
+
+
+def test_refine_offers_only_values_that_change_the_rows(explorer: Explorer) -> None:
+    top = explorer.findings[0]
+    explorer.select(top.slice_id)
+    inside = explorer._dist
+    for feature in explorer._feature_names:
+        if feature in top.conditions:
+            continue
+        explorer.refine_feature.value = feature
+        part = inside[inside["feature"] == feature]
+        offered = {v for _, v in explorer.refine_value.options}
+        whole = {
+            str(c)
+            for c, n in zip(part["category"], part["inside"], strict=True)
+            if n == top.slice_size
+        }
+        assert not offered & whole

@@ -243,7 +243,9 @@ class AuditApp(w.VBox):
             layout=w.Layout(width="520px"),
         )
         self.sample_button = w.Button(
-            description="Use this sample", icon="table", layout=w.Layout(width="150px")
+            description="Use this sample",
+            icon="table",
+            layout=w.Layout(width="auto", min_width="fit-content"),
         )
         self.sample_button.on_click(lambda _: self.load_sample(str(self.sample_choice.value)))
         self.upload = w.FileUpload(
@@ -299,15 +301,19 @@ class AuditApp(w.VBox):
             )
         )
         self.features_grid.add_class("wb-app-features")
-        self.all_button = w.Button(description="Select all", layout=w.Layout(width="100px"))
-        self.none_button = w.Button(description="Clear", layout=w.Layout(width="80px"))
+        self.all_button = w.Button(
+            description="Select all", layout=w.Layout(width="auto", min_width="fit-content")
+        )
+        self.none_button = w.Button(
+            description="Clear", layout=w.Layout(width="auto", min_width="fit-content")
+        )
         self.all_button.on_click(lambda _: self._tick_all(True))
         self.none_button.on_click(lambda _: self._tick_all(False))
         self.prepare_button = w.Button(
             description="Prepare data",
             icon="check",
             button_style="primary",
-            layout=w.Layout(width="160px"),
+            layout=w.Layout(width="auto", min_width="fit-content"),
         )
         self.prepare_button.on_click(lambda _: self.prepare())
         self.drop_button = w.Button(
@@ -384,7 +390,7 @@ class AuditApp(w.VBox):
             description="Export flagged slices",
             icon="download",
             button_style="primary",
-            layout=w.Layout(width="200px"),
+            layout=w.Layout(width="auto", min_width="fit-content"),
         )
         self.export_button.on_click(lambda _: self.export())
         self.export_msg = _Message()

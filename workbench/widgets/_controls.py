@@ -88,7 +88,7 @@ class ScanInputs:
                 description=button,
                 icon=icon,
                 button_style="primary",
-                layout=w.Layout(width=f"{max(120, 12 * len(button))}px"),
+                layout=w.Layout(width="auto", min_width="fit-content"),
             ),
             progress=w.IntProgress(
                 0, min=0, max=1, layout=w.Layout(width="200px", visibility="hidden")

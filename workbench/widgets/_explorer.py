@@ -27,7 +27,7 @@ from workbench.widgets import _views as views
 from workbench.widgets._charts import error_histogram_figure, overview_figure
 from workbench.widgets._controls import ScanInputs
 from workbench.widgets._download import FileDownload
-from workbench.widgets._focus import FocusRequest
+from workbench.widgets._focus import FitCharts, FocusRequest
 from workbench.widgets._format import esc, fmt_count
 from workbench.widgets._html import download_link_html
 from workbench.widgets._plain import plain_summary
@@ -160,6 +160,9 @@ class Explorer(w.VBox):
         self.notice = _html()
         self.overview_box = w.VBox(layout=w.Layout(width="100%", min_height="40px"))
         self.overview: Any = None
+        self.fit_charts = FitCharts(scope=".wb-explorer")
+        # The chart's numbers as text, for screen readers and for reading exact values.
+        self.chart_text = _html(width="100%")
         self.table = SliceTable(page_size=page_size)
         self.table.observe(self._on_table_select, "selected")
         # Drill-down
@@ -186,10 +189,14 @@ class Explorer(w.VBox):
         )
         self.refine_value = w.Dropdown(options=[], layout=w.Layout(width="220px"))
         self.refine_add = w.Button(
-            description="Add condition", icon="plus", layout=w.Layout(width="140px")
+            description="Add condition",
+            icon="plus",
+            layout=w.Layout(width="auto", min_width="fit-content"),
         )
         self.refine_reset = w.Button(
-            description="Back to scan slice", icon="undo", layout=w.Layout(width="160px")
+            description="Back to scan slice",
+            icon="undo",
+            layout=w.Layout(width="auto", min_width="fit-content"),
         )
         self.refine_feature.observe(lambda _: self._fill_values(), "value")
         self.refine_add.on_click(self._on_add_condition)
@@ -215,15 +222,21 @@ class Explorer(w.VBox):
             placeholder="Note (why this slice matters)", layout=w.Layout(width="280px")
         )
         self.flag_button = w.Button(
-            description="Flag slice", icon="flag", layout=w.Layout(width="130px")
+            description="Flag slice",
+            icon="flag",
+            layout=w.Layout(width="auto", min_width="fit-content"),
         )
         self.flag_button.on_click(self._on_flag)
         self.flag_status = _html()
         self.export_flagged_button = w.Button(
-            description="Export flagged (CSV)", icon="download", layout=w.Layout(width="180px")
+            description="Export flagged (CSV)",
+            icon="download",
+            layout=w.Layout(width="auto", min_width="fit-content"),
         )
         self.export_rows_button = w.Button(
-            description="Export rows (CSV)", icon="download", layout=w.Layout(width="170px")
+            description="Export rows (CSV)",
+            icon="download",
+            layout=w.Layout(width="auto", min_width="fit-content"),
         )
         self.export_flagged_button.on_click(lambda _: self.export_flagged())
         self.export_rows_button.on_click(lambda _: self.export_rows())
@@ -248,8 +261,12 @@ class Explorer(w.VBox):
         )
         # Member rows
         self.rows_html = _html(width="100%")
-        self.rows_prev = w.Button(description="‹ Prev", layout=w.Layout(width="80px"))
-        self.rows_next = w.Button(description="Next ›", layout=w.Layout(width="80px"))
+        self.rows_prev = w.Button(
+            description="‹ Prev", layout=w.Layout(width="auto", min_width="fit-content")
+        )
+        self.rows_next = w.Button(
+            description="Next ›", layout=w.Layout(width="auto", min_width="fit-content")
+        )
         self.rows_where = _html()
         self.rows_worst = w.Checkbox(
             False, description="Worst errors first", indent=False, layout=w.Layout(width="170px")
@@ -295,7 +312,9 @@ class Explorer(w.VBox):
             self.header,
             controls,
             self.notice,
+            self.fit_charts,
             self.overview_box,
+            self.chart_text,
             self.table,
             self.placeholder,
             self.drill,
@@ -349,6 +368,7 @@ class Explorer(w.VBox):
                 else None
             )
             self.overview_box.children = [self.overview] if self.overview is not None else []
+            self.chart_text.value = views.chart_table_html(findings, self.bench.metric)
             self._refresh_scan_choice()
             self._refresh_header()
 
@@ -564,7 +584,8 @@ class Explorer(w.VBox):
                 (f"{c}", str(c)) for c in part["category"] if str(c) != str(current[feature])
             ]
         else:
-            part = part[part["inside"] > 0]
+            # Only values that narrow the slice: one holding every row of it changes nothing.
+            part = part[(part["inside"] > 0) & (part["inside"] < part["inside"].sum())]
             options = [
                 (f"{c} ({fmt_count(n)} rows)", str(c))
                 for c, n in zip(part["category"], part["inside"], strict=True)

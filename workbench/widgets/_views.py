@@ -14,13 +14,14 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from workbench.findings import Slice
+from workbench.findings import Findings, Slice
 from workbench.widgets._format import esc, fmt_count, fmt_error, fmt_p, fmt_ratio, fmt_share
 from workbench.widgets._html import BASE_STYLE
 from workbench.widgets._renderers import column_kinds, get_renderer, render_cell
 
 __all__ = [
     "STYLE",
+    "chart_table_html",
     "confusion_html",
     "distributions_html",
     "members_html",
@@ -90,6 +91,7 @@ STYLE = (
 .wb-x .wb-note { color: var(--wb-muted); font-size: 12px; }
 .wb-x .wb-error { color: var(--wb-bad); }
 .wb-x p.wb-plain { font-size: 14px; margin: 6px 0 4px; max-width: 900px; }
+.wb-x details.wb-chart-text summary { cursor: pointer; color: var(--wb-muted); font-size: 12px; }
 .wb-gap { gap: 4px 8px; }
 .wb-panel { border: 1px solid var(--jp-border-color2, #d8dee4); border-radius: 6px; padding: 4px 10px 8px; }
 .wb-x .widget-label, .wb-x .widget-inline-hbox .widget-label { color: var(--jp-ui-font-color1, #1f2328); }
@@ -332,6 +334,28 @@ def _align(column: pd.Series) -> str:
         "r"
         if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
         else ""
+    )
+
+
+def chart_table_html(findings: Findings, metric: str) -> str:
+    """The overview chart's numbers as a table, folded under the chart (its text alternative)."""
+    if not len(findings):
+        return ""
+    rows = "".join(
+        f"<tr><td>#{i}</td><td>{esc(s.description)}</td>"
+        f'<td class="r">{fmt_error(s.slice_error)}</td>'
+        f'<td class="r">{fmt_error(s.error_ci_low)} to {fmt_error(s.error_ci_high)}</td>'
+        f"<td>{'significant' if s.significant else 'not significant'}</td></tr>"
+        for i, s in enumerate(findings, start=1)
+    )
+    return (
+        '<div class="wb-x"><details class="wb-chart-text" data-testid="chart-text"><summary>'
+        "The chart as a table</summary>"
+        f'<table class="wb-t"><caption class="wb-note">Error by slice ({esc(metric.replace("_", " "))}) '
+        "with its 95% confidence interval</caption><thead><tr><th scope=col>Bar</th>"
+        '<th scope=col>Slice</th><th scope=col class="r">Error</th>'
+        '<th scope=col class="r">95% CI</th><th scope=col>Significance</th></tr></thead>'
+        f"<tbody>{rows}</tbody></table></details></div>"
     )
 
 
