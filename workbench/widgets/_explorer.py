@@ -165,6 +165,7 @@ class Explorer(w.VBox):
         self.chart_text = _html(width="100%")
         self.table = SliceTable(page_size=page_size)
         self.table.observe(self._on_table_select, "selected")
+        self.table.observe(lambda _: self._show_drill(), "reopen")
         # Drill-down
         self.focus = FocusRequest(scope=".wb-explorer")
         self.title = _html()
@@ -172,7 +173,7 @@ class Explorer(w.VBox):
             description="Back to the table",
             icon="arrow-up",
             tooltip="Return to this slice's row in the table",
-            layout=w.Layout(width="auto"),
+            layout=w.Layout(width="auto", flex="0 0 auto"),
         )
         self.back_button.on_click(lambda _: self.back_to_table())
         self.metrics = _html()
@@ -187,7 +188,12 @@ class Explorer(w.VBox):
             layout=w.Layout(width="220px"),
             style={"description_width": "32px"},
         )
-        self.refine_value = w.Dropdown(options=[], layout=w.Layout(width="220px"))
+        self.refine_value = w.Dropdown(
+            options=[],
+            description="is",
+            layout=w.Layout(width="240px"),
+            style={"description_width": "20px"},
+        )
         self.refine_add = w.Button(
             description="Add condition",
             icon="plus",
@@ -440,8 +446,12 @@ class Explorer(w.VBox):
         if not self._guard(lambda: self._open(chosen), self.flag_status):
             self.table.selected = ""  # busy: clear it, so clicking the row again works later
             return
+        self._show_drill()
+
+    def _show_drill(self) -> None:
         # The drill-down opens below the table: bring its heading into view and focus it.
-        self.focus.show("[data-testid=slice-title]")
+        if self._current is not None:
+            self.focus.show("[data-testid=slice-title]")
 
     def back_to_table(self) -> None:
         """Return the view and keyboard focus to the selected slice's row."""

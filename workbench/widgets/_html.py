@@ -18,6 +18,7 @@ __all__ = ["BASE_STYLE", "download_link_html", "esc", "size_text", "status_html"
 BASE_STYLE = """
 .wb-x :focus-visible, .wb-app :focus-visible, .wb-explorer :focus-visible,
 .wb-app-root :focus-visible { outline: 2px solid #0b5cd5; outline-offset: 1px; }
+.wb-explorer .widget-button, .wb-app-root .widget-button { flex-shrink: 0; }
 .wb-status { color: var(--jp-ui-font-color2, #57606a); font-size: 12px; }
 .wb-status.wb-status-error { color: #b3261e; }
 """

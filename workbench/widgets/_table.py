@@ -96,6 +96,8 @@ class SliceTable(anywidget.AnyWidget):
     n_filtered = traitlets.Int(0).tag(sync=True)
     n_total = traitlets.Int(0).tag(sync=True)
     selected = traitlets.Unicode("").tag(sync=True)
+    #: Bumped by the browser when the selected row is chosen again.
+    reopen = traitlets.Int(0).tag(sync=True)
     #: Bumped to ask the browser to scroll to the selected row and focus it.
     focus_request = traitlets.Int(0).tag(sync=True)
 

@@ -59,11 +59,12 @@ STYLE = (
 .wb-x .wb-sig { background: #ffebe9; color: #a40e26; }
 .wb-x .wb-ns { color: var(--wb-muted); border: 1px solid var(--wb-line); }
 .wb-x table.wb-t { border-collapse: collapse; font-size: 12.5px; }
-.wb-x table.wb-t th { color: var(--wb-muted); font-weight: 600; text-align: left; padding: 4px 8px;
+.wb-x table.wb-t th { color: var(--wb-fg); font-weight: 600; text-align: left; padding: 4px 8px;
   border-bottom: 1px solid var(--wb-line); background: var(--wb-bg2); white-space: nowrap; }
 .wb-x table.wb-t td { padding: 4px 8px; border-bottom: 1px solid var(--wb-line); vertical-align: middle; }
 .wb-x table.wb-t td.r, .wb-x table.wb-t th.r { text-align: right; white-space: nowrap; }
 .wb-x table.wb-t td.wb-err { background: color-mix(in srgb, #d1242f 10%, transparent); }
+.wb-x table.wb-t td.wb-err .wb-muted { color: var(--wb-fg); }
 .wb-x .wb-cm { display: flex; gap: 18px; flex-wrap: wrap; }
 .wb-x .wb-dists { display: grid; grid-template-columns: repeat(auto-fill, minmax(250px, 1fr)); gap: 10px; }
 .wb-x .wb-dist { border: 1px solid var(--wb-line); border-radius: 6px; padding: 6px 8px; min-width: 0; }

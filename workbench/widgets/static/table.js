@@ -67,7 +67,9 @@ function render({ model, el }) {
   root.append(h("div", { class: "wbt-pager" }, prev, where, next));
 
   function select(id) {
-    model.set("selected", id);
+    // Choosing the open slice again brings its drill-down back into view.
+    if (model.get("selected") === id) model.set("reopen", model.get("reopen") + 1);
+    else model.set("selected", id);
     model.save_changes();
   }
 
