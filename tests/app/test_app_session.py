@@ -28,8 +28,9 @@ def test_flags_notes_and_scans_survive_a_reload(
     first.explorer.flag(note="kept across reloads")
     assert first.bench is not None and Path(first.bench.path).parent == sessions / KEY
 
-    # The page is reloaded: a new kernel, a new app, the same browser key. The first
-    # kernel still holds its store (as Voilà's would), so the app opens a copy.
+    # The page is reloaded: a new kernel, a new app, the same browser key. (A store
+    # still held by the old kernel is copied: see the test below.)
+    first.bench.close()
     again = AuditApp(workdir=tmp_path / "two", sessions_dir=sessions)
     assert again.explorer is None
     again.session.set_state({"key": KEY})
@@ -42,7 +43,6 @@ def test_flags_notes_and_scans_survive_a_reload(
     assert 'data-testid="saved-line"' in again.saved_line.value
     exported = again.export()
     assert exported is not None and top.slice_id in exported
-    first.bench.close()
     again.bench.close()
 
     # A third reload, with the stores free: the latest store opens directly.
