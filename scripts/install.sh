@@ -19,6 +19,7 @@ APT_PACKAGES=(
   python3 python3-venv python3-pip # the interpreter and the project environment
   chromium                         # the browser tests drive Debian's Chromium
   espeak-ng sox libsox-fmt-all     # the speech sample and its tests
+  pocketsphinx-testdata alsa-utils # real speech clips for the audio regression tests
   openjdk-17-jre-headless          # Java 17 for the Spark backend
 )
 # The package's extras to install (pyproject.toml).
