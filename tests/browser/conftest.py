@@ -145,7 +145,7 @@ def voila_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """Serve a folder of notebooks with one Voilà; returns ``start(folder) -> base URL``."""
     with contextlib.ExitStack() as stack:
 
-        def start(folder: Path) -> str:
+        def start(folder: Path, extra: tuple[str, ...] = ()) -> str:
             port = free_port()
             log = tmp_path_factory.mktemp("logs") / "voila-folder.log"
             command = [
@@ -158,6 +158,7 @@ def voila_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
                 "--Voila.ip=127.0.0.1",
                 "--Voila.port_retries=0",
                 "--VoilaExecutor.timeout=120",
+                *extra,
             ]
             probe = f"http://127.0.0.1:{port}/voila/static/voila.js"
             stack.enter_context(serve(command, probe, folder, log))

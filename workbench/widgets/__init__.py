@@ -32,6 +32,7 @@ from workbench.widgets._renderers import (
     get_renderer,
     register_renderer,
 )
+from workbench.widgets._static import drill_down_html
 from workbench.widgets._table import SliceTable
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "SliceTable",
     "alignment_html",
     "detect_column_kind",
+    "drill_down_html",
     "get_renderer",
     "register_renderer",
 ]
