@@ -693,10 +693,16 @@ class Workbench:
         and a human ``report`` (list of lines).
         """
         from workbench._io import read_table
-        from workbench.export import check_claim, claim_predicates, read_claim
+        from workbench.export import (
+            check_claim,
+            check_content_hash,
+            claim_predicates,
+            read_claim,
+        )
 
         claim = read_claim(claim)
         predicates = claim_predicates(claim)
+        check_content_hash(claim)
         evaluation = claim["evaluation"]
         label = label or evaluation.get("label_column")
         prediction = prediction or evaluation.get("prediction_column")
@@ -736,6 +742,12 @@ class Workbench:
             "p_value": float(stats.p_value[0]) if size else 1.0,
             "error_ci_low": float(stats.error_ci_low[0]),
             "error_ci_high": float(stats.error_ci_high[0]),
+            "n_rows": int(c["total_size"]),
+            "overall_error": (
+                float(c["total_error_sum"] / c["total_weight_sum"])
+                if c["total_weight_sum"]
+                else float("nan")
+            ),
         }
         return check_claim(claim, recomputed, level=level, same_data=same_data)
 

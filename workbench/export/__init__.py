@@ -3,6 +3,8 @@
 from workbench.export._claims import (
     CLAIM_FORMAT,
     check_claim,
+    check_content_hash,
+    claim_hash,
     claim_predicates,
     make_claim,
     read_claim,
@@ -12,6 +14,8 @@ from workbench.export._claims import (
 __all__ = [
     "CLAIM_FORMAT",
     "check_claim",
+    "check_content_hash",
+    "claim_hash",
     "claim_predicates",
     "make_claim",
     "read_claim",

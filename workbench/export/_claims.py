@@ -12,12 +12,14 @@ and the tool version. A model owner re-checks it on the same data with
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from workbench.exceptions import InputFileError, InvalidClaimError, WorkbenchError
 from workbench.findings import Findings, Predicate, Slice, render_where
@@ -25,6 +27,8 @@ from workbench.findings import Findings, Predicate, Slice, render_where
 __all__ = [
     "CLAIM_FORMAT",
     "check_claim",
+    "check_content_hash",
+    "claim_hash",
     "claim_predicates",
     "make_claim",
     "read_claim",
@@ -32,6 +36,8 @@ __all__ = [
 ]
 
 CLAIM_FORMAT = "slice-workbench-claim/1"
+_FORMAT = re.compile(r"^slice-workbench-claim/(\d+)$")
+_SECTIONS = ("slice", "statistics", "evaluation", "dataset", "model")
 
 STATISTICS = (
     "slice_size",
@@ -86,7 +92,7 @@ def make_claim(
         The auditor's own words about the finding.
     """
     stats = {name: _clean(getattr(slice_, name)) for name in STATISTICS}
-    return {
+    claim: dict[str, Any] = {
         "claim_format": CLAIM_FORMAT,
         "title": f"Higher {evaluation.get('metric', 'error')} for {slice_.description}",
         "note": note or slice_.flag_note,
@@ -111,6 +117,32 @@ def make_claim(
         "workbench_version": findings.workbench_version,
         "verify_with": "workbench verify CLAIM.json --data DATA",
     }
+    claim = json.loads(json.dumps(claim, allow_nan=False, default=str))
+    claim["content_hash"] = claim_hash(claim)
+    return claim
+
+
+def claim_hash(claim: Mapping[str, Any]) -> str:
+    """SHA-256 of a claim's content (every key but ``content_hash``), as ``sha256:<hex>``.
+
+    The predicates are hashed in their typed form: the per-predicate SQL text is a
+    rendering that is ignored when the claim is read, so it does not count.
+
+    Examples
+    --------
+    >>> claim_hash({"a": 1, "content_hash": "x"}) == claim_hash({"a": 1})
+    True
+    """
+    content = {k: v for k, v in claim.items() if k != "content_hash"}
+    section = content.get("slice")
+    if isinstance(section, Mapping) and isinstance(section.get("predicates"), list):
+        try:
+            typed = [Predicate.from_dict(p).to_dict() for p in section["predicates"]]
+        except (WorkbenchError, TypeError, ValueError, AttributeError):
+            typed = section["predicates"]
+        content["slice"] = {**section, "predicates": typed}
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def write_claim(claim: Mapping[str, Any], path: str | os.PathLike[str]) -> Path:
@@ -139,16 +171,38 @@ def read_claim(source: str | os.PathLike[str] | Mapping[str, Any]) -> dict[str, 
                 f"The claim file {name} is not valid JSON ({exc}). Expected a file written by "
                 "Slice Workbench's claim export."
             ) from None
-    if not isinstance(claim, dict) or claim.get("claim_format") != CLAIM_FORMAT:
-        got = claim.get("claim_format") if isinstance(claim, dict) else type(claim).__name__
+    got = claim.get("claim_format") if isinstance(claim, dict) else type(claim).__name__
+    version = _FORMAT.match(got) if isinstance(got, str) else None
+    if version is None:
         raise InputFileError(
             f"{name} is not a Slice Workbench claim: expected claim_format {CLAIM_FORMAT!r}, "
-            f"got {got!r}."
+            f"got {str(got)[:80]!r}."
         )
-    for key in ("slice", "statistics", "evaluation", "dataset", "model"):
+    if int(version.group(1)) > int(CLAIM_FORMAT.rsplit("/", 1)[1]):
+        raise InvalidClaimError(
+            f"{name} has the claim format {got!r}, newer than this release reads "
+            f"({CLAIM_FORMAT!r}). Upgrade slice-workbench to verify it."
+        )
+    for key in _SECTIONS:
         if key not in claim:
             raise InputFileError(f"The claim {name} lacks its {key!r} section; it is incomplete.")
+        if not isinstance(claim[key], Mapping):
+            raise InvalidClaimError(
+                f"The claim's {key!r} section must be a JSON object, got "
+                f"{type(claim[key]).__name__}. The claim was edited or damaged."
+            )
+    for key in ("slice_size", "slice_error", "error_ci_low", "error_ci_high"):
+        value = claim["statistics"].get(key)
+        if value is not None and not _is_number(value):
+            raise InvalidClaimError(
+                f"The claim's statistics.{key} must be a number, got {str(value)[:40]!r}. "
+                "The claim was edited or damaged."
+            )
     return claim
+
+
+def _is_number(value: Any) -> TypeGuard[float]:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _plain(value: Any) -> Any:
@@ -190,6 +244,23 @@ def claim_predicates(claim: Mapping[str, Any]) -> tuple[Predicate, ...]:
     return preds
 
 
+def check_content_hash(claim: Mapping[str, Any]) -> bool:
+    """Raise InvalidClaimError when a claim's content hash does not match its content.
+
+    Returns False when the claim carries no hash (written by an older release).
+    """
+    stored = claim.get("content_hash")
+    if stored is None:
+        return False
+    if stored != claim_hash(claim):
+        raise InvalidClaimError(
+            "The claim's content does not match its content hash: it was changed after export "
+            "(the hash covers every field but the per-predicate SQL). Ask its author for the "
+            "original file."
+        )
+    return True
+
+
 def check_claim(
     claim: Mapping[str, Any],
     recomputed: Mapping[str, float],
@@ -222,6 +293,7 @@ def check_claim(
             size > 0 and (claimed_low is None or error >= float(claimed_low) - 1e-12)
         ),
     }
+    checks.update(_figure_checks(claimed, recomputed, same_data))
     holds = all(checks.values())
     data_line = (
         "same as the claim (fingerprint matches)"
@@ -237,6 +309,9 @@ def check_claim(
         f"{claimed.get('error_ci_high')}])",
         f"  one-sided p-value: {p_value:.3g}",
     ]
+    report += _differences(claimed, recomputed)
+    if "content_hash" not in claim:
+        report.append("  note: the claim has no content hash (written by an older release)")
     report += [f"  [{'ok' if ok else 'FAILED'}] {name}" for name, ok in checks.items()]
     report.append(
         "The claim HOLDS on this data." if holds else "The claim does NOT hold on this data."
@@ -248,3 +323,74 @@ def check_claim(
         "recomputed": dict(recomputed),
         "report": report,
     }
+
+
+def _figure_checks(
+    claimed: Mapping[str, Any], recomputed: Mapping[str, float], same_data: bool
+) -> dict[str, bool]:
+    """Claimed figures the data cannot support make the claim fail."""
+    checks: dict[str, bool] = {}
+    size = claimed.get("slice_size")
+    error = claimed.get("slice_error")
+    low, high = claimed.get("error_ci_low"), claimed.get("error_ci_high")
+    n_rows = recomputed.get("n_rows")
+    if _is_number(size) and n_rows is not None:
+        checks["claimed slice size within the data's rows"] = 0 < size <= n_rows
+        if same_data:
+            checks["claimed slice size equals the recomputed one"] = int(size) == int(
+                recomputed["slice_size"]
+            )
+    if _is_number(error):
+        consistent = (
+            not (_is_number(low) and _is_number(high)) or low - 1e-9 <= error <= high + 1e-9
+        )
+        error_sum, weight_sum = claimed.get("error_sum"), claimed.get("weight_sum")
+        if _is_number(error_sum) and _is_number(weight_sum) and weight_sum > 0:
+            consistent = consistent and math.isclose(
+                error_sum / weight_sum, error, rel_tol=1e-9, abs_tol=1e-12
+            )
+        checks["claimed error agrees with the claim's own interval and sums"] = consistent
+        r_low, r_high = recomputed.get("error_ci_low"), recomputed.get("error_ci_high")
+        if _is_number(r_low) and _is_number(r_high):
+            # The claim's figures may come from a held-out split, the recomputed ones from
+            # all rows: they are supported when the two 95% intervals overlap.
+            c_low, c_high = (low, high) if _is_number(low) and _is_number(high) else (error, error)
+            checks["claimed interval overlaps the 95% interval recomputed on the data"] = (
+                c_low <= r_high + 1e-9 and r_low <= c_high + 1e-9
+            )
+    return checks
+
+
+_COMPARED = (
+    ("slice_size", "slice rows"),
+    ("slice_error", "slice error"),
+    ("rest_error", "rest error"),
+    ("overall_error", "overall error"),
+    ("error_ci_low", "95% interval low"),
+    ("error_ci_high", "95% interval high"),
+    ("p_value", "p-value"),
+)
+
+
+def _differences(claimed: Mapping[str, Any], recomputed: Mapping[str, float]) -> list[str]:
+    """One line per claimed figure: claimed, recomputed, and whether they differ."""
+    on = claimed.get("statistics_on")
+    lines = [
+        "  figures (claimed"
+        + (f" on the {on}" if isinstance(on, str) and on else "")
+        + " -> recomputed on all rows of this data):"
+    ]
+    for key, label in _COMPARED:
+        if key not in recomputed:
+            continue
+        mine = claimed.get(key)
+        theirs = recomputed[key]
+        if not _is_number(mine):
+            lines.append(f"    {label}: not claimed -> {theirs:.6g}")
+            continue
+        same = math.isclose(float(mine), float(theirs), rel_tol=1e-9, abs_tol=1e-12)
+        lines.append(
+            f"    {label}: {float(mine):.6g} -> {float(theirs):.6g}"
+            + ("" if same else f"  (differs by {float(theirs) - float(mine):+.3g})")
+        )
+    return lines
