@@ -205,3 +205,27 @@ def test_leaderboard_heatmap_and_error_curve(tmp_path: Path, data: Planted) -> N
     curve = bounty.error_curve().data[0]
     assert list(curve.x) == [0, 1, 2]
     assert list(curve.y) == pytest.approx(bounty.rounds()["overall_error"].tolist())
+
+
+def test_callables_are_rebound_when_reopening(tmp_path: Path, data: Planted) -> None:
+    def base(X: pd.DataFrame) -> np.ndarray:
+        return np.where(X["c"] > 50, "yes", "no")
+
+    bounty = wb.Bounty.create(
+        tmp_path / "b.duckdb",
+        model=base,
+        X=data.X_holdout,
+        y=data.y_holdout,
+        alpha=data.alpha,
+        budget=data.budget,
+    )
+    in_a = (data.X_train["a"] == "a1").to_numpy()
+    assert bounty.submit({"a": "a1"}, data.model_for(in_a), submitter="team-a").accepted
+    expected = bounty.model.predict(data.X_train)
+    bounty.close()
+    with wb.Bounty.open(tmp_path / "b.duckdb") as unbound:
+        assert len(unbound.ledger()) == 1  # the ledger stays readable
+        with pytest.raises(wb.ModelError, match="callables="):
+            unbound.submit({"b": "x"}, data.base, submitter="t")
+    with wb.Bounty.open(tmp_path / "b.duckdb", callables=[base]) as bound:
+        assert np.array_equal(bound.model.predict(data.X_train), expected)

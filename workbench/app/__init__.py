@@ -19,12 +19,15 @@ except ImportError as exc:  # pragma: no cover - exercised with the extra uninst
     raise MissingExtraError.for_extra("app", "The audit app", exc.name or "ipywidgets") from exc
 
 from workbench.app._app import METRIC_CHOICES, SAMPLE_CHOICES, AuditApp
+from workbench.app._bounty import BOUNTY_MODELS, BountyStep
 from workbench.app._columns import ColumnGuess, guess_columns
 
 __all__ = [
+    "BOUNTY_MODELS",
     "METRIC_CHOICES",
     "SAMPLE_CHOICES",
     "AuditApp",
+    "BountyStep",
     "ColumnGuess",
     "guess_columns",
     "serve",

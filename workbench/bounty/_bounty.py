@@ -191,6 +191,7 @@ class Bounty:
         self._versions: dict[int, np.ndarray] = {}
         self._certified: list[_Certified] = []
         self._group_masks: dict[str, np.ndarray] = {}
+        self._unavailable = ""
 
     # ------------------------------------------------------------------ creation
     @classmethod
@@ -402,9 +403,16 @@ class Bounty:
         ]
         base = models[bounty._meta["base_model"]]
         bounty._pdl = PointerDecisionList(base, nodes, models)
-        bounty._versions = {0: bounty._checked_predictions(base, bounty._X, "base model")}
-        for length in range(1, len(nodes) + 1):
-            bounty._versions[length] = bounty._extend(bounty._versions, nodes[length - 1], length)
+        try:
+            bounty._versions = {0: bounty._checked_predictions(base, bounty._X, "base model")}
+            for length in range(1, len(nodes) + 1):
+                bounty._versions[length] = bounty._extend(
+                    bounty._versions, nodes[length - 1], length
+                )
+        except ModelError as exc:
+            # The ledger stays readable; certifying and predicting need every model.
+            bounty._versions = {}
+            bounty._unavailable = str(exc)
         for sid, group_json, round_acc, _n, best, version, best_round in con.execute(
             "SELECT submission_id, group_json, round_accepted, n_group, best_errors, "
             "best_version, best_round FROM certified ORDER BY submission_id"
@@ -427,11 +435,16 @@ class Bounty:
         self.close()
 
     def __repr__(self) -> str:
+        error = "models not loaded" if self._unavailable else f"{self.overall_error:.4f}"
         return (
             f"Bounty({self.path.name}: alpha={self.alpha:g}, {len(self._X)} holdout rows, "
             f"{self.accepted_count}/{self.budget} updates on this holdout, "
-            f"overall error {self.overall_error:.4f})"
+            f"overall error {error})"
         )
+
+    def _require_models(self) -> None:
+        if self._unavailable:
+            raise ModelError(self._unavailable)
 
     @property
     def model(self) -> PointerDecisionList:
@@ -482,6 +495,7 @@ class Bounty:
         return self._group_masks[key]
 
     def _overall_error(self, version: int) -> float:
+        self._require_models()
         return float(np.mean(self._versions[version] != self._y))
 
     def _vocabulary(self) -> set[Any]:
@@ -561,6 +575,7 @@ class Bounty:
         DataError, ParameterError, InputFileError, ModelError, LabelError
             A bad submission; the ledger and the list are left unchanged.
         """
+        self._require_models()
         if not isinstance(submitter, str) or not submitter.strip():
             raise ParameterError(
                 f"Expected submitter='<team name>' (a non-empty string). Got {submitter!r}."
@@ -860,6 +875,7 @@ class Bounty:
         The certified groups' best errors are re-measured on the new rows under the
         current list (their old bests were measured on other rows).
         """
+        self._require_models()
         X, y_series = _check_holdout(X, y)
         missing = [c for c in self._X.columns if c not in X.columns]
         if missing:
@@ -984,6 +1000,7 @@ class Bounty:
 
     def certified_groups(self) -> pd.DataFrame:
         """Every certified group: rows, best holdout error (and when), current error."""
+        self._require_models()
         wrong = self._versions[len(self._pdl)] != self._y
         return pd.DataFrame(
             [

@@ -29,14 +29,17 @@ from workbench.exceptions import InputFileError, MissingExtraError, ModelError
 
 __all__ = [
     "DEFAULT_TRUSTED_PREFIXES",
+    "DEFAULT_TRUSTED_TYPES",
     "LoadedModel",
     "file_sha256",
     "load_model_file",
     "model_from_object",
 ]
 
-#: Types a skops file may contain without being named by the owner: scikit-learn's own.
+#: Types a skops file may contain without being named by the owner: scikit-learn's own
+#: (by module prefix) and numpy's dtype objects (estimators record their dtype parameter).
 DEFAULT_TRUSTED_PREFIXES: tuple[str, ...] = ("sklearn.",)
+DEFAULT_TRUSTED_TYPES: tuple[str, ...] = ("numpy.dtype",)
 
 _PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib", ".sav", ".dill", ".cloudpickle")
 
@@ -132,7 +135,7 @@ def _skops() -> Any:
 
 
 def _trusted(found: Iterable[str], extra: Iterable[str]) -> tuple[list[str], list[str]]:
-    allowed = set(extra)
+    allowed = set(extra) | set(DEFAULT_TRUSTED_TYPES)
     ok, refused = [], []
     for name in found:
         if name in allowed or name.startswith(DEFAULT_TRUSTED_PREFIXES):
