@@ -229,3 +229,49 @@ def test_callables_are_rebound_when_reopening(tmp_path: Path, data: Planted) -> 
             unbound.submit({"b": "x"}, data.base, submitter="t")
     with wb.Bounty.open(tmp_path / "b.duckdb", callables=[base]) as bound:
         assert np.array_equal(bound.model.predict(data.X_train), expected)
+
+
+def _threshold(cut: float) -> Any:
+    def predict(X: pd.DataFrame) -> np.ndarray:
+        return np.where(X["c"].to_numpy() > cut, "yes", "no")
+
+    return predict
+
+
+def test_random_sequences_keep_the_guarantees_after_every_step(
+    tmp_path: Path, data: Planted
+) -> None:
+    """Overlapping groups and threshold models in random order: every step keeps the promise."""
+    rng = np.random.default_rng(5)
+    conditions: list[dict[str, Any]] = [
+        {"a": "a1"},
+        {"b": "x"},
+        {"a": "a1", "b": "x"},
+        {"d": (40, None)},
+        {"b": ["x", "y"]},
+        {"a": ["a0", "a1"], "d": (None, 60)},
+        {"c": (20, 80)},
+    ]
+    bounty = _create(tmp_path, data)
+    # A then B (whose model is wrong on A∩B) forces a repair; then random submissions
+    plan = [({"a": "a1"}, 70.0), ({"b": "x"}, 10.0)] + [
+        (conditions[int(rng.integers(len(conditions)))], float(rng.choice([10, 30, 50, 70])))
+        for _ in range(10)
+    ]
+    for step, (group, cut) in enumerate(plan):
+        if bounty.spent:
+            break
+        try:
+            result = bounty.submit(group, _threshold(cut), submitter=f"team-{step % 3}")
+        except wb.DataError as error:  # a repeat of an accepted pair: refused, nothing changes
+            assert "repeats accepted submission" in str(error)
+            _assert_guarantees(bounty, data)
+            continue
+        _assert_guarantees(bounty, data)
+        if result.accepted:
+            report = result.report
+            assert report["overall_error_after"] <= (
+                report["overall_error_before"] - report["improvement"] + 1e-12
+            )
+    assert bounty.accepted_count >= 2
+    assert bounty.model.to_frame()["reason"].eq("repair").any()

@@ -279,7 +279,18 @@ def _callable_fingerprint(function: Callable[..., Any]) -> str:
     except (OSError, TypeError):
         source = repr(function)
     name = getattr(function, "__qualname__", type(function).__name__)
-    return hashlib.sha256(f"callable\n{name}\n{source}".encode()).hexdigest()
+    # Closures share their source: what they captured tells them apart.
+    captured = [
+        repr(getattr(function, "__defaults__", None)),
+        repr(getattr(function, "__kwdefaults__", None)),
+    ]
+    for cell in getattr(function, "__closure__", None) or ():
+        try:
+            captured.append(repr(cell.cell_contents))
+        except ValueError:  # an empty cell
+            captured.append("<empty>")
+    text = "\n".join(["callable", name, source, *captured])
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _write_skops(model: Any, directory: Path) -> Path:
