@@ -87,13 +87,23 @@ def test_weighted_strings_and_missing_values_same_as_numpy(spark):
     frame = pd.DataFrame(
         {"colour": colour, "size": size, "flag": flag, "errors": word_errors, "words": words}
     )
-    df = spark.createDataFrame(frame)
+    functions = pytest.importorskip("pyspark.sql.functions")
+    size_column = functions.col("size")
+    df = spark.createDataFrame(frame).withColumn(  # NaN and NULL: both the missing category
+        "size",
+        functions.when(size_column.isNull() & functions.col("flag"), float("nan")).otherwise(
+            size_column
+        ),
+    )
     features = ["colour", "size", "flag"]
     on_spark = SliceSearch(k=5).fit_spark(df, features=features, error="errors", weight="words")
     rows = df.toArrow().to_pandas()
     in_memory = SliceSearch(k=5).fit(
         rows[features], rows["errors"].to_numpy(), rows["words"].to_numpy()
     )
+    import pyarrow.compute as pc
+
+    assert pc.any(pc.is_nan(df.toArrow().column("size"))).as_py()  # a real NaN, not a NULL
     _same_findings(on_spark, in_memory, rtol=1e-9)  # float sums added in another order
     assert on_spark.findings_[0].predicates[0].value == "red"
 

@@ -154,7 +154,9 @@ def _encode(
                     f"Feature column {j} holds NULLs or codes outside 0..{len(labels[j]) - 1}. "
                     "Expected integer codes with one label each in value_labels."
                 )
-            codes = pc.fill_null(codes, len(labels[j]))  # missing values: the last code
+            # NULL matched the None label; NaN (not in the value set) is missing too
+            missing = len(labels[j]) - 1 if labels[j] and labels[j][-1] is None else len(labels[j])
+            codes = pc.fill_null(codes, missing)
             out[f"f{j}"] = pc.cast(codes, pa.int32())
         errors = _float_column(batch, m)
         out["e"] = pa.array(errors, pa.float64())
