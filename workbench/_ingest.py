@@ -92,6 +92,15 @@ def _check_label(
             f"Every value of the label column {label_name!r} is missing. Expected the true "
             "outcome for each row; check that you picked the right column."
         )
+    for series, role, name in ((label, "label", label_name), (prediction, "prediction", pred_name)):
+        if pd.api.types.is_float_dtype(series):
+            infinite = np.isinf(series.to_numpy(dtype=np.float64, na_value=np.nan))
+            if infinite.any():
+                raise LabelError(
+                    f"{int(infinite.sum())} rows have an infinite {role} in {name!r} (first at "
+                    f"row {int(np.flatnonzero(infinite)[0])}). Expected finite values; fix or "
+                    "drop those rows (an infinite value is not a class of its own)."
+                )
     missing_rows = label.isna().to_numpy() | prediction.isna().to_numpy()
     if missing_rows.any():
         n_label, n_pred = int(label.isna().sum()), int(prediction.isna().sum())
@@ -155,6 +164,16 @@ def ingest_predictions(
         notes.append(f"{int((~keep).sum())} rows without label or prediction were dropped")
         frame = frame.loc[keep].reset_index(drop=True)
     score_values: Any = None
+    if score is not None and not (
+        pd.api.types.is_numeric_dtype(frame[score]) and not pd.api.types.is_bool_dtype(frame[score])
+    ):
+        sample = frame[score].dropna()
+        shown = repr(sample.iloc[0])[:40] if len(sample) else "nothing"
+        raise DataError(
+            f"The score column {score!r} must hold numbers (predicted probabilities). Got "
+            f"{frame[score].dtype} values such as {shown}. Pass the column of probabilities "
+            "(a CSV with decimal commas: pass decimal=','), or leave score out."
+        )
     if score is not None:
         score_values = frame[score].to_numpy(dtype=np.float64, na_value=np.nan).view(Probabilities)
         score_values.pos_label = pos_label

@@ -72,6 +72,11 @@ class SliceQueries:
         column (see :func:`~workbench.findings.conditions_to_predicates`).
         """
         if not isinstance(conditions, Mapping):
+            if isinstance(conditions, str) or not isinstance(conditions, Sequence):
+                raise ParameterError(
+                    "Slice conditions must be a dict such as {'sex': 'Female', 'age': (26, 33)} "
+                    f"or a list of Predicate. Got {type(conditions).__name__} instead."
+                )
             return conditions_to_predicates(conditions)
         stored = {f.name: f for f in self.stored_features()}
         columns = self.store.dataset_columns(self.dataset_id)

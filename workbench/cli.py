@@ -23,10 +23,13 @@ traceback, and the command exits with status 2. Progress goes to stderr.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from workbench._version import __version__
@@ -76,6 +79,23 @@ def _read_options(args: argparse.Namespace) -> dict[str, Any]:
         "thousands": args.thousands,
         "encoding": args.encoding,
     }
+
+
+def _check_writable(path: str, option: str) -> None:
+    """Fail before the work, not after it, when an output file cannot be written."""
+    folder = Path(path).expanduser().resolve().parent
+    if not folder.is_dir():
+        raise ParameterError(
+            f"{option} {path!r}: the folder {str(folder)!r} does not exist. Create it first or "
+            "choose another path (nothing was computed yet)."
+        )
+    if Path(path).is_dir():
+        raise ParameterError(f"{option} {path!r} is a folder. Pass a file path, e.g. out.csv.")
+    if not os.access(folder, os.W_OK) or (Path(path).exists() and not os.access(path, os.W_OK)):
+        raise ParameterError(
+            f"{option} {path!r} cannot be written (permission denied). Choose a writable "
+            "folder (nothing was computed yet)."
+        )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -266,7 +286,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
     if bool(args.slice_id) == bool(args.flagged):
         raise ParameterError("Pass exactly one of --slice SLICE_ID or --flagged.")
-    with Workbench.open(args.db) as bench:
+    # Export only reads: a store shared read-only (or open elsewhere for reading) works.
+    with Workbench.open(args.db, read_only=True) as bench:
         if args.flagged:
             flagged = bench.flagged()
             flagged.to_csv(args.out)
@@ -329,7 +350,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 def _cmd_claim(args: argparse.Namespace) -> int:
     from workbench._workbench import Workbench
 
-    with Workbench.open(args.db) as bench:
+    with Workbench.open(args.db, read_only=True) as bench:
         path = bench.export_claim(args.slice_id, args.out, note=args.note)
     sys.stderr.write(f"wrote the claim for {args.slice_id} to {path}\n")
     return 0
@@ -593,10 +614,19 @@ COMMANDS = {
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
+        for option in ("out",):
+            if getattr(args, option, None):
+                _check_writable(getattr(args, option), f"--{option}")
         return COMMANDS[args.command](args)
     except WorkbenchError as exc:
         sys.stderr.write(f"error: {exc}\n")
         return 2
+    except BrokenPipeError:
+        # The reader went away (e.g. 'workbench show | head'): stop quietly, as Unix tools do.
+        with contextlib.suppress(OSError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        return 141
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         return 130

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from workbench.exceptions import LabelError, ParameterError
+from workbench.exceptions import LabelError, ParameterError, WorkbenchError
 
 __all__ = ["METRICS", "Metric", "choose_metric", "get_metric", "show_value"]
 
@@ -64,7 +64,17 @@ class Metric:
                 "given. Pass score='<probability column>' (or a model with predict_proba), "
                 "or choose metric='error_rate'."
             )
-        error, weight = self.function(label, prediction, score)
+        try:
+            error, weight = self.function(label, prediction, score)
+        except WorkbenchError:
+            raise
+        except Exception as exc:
+            first = str(exc).splitlines()[0][:200] if str(exc) else ""
+            raise ParameterError(
+                f"The metric {self.name!r} raised {type(exc).__name__}: {first}. Expected a "
+                "callable (label, prediction, score) -> (error, weight) that returns one error "
+                "and one weight per row; fix the metric or pass a built-in metric name."
+            ) from None
         error = np.asarray(error, dtype=np.float64)
         weight = np.asarray(weight, dtype=np.float64)
         if error.shape != (len(label),) or weight.shape != (len(label),):
