@@ -37,3 +37,16 @@ def test_two_processes_find_what_one_finds(confirm):
 def test_all_cores():
     assert effective_jobs(-1) >= 1
     assert effective_jobs(2) == 2
+
+
+def test_no_room_for_the_shared_rows_counts_in_this_process(monkeypatch):
+    data = make_planted(250_000, 4, seed=1)
+    kwargs = {"feature_names": data.feature_names, "value_labels": data.value_labels}
+
+    def no_room(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    one = SliceSearch(confirm=False).fit_codes(data.columns(), data.errors, **kwargs)
+    monkeypatch.setattr(_parallel.np, "save", no_room)
+    two = SliceSearch(confirm=False, n_jobs=2).fit_codes(data.columns(), data.errors, **kwargs)
+    assert [s.description for s in two.findings_] == [s.description for s in one.findings_]

@@ -229,6 +229,7 @@ class SharedRows:
         self.rows = rows
         self.n_jobs = n_jobs
         self._directory: str | None = None
+        self._write_failed = False
         self._ranges: list[tuple[int, int]] = []
         n = rows.n_rows
         jobs = min(n_jobs, n // MIN_ROWS_PER_JOB)
@@ -240,17 +241,27 @@ class SharedRows:
     def parallel(self) -> bool:
         return bool(self._ranges)
 
-    def _write(self) -> str:
-        if self._directory is None:
-            base = (
-                "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
-            )
-            self._directory = tempfile.mkdtemp(prefix="workbench-rows-", dir=base)
-            for j, column in enumerate(self.rows.columns):
-                np.save(os.path.join(self._directory, f"c{j}.npy"), column)
-            np.save(os.path.join(self._directory, "e.npy"), self.rows.errors)
-            if self.rows.weights is not None:
-                np.save(os.path.join(self._directory, "w.npy"), self.rows.weights)
+    def _write(self) -> str | None:
+        """The rows as .npy files for the workers: in /dev/shm, else the temporary folder
+        (a container's /dev/shm is often 64 MB); None when neither has room."""
+        if self._directory is None and not self._write_failed:
+            shm = "/dev/shm"
+            bases = [shm] if os.path.isdir(shm) and os.access(shm, os.W_OK) else []
+            for base in [*bases, None]:
+                directory = tempfile.mkdtemp(prefix="workbench-rows-", dir=base)
+                try:
+                    for j, column in enumerate(self.rows.columns):
+                        np.save(os.path.join(directory, f"c{j}.npy"), column)
+                    np.save(os.path.join(directory, "e.npy"), self.rows.errors)
+                    if self.rows.weights is not None:
+                        np.save(os.path.join(directory, "w.npy"), self.rows.weights)
+                except OSError:  # no room: try the next place
+                    shutil.rmtree(directory, ignore_errors=True)
+                    continue
+                self._directory = directory
+                break
+            else:
+                self._write_failed = True  # count in this process from now on
         return self._directory
 
     def count(self, plan: CountingPlan, moments: bool) -> SliceCounts:
@@ -269,6 +280,8 @@ class SharedRows:
         else:
             calls = [(plan, start, stop) for start, stop in self._ranges]
         directory = self._write()
+        if directory is None:
+            return plan.count(self.rows, moments=moments)
         with _LOCK:
             return self._count_calls(directory, calls, moments)
 
