@@ -6,6 +6,7 @@
 #   - the sample images inside the insightface wheel (a six-person group photo among them),
 #     unpacked from `pip download --no-deps insightface`; the package is not installed.
 set -euo pipefail
+python="${PYTHON:-python3}"
 target="${WORKBENCH_REAL_MEDIA:-$HOME/.cache/slice-workbench/real-media}"
 mkdir -p "$target/insightface"
 
@@ -18,8 +19,8 @@ fi
 
 if [ ! -f "$target/insightface/t1.jpg" ]; then
   tmp="$(mktemp -d)"
-  python -m pip download --no-deps --quiet -d "$tmp" insightface
-  python - "$tmp" "$target/insightface" <<'PY'
+  "$python" -m pip download --no-deps --quiet -d "$tmp" insightface
+  "$python" - "$tmp" "$target/insightface" <<'PY'
 import sys, zipfile, pathlib
 wheel = next(pathlib.Path(sys.argv[1]).glob("insightface-*.whl"))
 out = pathlib.Path(sys.argv[2])
