@@ -48,7 +48,12 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``workbench app`` on a free port; stopped with Ctrl-C (SIGINT) as a user would."""
     port = free_port()
     log = tmp_path_factory.mktemp("logs") / "app.log"
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env = {
+        **os.environ,
+        "PYTHONUNBUFFERED": "1",
+        # Each browser session's work is kept here (and survives a page reload).
+        "WORKBENCH_APP_SESSIONS": str(tmp_path_factory.mktemp("sessions")),
+    }
     with log.open("wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "workbench", "app", "--port", str(port), "--no-browser"],
@@ -120,7 +125,7 @@ def message(page: Any, level: str, text: str) -> str:
     return str(box.inner_text())
 
 
-@pytest.mark.timeout(180)
+@pytest.mark.timeout(300)
 @pytest.mark.flaky(reruns=1, only_rerun=["TimeoutError"])
 def test_upload_scan_flag_export(page: Any, tmp_path: Path) -> None:
     data = tmp_path / "adult_predictions.csv"
@@ -171,6 +176,14 @@ def test_upload_scan_flag_export(page: Any, tmp_path: Path) -> None:
     screenshot(page, "app-2-export", height=900)
     result = wb.Workbench.verify_claim(claim, data)
     assert result["holds"], result["report"]
+
+    # The work is kept: a reload of the page brings back the scan, the flag and its note.
+    assert "saved in" in page.locator("[data-testid=saved-line]").inner_text()
+    page.reload(timeout=90_000)
+    message(page, "success", "Welcome back")
+    page.wait_for_function(f"document.querySelectorAll({ROW!r}).length === 10")
+    flagged_row = page.locator(f"{ROW}[data-slice-id='{slice_id}'] .wbt-flag")
+    assert flagged_row.get_attribute("title") == "fails for this group"
 
 
 @pytest.mark.timeout(120)
