@@ -117,6 +117,18 @@ def focused(page: Any) -> dict[str, str | None]:
     )
 
 
+def whole_explorer(page: Any, artifacts: Path, name: str) -> None:
+    """The whole explorer in one picture (the viewport grows to fit: off-screen parts of
+    a Voilà page are not painted)."""
+    height = page.evaluate("document.querySelector('.wb-explorer').getBoundingClientRect().height")
+    size = page.viewport_size
+    page.set_viewport_size({"width": size["width"], "height": int(height) + 300})
+    try:
+        page.locator(".wb-explorer").first.screenshot(path=str(artifacts / f"{name}.png"))
+    finally:
+        page.set_viewport_size(size)
+
+
 def shot(page: Any, artifacts: Path, name: str) -> None:
     page.screenshot(path=str(artifacts / f"{name}.png"), full_page=False)
 
@@ -238,6 +250,7 @@ def test_keyboard_only_drill_down_flag_and_large_export(
         assert len(text.splitlines()) == size + 1
         assert len(text.encode()) > 64_000  # more than one chunk
         shot(page, artifacts, "first-use-exported")
+        whole_explorer(page, artifacts, "first-use-explorer")
     finally:
         page.context.close()
 
