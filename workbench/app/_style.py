@@ -116,7 +116,7 @@ def message_html(level: str, lead: str, details: list[str] | tuple[str, ...] = (
 def saved_html(folder: str, since: str = "") -> str:
     """The line that says where the app keeps this session's work."""
     return (
-        '<div class="wb-app"><div class="wb-app-hint" data-testid="saved-line">💾 Your work '
+        '<div class="wb-app"><div class="wb-app-hint" data-testid="saved-line">Your work '
         f"(flags, notes, scans) is saved in <code>{esc(folder)}</code>{esc(since)}; reloading "
         "this page in this browser brings it back.</div></div>"
     )
