@@ -121,7 +121,7 @@ def binder_requirements() -> list[str]:
 
 def test_binder_files() -> None:
     assert (BINDER / "runtime.txt").read_text().strip() == "python-3.11"
-    assert postbuild_extras() == ["app", "audio", "image"]
+    assert postbuild_extras() == ["app", "audio", "bounty", "image"]
     postbuild = (BINDER / "postBuild").read_text()
     # PyPI's 'workbench' is an unrelated project: never install it by that name.
     assert not re.search(r"pip install[^\n]*\sworkbench(\s|$)", postbuild)
