@@ -147,3 +147,13 @@ def test_a_claim_with_hostile_sql_is_invalid_and_never_runs(
             p["sql"] = statement
         assert wb.Workbench.verify_claim(forged, frame)["recomputed"]["slice_size"] == expected
     assert not pwned.exists()
+
+
+def test_a_store_opened_twice_in_one_process_stays_hardened(bench: wb.Workbench) -> None:
+    again = wb.Workbench.open(bench.path)
+    assert again.n_rows == bench.n_rows
+    for opened in (bench, again):
+        with pytest.raises(duckdb.PermissionException):
+            opened._store.con.execute("SELECT * FROM read_text('/etc/passwd')")
+    again.close()
+    bench.close()

@@ -199,11 +199,15 @@ class Store:
                 f"Cannot open {self.path!r} as a workbench store: {str(exc)[:200]}. Expected a "
                 "DuckDB file written by Slice Workbench; pass a new path to create one."
             ) from None
-        # The workbench reports its own progress; DuckDB's bar would print escapes to stderr.
-        self._base.execute("SET enable_progress_bar = false")
-        # Nothing run on this connection may reach files, the network or extensions, and
-        # no statement may switch that back on.
-        self._base.execute("SET lock_configuration = true")
+        # A store opened twice in one process shares DuckDB's database instance, whose
+        # configuration the first Store already set and locked.
+        locked = self._base.execute("SELECT current_setting('lock_configuration')").fetchall()
+        if not locked[0][0]:
+            # The workbench reports its own progress; DuckDB's bar would print escapes.
+            self._base.execute("SET enable_progress_bar = false")
+            # Nothing run on this connection may reach files, the network or extensions,
+            # and no statement may switch that back on.
+            self._base.execute("SET lock_configuration = true")
         self._owner = threading.get_ident()
         self._local = threading.local()
         self.read_only = read_only
