@@ -20,10 +20,13 @@ def test_slice_to_submission_to_ledger(app: AuditApp, adult: pd.DataFrame, tmp_p
     app.load_sample("adult")
     app.choose_columns(label="income", prediction="pred_v1", score="proba_v1")
     assert app.prepare() is not None
+    assert app.bounty_card.layout.display == "none"  # no scan yet, no bounty step
     app.run_scan(wait=True)
     assert app.findings
-    step = BountyStep(app)
-    assert step.slice_choice.options
+    # the app shows its Bounty step (step 5) with the scan's slices once a scan is done
+    assert app.bounty_card.layout.display is None
+    step = app.bounty
+    assert isinstance(step, BountyStep) and step.slice_choice.options
     top = app.findings[0]
     paths = step.make_submission(top.slice_id, model=next(iter(step.model_choice.options)))
     assert all(p.is_file() for p in paths.values())
@@ -52,7 +55,7 @@ def test_slice_to_submission_to_ledger(app: AuditApp, adult: pd.DataFrame, tmp_p
 
 
 def test_without_a_scan_the_step_says_what_to_do(app: AuditApp) -> None:
-    step = BountyStep(app)
+    step = app.bounty
     step._guard(step.submission_html, step.make_submission)
     assert "run step 3" in step.submission_html.value
     step._guard(step.ledger_html, step.show_ledger, "")

@@ -30,6 +30,7 @@ import pandas as pd
 
 import workbench as wb
 from workbench.app import _style as style
+from workbench.app._bounty import BountyStep
 from workbench.app._columns import guess_columns, missing_counts
 from workbench.app._columns import is_text as guess_is_text
 from workbench.app._session import (
@@ -163,9 +164,9 @@ def _show(box: w.Widget, visible: bool) -> None:
 
 
 class AuditApp(w.VBox):
-    """A code-free audit of a model's predictions: load, scan, flag, export.
+    """A code-free audit of a model's predictions: load, scan, flag, export, submit.
 
-    Four steps on one page (served by Voilà as ``workbench app``, or on Binder):
+    Five steps on one page (served by Voilà as ``workbench app``, or on Binder):
 
     1. choose the bundled sample or upload a CSV / parquet file of predictions;
     2. pick the label, prediction and optional score columns (guessed from names
@@ -173,7 +174,9 @@ class AuditApp(w.VBox):
     3. find failing slices (the scan runs in a thread, with a progress bar), then
        browse and flag them in the explorer;
     4. download the flagged slices as CSV and a claim file per flagged slice,
-       which a model owner re-checks with ``workbench verify CLAIM.json --data DATA``.
+       which a model owner re-checks with ``workbench verify CLAIM.json --data DATA``;
+    5. bias bounty: turn a slice into a submission (its group and a model trained on
+       the auditor's rows in it) and, on the owner's side, show a bounty's ledger.
 
     Parameters
     ----------
@@ -411,6 +414,22 @@ class AuditApp(w.VBox):
             ],
             visible=False,
         )
+        # 5. bias bounty
+        self.bounty = BountyStep(self)
+        self.bounty_card = _card(
+            [
+                w.HTML(
+                    style.step_html(
+                        5,
+                        "Bias bounty",
+                        "turn a slice into a submission: the group and a model trained on your "
+                        "rows in it, for the model's owner to certify on their own holdout",
+                    )
+                ),
+                self.bounty,
+            ],
+            visible=False,
+        )
         self.saved_line = w.HTML()
         self.children = [
             w.HTML(style.header_html()),
@@ -420,6 +439,7 @@ class AuditApp(w.VBox):
             self.columns_card,
             self.scan_card,
             self.export_card,
+            self.bounty_card,
         ]
 
     # -- guarding ----------------------------------------------------------------------------
@@ -579,7 +599,7 @@ class AuditApp(w.VBox):
         self.drop_button.layout.display = "none"
         _show(self.scan_controls, True)
         _show(self.scan_card, False)
-        _show(self.export_card, False)
+        self._show_results(False)
 
     def _close_bench(self) -> None:
         if self.bench is not None:
@@ -805,7 +825,7 @@ class AuditApp(w.VBox):
             )
             self.explorer_box.children = [self.explorer]
             _show(self.scan_controls, False)
-            _show(self.export_card, True)
+            self._show_results(True)
             n_flagged = len(bench.flagged())
         _show(self.scan_card, True)
         self.data_msg.show(
@@ -950,7 +970,14 @@ class AuditApp(w.VBox):
                 "To scan again with other settings, use “Run scan” in the explorer.",
             ],
         )
-        _show(self.export_card, True)
+        self._show_results(True)
+
+    def _show_results(self, visible: bool) -> None:
+        """Show (or hide) the steps that work on a scan: export and the bias bounty."""
+        _show(self.export_card, visible)
+        _show(self.bounty_card, visible)
+        if visible:
+            self.bounty.refresh()
 
     # -- 4. export ---------------------------------------------------------------------------
     def export(self) -> dict[str, Path] | None:
