@@ -118,9 +118,9 @@ def run_scan(
     seconds = time.perf_counter() - t0
     timings = {"load": t_load, **getattr(search, "timings_", {}), "total": seconds}
     evaluation = queries.evaluation
+    # The search's own record: every parameter, with the seed it actually used.
     parameters = {
         **dict(raw.parameters),
-        **search.get_params(),
         "engine": chosen,
         "features": names,
         "metric": evaluation["metric"],
