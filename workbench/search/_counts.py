@@ -207,12 +207,17 @@ def make_plan(
     dense = [g for g in groups if log_cards[list(g.features)].sum() <= log_limit]
     sparse = tuple(g for g in groups if log_cards[list(g.features)].sum() > log_limit)
 
-    m = len(cards)
     supers: list[_Super] = []
     if dense:
+        # Plan over the features the candidates use only (wide data: a few hundred of
+        # thousands of columns), then map back to the feature ids.
+        used = np.unique(np.concatenate([np.asarray(g.features) for g in dense]))
+        position = {int(f): i for i, f in enumerate(used)}
+        m = len(used)
+        log_cards = log_cards[used]
         membership = np.zeros((len(dense), m), dtype=bool)
         for i, dense_group in enumerate(dense):
-            membership[i, list(dense_group.features)] = True
+            membership[i, [position[f] for f in dense_group.features]] = True
         uncovered = np.ones(len(dense), dtype=bool)
         while uncovered.any():
             first = int(np.flatnonzero(uncovered)[0])
@@ -235,7 +240,7 @@ def make_plan(
             covered = uncovered & ~(membership & ~chosen).any(axis=1)
             supers.append(
                 _Super(
-                    tuple(int(f) for f in np.flatnonzero(chosen)),
+                    tuple(int(used[f]) for f in np.flatnonzero(chosen)),
                     tuple(dense[i] for i in np.flatnonzero(covered)),
                 )
             )

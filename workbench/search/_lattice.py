@@ -53,6 +53,14 @@ __all__ = ["TIE_TOLERANCE", "LatticeResult", "lattice_search", "slice_scores"]
 
 #: Relative tolerance under which two scores count as tied.
 TIE_TOLERANCE = 1e-12
+#: Candidate slices one level may count. Above it the level is narrowed to the children
+#: of the most promising slices of the level before (by their score bound), with a note:
+#: wide data (thousands of columns) would otherwise count millions of slices for minutes.
+MAX_CANDIDATES = 500_000
+#: Distinct feature tuples one level may count (the joint histograms to plan).
+MAX_FEATURE_TUPLES = 10_000
+#: Candidates counted per call of the aggregator, so that progress is reported within a level.
+COUNT_CHUNK = 25_000
 _PRUNE_SLACK = 1e-9
 
 Progress = Callable[[int, int, str], None]
@@ -74,6 +82,7 @@ class LatticeResult:
     evaluated_eligible: np.ndarray | None = None
     timings: dict[str, float] = field(default_factory=dict)
     level_sizes: list[int] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # e.g. a level narrowed to the budget
 
 
 def slice_scores(
@@ -194,6 +203,54 @@ def _children(parents: np.ndarray, item_feature: np.ndarray, n_items: int) -> np
     return candidates
 
 
+def _children_bound(parents: np.ndarray, item_feature: np.ndarray) -> tuple[int, int]:
+    """How many candidates :func:`_children` joins from ``parents`` at most (before the
+    subset check), and over how many distinct feature tuples; computed without building
+    them. Counting cost grows with both."""
+    p, width = parents.shape
+    if p < 2:
+        return 0, 0
+    n_features = int(item_feature.max()) + 1
+    last = item_feature[parents[:, -1]].astype(np.int64)
+    if width == 1:
+        groups = np.zeros(p, dtype=np.int64)
+        feature_groups = groups
+    else:
+        groups = np.unique(parents[:, :-1], axis=0, return_inverse=True)[1].reshape(-1)
+        prefix_features = item_feature[parents[:, :-1]]
+        feature_groups = np.unique(prefix_features, axis=0, return_inverse=True)[1].reshape(-1)
+    group_sizes = np.bincount(groups).astype(np.int64)
+    same = np.unique(groups * n_features + last, return_counts=True)[1].astype(np.int64)
+    candidates = int((np.sum(group_sizes**2) - np.sum(same**2)) // 2)
+    distinct = np.unique(feature_groups * n_features + last) // n_features
+    per_group = np.bincount(distinct).astype(np.int64)
+    tuples = int(np.sum(per_group * (per_group - 1) // 2))
+    return candidates, tuples
+
+
+def _fits(bound: tuple[int, int], budget: int, tuple_budget: int) -> bool:
+    return bound[0] <= budget and bound[1] <= tuple_budget
+
+
+def _narrow(
+    survivors: np.ndarray,
+    bound: np.ndarray,
+    item_feature: np.ndarray,
+    budget: int,
+    tuple_budget: int,
+) -> np.ndarray:
+    """The most promising survivors (highest score bound) whose children fit the budgets."""
+    order = np.argsort(-bound, kind="stable")
+    low, high = 0, len(order)
+    while low < high:  # the largest prefix within the budgets
+        middle = (low + high + 1) // 2
+        if _fits(_children_bound(survivors[order[:middle]], item_feature), budget, tuple_budget):
+            low = middle
+        else:
+            high = middle - 1
+    return survivors[np.sort(order[:low])]
+
+
 def lattice_search(
     aggregator: Aggregator,
     profile: DataProfile,
@@ -204,8 +261,16 @@ def lattice_search(
     min_support: int,
     keep_evaluated: bool = False,
     progress: Progress | None = None,
+    max_candidates: int | None = None,
 ) -> LatticeResult:
-    """Exact top-k search (see the module docstring for the guarantees)."""
+    """Exact top-k search (see the module docstring for the guarantees).
+
+    Exact while every level has at most ``max_candidates`` (default
+    :data:`MAX_CANDIDATES`) candidates; a larger level is narrowed and the result says so
+    in ``notes``.
+    """
+    budget = MAX_CANDIDATES if max_candidates is None else int(max_candidates)
+    notes: list[str] = []
     timings: dict[str, float] = {}
     cards = np.asarray(aggregator.cardinalities, dtype=np.int64)
     n_items = int(cards.sum())
@@ -260,9 +325,20 @@ def lattice_search(
             if not moments:
                 counts = SliceCounts(counts.size, counts.error_sum, counts.weight_sum)
         else:
-            features = item_feature[candidates]
-            codes = candidates - offsets[features]
-            counts = aggregator.count(features, codes, "discovery", moments=moments)
+            parts = []
+            for start in range(0, len(candidates), COUNT_CHUNK):
+                chunk = candidates[start : start + COUNT_CHUNK]
+                features = item_feature[chunk]
+                codes = chunk - offsets[features]
+                parts.append(aggregator.count(features, codes, "discovery", moments=moments))
+                if progress is not None and len(candidates) > COUNT_CHUNK:
+                    done = min(start + COUNT_CHUNK, len(candidates))
+                    progress(
+                        level - 1,
+                        max_level,
+                        f"level {level}: counted {done:,} of {len(candidates):,} slices",
+                    )
+            counts = parts[0] if len(parts) == 1 else SliceCounts.concat(parts, moments)
         n_evaluated += len(candidates)
         level_sizes.append(len(candidates))
         if keep_evaluated:
@@ -308,7 +384,26 @@ def lattice_search(
                 n_rows=n_rows,
                 min_support=min_support,
             )
-            survivors = candidates[bound >= threshold - slack]
+            promising = bound >= threshold - slack
+            survivors = candidates[promising]
+            estimate = _children_bound(survivors, item_feature)
+            if not _fits(estimate, budget, MAX_FEATURE_TUPLES):
+                kept = _narrow(
+                    survivors, bound[promising], item_feature, budget, MAX_FEATURE_TUPLES
+                )
+                message = (
+                    f"level {level + 1} would count about {estimate[0]:,} candidate slices over "
+                    f"{estimate[1]:,} feature combinations, more than the budget of "
+                    f"{budget:,} slices and {MAX_FEATURE_TUPLES:,} combinations: it counts only "
+                    f"the children of the {len(kept):,} most promising of {len(survivors):,} "
+                    f"level-{level} slices (by their score bound), so slices with "
+                    f"{level + 1}+ conditions may be missed. For an exact search pass fewer "
+                    f"features (features=[...]) or max_predicates={level}."
+                )
+                notes.append(message[0].upper() + message[1:])
+                if progress is not None:
+                    progress(level, max_level, message)
+                survivors = kept
             candidates = _children(survivors, item_feature, n_items)
         timings[f"level_{level}"] = time.perf_counter() - started
         level += 1
@@ -350,4 +445,5 @@ def lattice_search(
         evaluated_eligible=np.concatenate(eligible) if keep_evaluated else None,
         timings=timings,
         level_sizes=level_sizes,
+        notes=notes,
     )

@@ -705,6 +705,7 @@ def _notes(
             "sum(error)/sum(weight); p-values from a one-sided t-test of slice versus rest "
             "(slice variance floored at the rest's, slice_size - 1 degrees of freedom)."
         )
+    notes.extend(result.notes)  # a level narrowed to the candidate budget (wide data)
     if not (result.overall_error > 0):
         notes.append("Every error on the searched rows is 0: no slice can score above 0.")
     elif reported < params.k:
