@@ -679,8 +679,13 @@ class Workbench:
         label: str | None = None,
         prediction: str | None = None,
         level: float = 0.05,
+        **read_options: Any,
     ) -> dict[str, Any]:
         """Re-check a claim on data: does the slice's error still exceed the rest's?
+
+        ``read_options`` (``na_values``, ``delimiter``, ``decimal``, ``thousands``,
+        ``encoding``) say how a CSV ``data`` file is written, as for
+        :meth:`from_predictions`.
 
         The slice's rows are selected from the claim's typed predicates (its SQL text is
         never run; a claim whose text and predicates disagree is invalid). The claim
@@ -711,7 +716,7 @@ class Workbench:
                 "The claim was made from a model's predictions, so the data must carry the "
                 "predictions: pass prediction='<column>' (CLI: --prediction COL)."
             )
-        frame = read_table(data)
+        frame = read_table(data, **{k: v for k, v in read_options.items() if v is not None})
         same_data = _ingest.fingerprint_frame(frame) == claim["dataset"].get("fingerprint")
         features = sorted({p.feature for p in predicates})
         _ingest.require_columns(frame, "slice feature", features)

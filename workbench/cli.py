@@ -205,6 +205,7 @@ def _parser() -> argparse.ArgumentParser:
         "--prediction", help="prediction column, if named differently than in the claim"
     )
     verify.add_argument("--json", action="store_true")
+    _csv_options(verify)
 
     claim = sub.add_parser("claim", help="write the claim file of a stored slice")
     claim.add_argument("--db", required=True)
@@ -337,7 +338,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     from workbench._workbench import Workbench
 
     result = Workbench.verify_claim(
-        args.claim, args.data, label=args.label, prediction=args.prediction
+        args.claim, args.data, label=args.label, prediction=args.prediction, **_read_options(args)
     )
     if args.json:
         sys.stdout.write(json.dumps(result, indent=2, default=str) + "\n")
