@@ -48,7 +48,8 @@ def datasets(draw):
     else:
         min_support = draw(st.sampled_from([0.01, 0.05, 0.1, 0.3]))
     exact_sums = kind != "continuous" and weight_kind != "continuous"
-    return codes, cards, errors, weights, alpha, k, max_predicates, min_support, exact_sums
+    ranking = draw(st.sampled_from(["sliceline", "excess"]))
+    return codes, cards, errors, weights, alpha, k, max_predicates, min_support, exact_sums, ranking
 
 
 def _check_against_brute_force(
@@ -61,10 +62,14 @@ def _check_against_brute_force(
     max_predicates,
     min_support,
     exact_sums,
+    ranking="sliceline",
     aggregator="numpy",
 ):
     n, m = codes.shape
     search = SliceSearch(
+        ranking=ranking,
+        distinct=False,
+        min_rows=1,
         alpha=alpha,
         k=k,
         max_predicates=max_predicates,
@@ -80,13 +85,20 @@ def _check_against_brute_force(
     )
     rows = min_support if isinstance(min_support, int) else max(1, int(min_support * n))
     expected = brute_force_top_k(
-        codes, errors, weights, alpha=alpha, k=k, max_predicates=max_predicates, min_support=rows
+        codes,
+        errors,
+        weights,
+        alpha=alpha,
+        k=k,
+        max_predicates=max_predicates,
+        min_support=rows,
+        ranking=ranking,
     )
     got = _as_keys(search)
     scores = np.array([s.score for s in search.findings_])
-    if exact_sums:
+    if exact_sums and ranking == "sliceline":
         assert got == [key for key, _ in expected]
-    else:  # float sums in another order: same set, same scores, order up to rounding
+    else:  # float sums in another order (or t quantiles): same set, order up to rounding
         assert sorted(got) == sorted(key for key, _ in expected)
         assert np.all(np.diff(scores) <= 1e-9)
     np.testing.assert_allclose(scores, [s for _, s in expected], rtol=1e-9)
@@ -112,7 +124,9 @@ def test_ties_with_kth_are_all_returned():
     # four single-value slices with identical counts: k=2 must return all four
     codes = np.array([[0], [1], [2], [3], [4]] * 4)
     errors = np.array([1.0, 1.0, 1.0, 1.0, 0.0] * 4)
-    search = SliceSearch(k=2, min_support=1, confirm=False).fit_codes(
+    search = SliceSearch(
+        k=2, min_support=1, confirm=False, distinct=False, ranking="sliceline"
+    ).fit_codes(
         codes, errors, feature_names=["f0"], value_labels=[list(range(5))]
     )
     assert _as_keys(search) == [((0, 0),), ((0, 1),), ((0, 2),), ((0, 3),)]
@@ -126,11 +140,12 @@ def test_larger_random_data_equals_brute_force(rng):
         _check_against_brute_force(codes, cards, errors, None, 0.95, k, 3, 0.01, True)
 
 
-def test_search_on_discovery_rows_equals_brute_force_on_them(rng):
+@pytest.mark.parametrize("ranking", ["sliceline", "excess"])
+def test_search_on_discovery_rows_equals_brute_force_on_them(rng, ranking):
     n, cards = 4000, [3, 4, 2, 5]
     codes = np.column_stack([rng.integers(0, c, n) for c in cards])
     errors = (rng.random(n) < 0.1 + 0.4 * (codes[:, 1] == 2)).astype(float)
-    search = SliceSearch(k=5, min_support=0.02).fit_codes(
+    search = SliceSearch(k=5, min_support=0.02, ranking=ranking, distinct=False).fit_codes(
         codes,
         errors,
         feature_names=[f"f{j}" for j in range(4)],
@@ -148,6 +163,7 @@ def test_search_on_discovery_rows_equals_brute_force_on_them(rng):
         k=5,
         max_predicates=3,
         min_support=int(0.02 * mask.sum()),
+        ranking=ranking,
     )
     assert _as_keys(search) == [key for key, _ in expected]
     assert all(s.statistics_on == "confirmation split" for s in search.findings_)
@@ -162,14 +178,15 @@ def test_search_on_discovery_rows_equals_brute_force_on_them(rng):
 
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("confirm", [False, True])
-def test_fit_duckdb_streamed_equals_in_memory(tmp_path, rng, weighted, confirm):
+@pytest.mark.parametrize(("ranking", "distinct"), [("sliceline", False), ("excess", True)])
+def test_fit_duckdb_streamed_equals_in_memory(tmp_path, rng, weighted, confirm, ranking, distinct):
     n, cards = 5000, [3, 4, 2, 6, 5]
     codes = np.column_stack([rng.integers(0, c, n) for c in cards]).astype(np.int64)
     errors = (rng.random(n) < 0.1 + 0.5 * (codes[:, 3] == 1)).astype(float)
     weights = rng.integers(1, 4, n).astype(float) if weighted else None
     names = [f"f{j}" for j in range(len(cards))]
     labels = [list(range(c)) for c in cards]
-    params = dict(k=8, min_support=0.01, confirm=confirm)
+    params = dict(k=8, min_support=0.01, confirm=confirm, ranking=ranking, distinct=distinct)
     in_memory = SliceSearch(**params).fit_codes(
         codes, errors, weights, feature_names=names, value_labels=labels
     )

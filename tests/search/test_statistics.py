@@ -71,7 +71,8 @@ def test_planted_slice_is_significant(rng, confirm, kind):
         value_labels=[list(range(c)) for c in cards],
     )
     best = search.findings_[0]
-    assert best.conditions == {"a": 1, "b": 2}
+    # the excess ranking may prefer a lucky part of the planted group
+    assert {"a": 1, "b": 2}.items() <= best.conditions.items()
     assert best.significant
     assert best.error_ci_low <= best.slice_error <= best.error_ci_high
     assert best.rest_error < best.error_ci_low

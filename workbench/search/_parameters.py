@@ -79,6 +79,34 @@ class ScanParameter:
 
 _TABLE: tuple[ScanParameter, ...] = (
     ScanParameter(
+        "ranking",
+        "excess",
+        (Options(("excess", "sliceline")),),
+        "\"excess\": how far the slice's error is above the rest's at the least (the lower "
+        "end of its 95 % interval minus the rest's error), which does not bury small groups; "
+        '"sliceline": SliceLine\'s score, which trades error against size with alpha',
+        "Ranking",
+        "--ranking",
+    ),
+    ScanParameter(
+        "distinct",
+        True,
+        (Options((True, False)),),
+        "report distinct groups: a slice whose rows overlap a better one's by more than "
+        "max_overlap (Jaccard) becomes one of its alternative descriptions, and the list is "
+        "refilled to k; False gives the exact top-k",
+        "Distinct groups",
+        "--distinct",
+    ),
+    ScanParameter(
+        "max_overlap",
+        0.5,
+        (Interval("real", 0, 1, "left"),),
+        "Jaccard overlap of two slices' rows above which they count as one group",
+        "Max overlap",
+        "--max-overlap",
+    ),
+    ScanParameter(
         "k",
         10,
         (Interval("int", 1),),
@@ -104,10 +132,29 @@ _TABLE: tuple[ScanParameter, ...] = (
         "--min-support",
     ),
     ScanParameter(
+        "min_rows",
+        20,
+        (Interval("int", 1),),
+        "fewest rows of a reported slice when min_support is a fraction (a floor: 1 % of "
+        "172 rows is not a group)",
+        "Min rows",
+        "--min-rows",
+    ),
+    ScanParameter(
+        "min_errors",
+        5,
+        (Interval("int", 0),),
+        "with 0/1 errors, fewest errors a slice needs on the statistics rows to be called "
+        "significant",
+        "Min errors",
+        "--min-errors",
+    ),
+    ScanParameter(
         "alpha",
         0.95,
         (Interval("real", 0, 1, "right"),),
-        "weight of the error term against the size term in SliceLine's score, in (0, 1]",
+        "weight of the error term against the size term in SliceLine's score, in (0, 1] "
+        '(used by ranking="sliceline")',
         "Alpha",
         "--alpha",
     ),
@@ -193,9 +240,14 @@ class ResolvedParameters:
     """Validated parameters, normalised: ``min_support`` is an int (rows) or a float
     fraction, ``random_state`` is the seed actually used (drawn when None was given)."""
 
+    ranking: str
+    distinct: bool
+    max_overlap: float
     k: int
     max_predicates: int
     min_support: int | float
+    min_rows: int
+    min_errors: int
     alpha: float
     fdr: float
     confirm: bool | str
@@ -208,9 +260,9 @@ class ResolvedParameters:
 
     def min_support_rows(self, n_rows: int) -> int:
         """``min_support`` in rows for ``n_rows`` searched rows (a fraction rounds down,
-        at least 1)."""
+        at least ``min_rows``; a row count is used as given)."""
         if isinstance(self.min_support, float):
-            return max(1, int(self.min_support * n_rows))
+            return max(self.min_rows, int(self.min_support * n_rows))
         return self.min_support
 
 
@@ -248,9 +300,14 @@ def check_scan_parameters(
     if drawn:
         seed = secrets.randbits(63)
     return ResolvedParameters(
+        ranking=str(values["ranking"]),
+        distinct=bool(values["distinct"]),
+        max_overlap=float(values["max_overlap"]),
         k=int(values["k"]),
         max_predicates=int(values["max_predicates"]),
         min_support=min_support,
+        min_rows=int(values["min_rows"]),
+        min_errors=int(values["min_errors"]),
         alpha=float(values["alpha"]),
         fdr=float(values["fdr"]),
         confirm=values["confirm"],

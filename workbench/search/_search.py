@@ -9,6 +9,7 @@ lazily, for the DuckDB aggregator); never the store.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import time
 from collections.abc import Callable, Sequence
@@ -29,7 +30,7 @@ from workbench.search._inputs import (
     encode_frame,
     labels_to_predicates,
 )
-from workbench.search._lattice import TIE_TOLERANCE, lattice_search
+from workbench.search._lattice import TIE_TOLERANCE, LatticeResult, lattice_search
 from workbench.search._parameters import ResolvedParameters, check_scan_parameters, scan_defaults
 from workbench.search._split import SplitAssigner
 from workbench.search._stats import benjamini_hochberg, slice_statistics
@@ -49,19 +50,33 @@ class SliceSearch(BaseEstimator):
     """Exact top-k search for the data slices where a model's error is high.
 
     A slice is a conjunction of 1 to ``max_predicates`` predicates ``feature = value``
-    on distinct categorical features. Slices are ranked by SliceLine's score
-    ``alpha * (slice_error / overall_error - 1) - (1 - alpha) * (n / slice_size - 1)``
-    (``n`` = rows searched; ``slice_error = sum(error) / sum(weight)``). The result is
-    identical to exhaustive enumeration: the ``k`` best slices with score > 0 and
-    ``slice_size >= min_support``, plus every slice tied with the k-th score (relative
-    tolerance 1e-12), ordered by score, then fewer predicates, then (feature, code).
+    on distinct categorical features (``slice_error = sum(error) / sum(weight)``).
+    Slices are ranked by one of two exact rankings:
+
+    * ``"excess"`` (default): ``error_ci_low - rest_error``, how far the slice's error
+      is above the rest's at the least (lower end of its 95 % interval). A small
+      group with a large, well-supported excess is not buried under large groups.
+    * ``"sliceline"``: SliceLine's score
+      ``alpha * (slice_error / overall_error - 1) - (1 - alpha) * (n / slice_size - 1)``
+      (``n`` = rows searched).
+
+    The exact top-k under either ranking is identical to exhaustive enumeration: the
+    ``k`` best slices with rank > 0 and ``slice_size >= min_support``, plus every slice
+    tied with the k-th (relative tolerance 1e-12), ordered by rank, then fewer
+    predicates, then (feature, code). With ``distinct`` (default) the list is the
+    top-k *distinct groups*: walking down the exact ranking, a slice whose rows
+    overlap an already listed slice's by more than ``max_overlap`` (Jaccard index over
+    all rows) is attached to it as an alternative description instead of listed, and
+    the list is refilled to ``k`` when the data allow. ``ranking="sliceline",
+    distinct=False`` is SliceLine's exact top-k.
 
     Every reported slice carries honest statistics: its error with a 95 % interval,
     the error of the rest, a one-sided p-value of "slice error > rest error" and a
     Benjamini--Hochberg adjusted p-value. With ``confirm`` the search runs on a
     seeded *discovery* split and the statistics come from the held-out
     *confirmation* split (BH over the reported slices); otherwise they are in-sample
-    and BH runs over every slice the search evaluated.
+    and BH runs over every slice the search evaluated. With 0/1 errors a slice with
+    fewer than ``min_errors`` errors on the statistics rows is never significant.
 
     The parameters, their defaults and constraints are declared once in
     :data:`~workbench.search.SCAN_PARAMETERS` (shared with ``Workbench.scan``, the CLI,
@@ -71,8 +86,16 @@ class SliceSearch(BaseEstimator):
 
     Parameters
     ----------
+    ranking : {"excess", "sliceline"}, default="excess"
+        How slices are ranked (see above).
+    distinct : bool, default=True
+        Report distinct groups (with their alternative descriptions) instead of the
+        exact top-k, which often fills with descriptions of one group.
+    max_overlap : float, default=0.5
+        Jaccard overlap above which two slices count as one group, in [0, 1).
     alpha : float, default=0.95
-        Weight of the error term against the size term, in (0, 1].
+        Weight of the error term against the size term of SliceLine's score, in
+        (0, 1] (``ranking="sliceline"`` only).
     k : int, default=10
         Number of slices to report (more when scores tie).
     max_predicates : int, default=3
@@ -80,7 +103,13 @@ class SliceSearch(BaseEstimator):
     min_support : int or float, default=0.01
         Fewest rows of a reported slice (inclusive): a whole number (``50`` or ``50.0``)
         counts rows, a float in (0, 1) is a fraction of the rows searched
-        (``int(fraction * n)``, at least 1). Anything else (``2.7``) is refused.
+        (``int(fraction * n)``, at least ``min_rows``). Anything else (``2.7``) is
+        refused.
+    min_rows : int, default=20
+        Floor of ``min_support`` in rows when it is a fraction.
+    min_errors : int, default=5
+        With 0/1 errors, fewest errors on the statistics rows for a slice to be
+        called significant.
     fdr : float, default=0.05
         False discovery rate for ``Slice.significant``.
     confirm : bool or "auto", default="auto"
@@ -133,6 +162,11 @@ class SliceSearch(BaseEstimator):
     def __init__(
         self,
         *,
+        ranking: str = _DEFAULTS["ranking"],
+        distinct: bool = _DEFAULTS["distinct"],
+        max_overlap: float = _DEFAULTS["max_overlap"],
+        min_rows: int = _DEFAULTS["min_rows"],
+        min_errors: int = _DEFAULTS["min_errors"],
         alpha: float = _DEFAULTS["alpha"],
         k: int = _DEFAULTS["k"],
         max_predicates: int = _DEFAULTS["max_predicates"],
@@ -146,6 +180,11 @@ class SliceSearch(BaseEstimator):
         n_jobs: int = _DEFAULTS["n_jobs"],
     ) -> None:
         # scikit-learn's contract: store the arguments untouched; fit validates them.
+        self.ranking = ranking
+        self.distinct = distinct
+        self.max_overlap = max_overlap
+        self.min_rows = min_rows
+        self.min_errors = min_errors
         self.alpha = alpha
         self.k = k
         self.max_predicates = max_predicates
@@ -511,24 +550,45 @@ class SliceSearch(BaseEstimator):
         timings["profile"] = time.perf_counter() - tic
         n_discovery = profile.n_rows["discovery"]
         min_support_rows = params.min_support_rows(n_discovery)
+        cards = np.asarray(aggregator.cardinalities)
+        offsets = np.concatenate([[0], np.cumsum(cards)[:-1]])
+        item_feature = np.repeat(np.arange(len(cards)), cards)
         tic = time.perf_counter()
-        result = lattice_search(
-            aggregator,
-            profile,
-            alpha=params.alpha,
-            k=params.k,
-            max_predicates=params.max_predicates,
-            min_support=min_support_rows,
-            keep_evaluated=not use_split,
-            progress=progress,
-        )
+        # Distinct groups: search a deeper exact top list and walk down it; search
+        # deeper again only when it ran out before k distinct groups were found.
+        k_search = max(4 * params.k, params.k + 20) if params.distinct else params.k
+        while True:
+            result = lattice_search(
+                aggregator,
+                profile,
+                alpha=params.alpha,
+                k=k_search,
+                max_predicates=params.max_predicates,
+                min_support=min_support_rows,
+                ranking=params.ranking,
+                keep_evaluated=not use_split,
+                progress=progress,
+            )
+            # items of the alternative descriptions of each reported slice
+            alternatives: list[list[np.ndarray]] = [[] for _ in range(len(result.scores))]
+            if not params.distinct:
+                break
+            kept, attached = _distinct_groups(
+                aggregator, result, item_feature, offsets, use_split, params
+            )
+            exhausted = len(result.scores) < k_search
+            if len(kept) >= params.k or exhausted or k_search >= _MAX_POOL:
+                alternatives = [
+                    [result.items[j, : int(result.n_predicates[j])] for j in attached[i]]
+                    for i in kept
+                ]
+                result = _take(result, np.asarray(kept, dtype=np.int64))
+                break
+            k_search = min(4 * k_search, _MAX_POOL)
         timings["search"] = time.perf_counter() - tic
         timings.update(result.timings)
 
         tic = time.perf_counter()
-        cards = np.asarray(aggregator.cardinalities)
-        offsets = np.concatenate([[0], np.cumsum(cards)[:-1]])
-        item_feature = np.repeat(np.arange(len(cards)), cards)
         binary = profile.binary
         totals_all = profile.totals["discovery"] + profile.totals["confirmation"]
         overall_all = float(totals_all.error_sum[0] / totals_all.weight_sum[0])
@@ -574,15 +634,26 @@ class SliceSearch(BaseEstimator):
                 combined = np.concatenate([stats.p_value, others])
                 p_adjusted = benjamini_hochberg(combined, n_tests=result.n_evaluated)[:reported]
                 sizes_all = result.counts.size
-        slices = []
-        for i in range(reported):
-            level = int(result.n_predicates[i])
-            items = result.items[i, :level]
-            preds = tuple(
+
+        def predicates_of(items: np.ndarray) -> tuple[Predicate, ...]:
+            return tuple(
                 predicates[int(item_feature[it])][int(it - offsets[item_feature[it]])]
                 for it in items
             )
+
+        slices = []
+        described_as = []
+        for i in range(reported):
+            level = int(result.n_predicates[i])
+            preds = predicates_of(result.items[i, :level])
             description = " AND ".join(p.describe() for p in preds)
+            described_as.append(
+                tuple(
+                    " AND ".join(p.describe() for p in predicates_of(items))
+                    for items in alternatives[i]
+                )
+            )
+            enough_errors = not binary or stats_counts.error_sum[i] >= params.min_errors
             slices.append(
                 Slice(
                     predicates=preds,
@@ -597,7 +668,7 @@ class SliceSearch(BaseEstimator):
                     rest_error=float(stats.rest_error[i]),
                     p_value=float(stats.p_value[i]),
                     p_value_adjusted=float(p_adjusted[i]),
-                    significant=bool(p_adjusted[i] <= params.fdr),
+                    significant=bool(p_adjusted[i] <= params.fdr and enough_errors),
                     statistics_on="confirmation split" if use_split else "all rows",
                     stats_size=int(stats_counts.size[i]),
                     slice_id="s" + hashlib.sha1(description.encode()).hexdigest()[:10],
@@ -622,6 +693,7 @@ class SliceSearch(BaseEstimator):
             parameters=parameters,
             notes=tuple(notes),
         )
+        self.alternatives_ = tuple(described_as)
         self.n_evaluated_ = result.n_evaluated
         self.overall_error_ = overall_all
         self.min_support_rows_ = min_support_rows
@@ -636,28 +708,109 @@ def _count_ragged(
     item_feature: np.ndarray,
     offsets: np.ndarray,
     part: str,
+    moments: bool = True,
 ) -> Any:
     """Counts (with moments) of slices of different lengths, in the given order."""
     from workbench.search._counts import SliceCounts
 
     n = len(slices)
-    out = SliceCounts.zeros(n, True)
+    out = SliceCounts.zeros(n, moments)
     lengths = np.array([len(s) for s in slices])
     for level in np.unique(lengths):
         idx = np.flatnonzero(lengths == level)
         items = np.stack([slices[i] for i in idx]).astype(np.int64)
         features = item_feature[items]
-        counts = aggregator.count(features, items - offsets[features], part, moments=True)  # type: ignore[arg-type]
-        for name in (
-            "size",
-            "error_sum",
-            "weight_sum",
-            "error_sq_sum",
-            "error_weight_sum",
-            "weight_sq_sum",
-        ):
+        counts = aggregator.count(features, items - offsets[features], part, moments=moments)  # type: ignore[arg-type]
+        names: tuple[str, ...] = ("size", "error_sum", "weight_sum")
+        if moments:
+            names += ("error_sq_sum", "error_weight_sum", "weight_sq_sum")
+        for name in names:
             getattr(out, name)[idx] = getattr(counts, name)
     return out
+
+
+#: Most slices the distinct-groups walk looks at before it stops refilling.
+_MAX_POOL = 2560
+
+
+def _take(result: LatticeResult, index: np.ndarray) -> LatticeResult:
+    """The lattice result restricted to the slices at ``index`` (in that order)."""
+    return dataclasses.replace(
+        result,
+        items=result.items[index],
+        n_predicates=result.n_predicates[index],
+        counts=result.counts.take(index),
+        scores=result.scores[index],
+    )
+
+
+def _distinct_groups(
+    aggregator: Aggregator,
+    result: LatticeResult,
+    item_feature: np.ndarray,
+    offsets: np.ndarray,
+    use_split: bool,
+    params: ResolvedParameters,
+) -> tuple[list[int], dict[int, list[int]]]:
+    """Walk down the exact ranking and keep a slice unless its rows overlap a kept
+    one's by more than ``max_overlap`` (Jaccard over all rows); such a slice becomes
+    an alternative description of the kept slice it overlaps most. The walk stops at
+    the k-th kept slice, so the alternatives are the slices ranked above it.
+
+    Returns the kept positions (at most ``k``, in rank order) and, per kept position,
+    the positions of its alternatives (in rank order).
+    """
+    n = len(result.scores)
+    items = [result.items[i, : int(result.n_predicates[i])] for i in range(n)]
+    parts = ["discovery", "confirmation"] if use_split else ["discovery"]
+
+    def sizes_of(slices: list[np.ndarray]) -> np.ndarray:
+        total = np.zeros(len(slices))
+        if slices:
+            for part in parts:
+                total += _count_ragged(aggregator, slices, item_feature, offsets, part, False).size
+        return total
+
+    sizes = sizes_of(items)
+
+    def jaccard(pairs: list[tuple[int, int]]) -> dict[tuple[int, int], float]:
+        # The rows of both slices are the slice of both slices' predicates (none when
+        # they ask one feature for two different values).
+        merged, at = [], []
+        for p, (i, j) in enumerate(pairs):
+            both = np.union1d(items[i], items[j])
+            if len(np.unique(item_feature[both])) == len(both):
+                merged.append(both)
+                at.append(p)
+        common = np.zeros(len(pairs))
+        common[at] = sizes_of(merged)
+        out = {}
+        for p, (i, j) in enumerate(pairs):
+            union = sizes[i] + sizes[j] - common[p]
+            out[i, j] = common[p] / union if union > 0 else 0.0
+        return out
+
+    kept: list[int] = []
+    attached: dict[int, list[int]] = {}
+    block = 50  # candidates whose overlaps are counted in one batch
+    for start in range(0, n, block):
+        members = range(start, min(start + block, n))
+        known = jaccard(
+            [(j, i) for i in members for j in kept]
+            + [(j, i) for i in members for j in members if j < i]
+        )
+        for i in members:
+            if kept:
+                overlaps = [known[j, i] for j in kept]
+                best = int(np.argmax(overlaps))
+                if overlaps[best] > params.max_overlap:
+                    attached[kept[best]].append(i)
+                    continue
+            kept.append(i)
+            attached[i] = []
+            if len(kept) == params.k:
+                return kept, attached
+    return kept, attached
 
 
 def _notes(

@@ -31,7 +31,13 @@ from scipy import stats
 
 from workbench.search._counts import SliceCounts
 
-__all__ = ["SliceStatistics", "benjamini_hochberg", "slice_statistics"]
+__all__ = [
+    "SliceStatistics",
+    "benjamini_hochberg",
+    "ratio_interval",
+    "slice_statistics",
+    "wilson_interval",
+]
 
 Z_95 = float(stats.norm.ppf(0.975))
 
@@ -56,6 +62,45 @@ def _ratio_variance(
     residual_sq = error_sq - 2 * ratio * error_weight + ratio * ratio * weight_sq
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(size > 1, np.maximum(residual_sq, 0.0) / (size - 1), np.nan)
+
+
+def wilson_interval(errors: np.ndarray, size: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """95 % Wilson score interval of ``errors / size`` (NaN where ``size`` is 0).
+
+    Examples
+    --------
+    >>> low, high = wilson_interval(np.array([5.0]), np.array([10.0]))
+    >>> round(float(low[0]), 4), round(float(high[0]), 4)
+    (0.2366, 0.7634)
+    """
+    size = np.asarray(size, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.asarray(errors, dtype=np.float64) / size
+        denom = 1 + Z_95**2 / size
+        centre = (share + Z_95**2 / (2 * size)) / denom
+        half = Z_95 * np.sqrt(share * (1 - share) / size + Z_95**2 / (4 * size * size)) / denom
+    return centre - half, centre + half
+
+
+def ratio_interval(
+    size: np.ndarray,
+    error_sum: np.ndarray,
+    weight_sum: np.ndarray,
+    error_sq_sum: np.ndarray,
+    error_weight_sum: np.ndarray,
+    weight_sq_sum: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """95 % t-interval of the ratio estimator ``sum(e) / sum(w)`` (low clipped at 0,
+    NaN for fewer than two rows)."""
+    size = np.asarray(size, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = error_sum / weight_sum
+        var = _ratio_variance(size, ratio, error_sq_sum, error_weight_sum, weight_sq_sum)
+        se = np.sqrt(var * size) / weight_sum
+        t_crit = stats.t.ppf(0.975, np.maximum(size - 1, 1))
+        low = np.where(size > 1, np.maximum(ratio - t_crit * se, 0.0), np.nan)
+        high = np.where(size > 1, ratio + t_crit * se, np.nan)
+    return low, high
 
 
 def slice_statistics(
@@ -89,15 +134,7 @@ def slice_statistics(
     if eligible is not None:
         want &= eligible
     if binary:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            denom = 1 + Z_95**2 / size
-            centre = (slice_error + Z_95**2 / (2 * size)) / denom
-            half = (
-                Z_95
-                * np.sqrt(slice_error * (1 - slice_error) / size + Z_95**2 / (4 * size * size))
-                / denom
-            )
-        ci_low, ci_high = centre - half, centre + half
+        ci_low, ci_high = wilson_interval(slices.error_sum, size)
         if want.any():
             n_errors = round(float(totals.error_sum[0]))
             k = np.rint(slices.error_sum)
@@ -127,11 +164,15 @@ def slice_statistics(
             float(totals.error_weight_sum[0]) - slices.error_weight_sum,
             float(totals.weight_sq_sum[0]) - slices.weight_sq_sum,
         )
+        ci_low, ci_high = ratio_interval(
+            size,
+            slices.error_sum,
+            slices.weight_sum,
+            slices.error_sq_sum,
+            slices.error_weight_sum,
+            slices.weight_sq_sum,
+        )
         with np.errstate(divide="ignore", invalid="ignore"):
-            se = np.sqrt(var_slice * size) / slices.weight_sum
-            t_crit = stats.t.ppf(0.975, np.maximum(size - 1, 1))
-            ci_low = np.where(size > 1, np.maximum(slice_error - t_crit * se, 0.0), np.nan)
-            ci_high = np.where(size > 1, slice_error + t_crit * se, np.nan)
             floored = np.fmax(var_slice, var_rest)
             se_slice = np.sqrt(floored * size) / slices.weight_sum
             se_rest = np.sqrt(var_rest * rest_size) / rest_w_sum
