@@ -49,6 +49,17 @@ def _scan_value(name: str) -> Any:
     return parse
 
 
+def _scan_parameters() -> list[Any]:
+    """The table's front-end parameters that ``Workbench.scan`` takes."""
+    import inspect
+
+    from workbench._workbench import Workbench
+    from workbench.search._parameters import SCAN_PARAMETERS
+
+    accepted = inspect.signature(Workbench.scan).parameters
+    return [p for p in SCAN_PARAMETERS.values() if p.front_end and p.name in accepted]
+
+
 def _progress(done: int, total: int, message: str) -> None:
     sys.stderr.write(f"  {message} ({done}/{total})\n")
     sys.stderr.flush()
@@ -127,16 +138,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     scan.add_argument("--out", help="write the slices to this CSV")
     # The scan's own parameters come from the one table (same defaults, same checks).
-    from workbench.search._parameters import SCAN_PARAMETERS
-
-    for param in SCAN_PARAMETERS.values():
-        if not param.front_end:
-            continue
+    for param in _scan_parameters():
+        boolean = param.choices == (True, False)
         scan.add_argument(
             param.cli,
             dest=param.name,
             type=_scan_value(param.name),
             default=param.default,
+            nargs="?" if boolean else None,  # a bare --distinct means true
+            const=True if boolean else None,
             metavar=param.name.upper(),
             help=f"{param.help} (default: {param.default})".replace("%", "%%"),
         )
@@ -159,11 +169,12 @@ def _parser() -> argparse.ArgumentParser:
         const=False,
         help="same as --confirm false: statistics in-sample instead of on a held-out split",
     )
-    scan.add_argument(
-        "--distinct",
-        action="store_true",
-        help="drop near-duplicate slices (rows overlapping a better slice by > 50 %%)",
-    )
+    if "distinct" not in {p.name for p in _scan_parameters()}:
+        scan.add_argument(
+            "--distinct",
+            action="store_true",
+            help="drop near-duplicate slices (rows overlapping a better slice by > 50 %%)",
+        )
     scan.add_argument("--json", action="store_true", help="print the slices as JSON on stdout")
     _csv_options(scan)
 
@@ -259,16 +270,14 @@ def _cmd_scan(args: argparse.Namespace) -> int:
         sys.stderr.write(
             f"  {bench.n_rows} rows, overall error {bench.overall_error:.4f}; scanning ...\n"
         )
-        from workbench.search._parameters import SCAN_PARAMETERS
-
-        chosen = {name: getattr(args, name) for name, p in SCAN_PARAMETERS.items() if p.front_end}
+        chosen = {p.name: getattr(args, p.name) for p in _scan_parameters()}
         findings = bench.scan(
             **chosen, engine=args.engine, memory_limit=args.memory_limit, progress=_progress
         )
         sys.stderr.write(
             f"  scan {findings.scan_id} done in {time.perf_counter() - t0:.1f} s; stored in {args.db}\n"
         )
-        if args.distinct:
+        if getattr(args, "distinct", False) is True and "distinct" not in chosen:
             kept = bench.distinct(findings)
             sys.stderr.write(f"  {len(findings) - len(kept)} near-duplicate slices left out\n")
             findings = kept

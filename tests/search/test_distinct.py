@@ -95,7 +95,9 @@ def test_distinct_groups_equal_the_walk_down_the_brute_force_ranking(data):
         ranking=ranking,
         max_overlap=max_overlap,
     )
-    got = [tuple((int(p.feature[1:]), int(p.value)) for p in s.predicates) for s in search.findings_]
+    got = [
+        tuple((int(p.feature[1:]), int(p.value)) for p in s.predicates) for s in search.findings_
+    ]
     if ranking == "sliceline":  # sums of 0/1 errors are exact: the order is too
         assert got == kept
     else:  # t quantiles and Wilson bounds: same groups, order up to rounding ties

@@ -126,9 +126,7 @@ def test_ties_with_kth_are_all_returned():
     errors = np.array([1.0, 1.0, 1.0, 1.0, 0.0] * 4)
     search = SliceSearch(
         k=2, min_support=1, confirm=False, distinct=False, ranking="sliceline"
-    ).fit_codes(
-        codes, errors, feature_names=["f0"], value_labels=[list(range(5))]
-    )
+    ).fit_codes(codes, errors, feature_names=["f0"], value_labels=[list(range(5))])
     assert _as_keys(search) == [((0, 0),), ((0, 1),), ((0, 2),), ((0, 3),)]
 
 

@@ -178,7 +178,7 @@ def excess_ranks(counts: SliceCounts, totals: SliceCounts, *, binary: bool) -> n
     >>> counts = SliceCounts(np.array([10]), np.array([5.0]), np.array([10.0]))
     >>> totals = SliceCounts(np.array([100]), np.array([10.0]), np.array([100.0]))
     >>> excess_ranks(counts, totals, binary=True).round(4)
-    array([0.1811])
+    array([0.181])
     """
     size = counts.size.astype(np.float64)
     if binary:
