@@ -49,6 +49,20 @@ def _scan_value(name: str) -> Any:
     return parse
 
 
+def _metric(name: str | None, pos_label: str | None) -> Any:
+    """The metric name, or the fairness rate bound to its positive class."""
+    if pos_label is None:
+        return name
+    from workbench.metrics import get_metric
+
+    if name is None:
+        raise ParameterError(
+            "--pos-label names the positive class of a fairness rate, but no --metric was "
+            "given. Add e.g. --metric false_negative_rate."
+        )
+    return get_metric(name, pos_label=pos_label)
+
+
 def _scan_parameters() -> list[Any]:
     """The table's front-end parameters that ``Workbench.scan`` takes."""
     import inspect
@@ -125,7 +139,14 @@ def _parser() -> argparse.ArgumentParser:
     scan.add_argument("--features", help="comma-separated columns to search (default: all others)")
     scan.add_argument("--exclude", help="comma-separated columns to leave out of the search")
     scan.add_argument(
-        "--metric", help="error_rate, log_loss, absolute_error, squared_error, wer, cer"
+        "--metric",
+        help="error_rate, log_loss, absolute_error, squared_error, wer, cer, or a fairness "
+        "rate: false_negative_rate, false_positive_rate, selection_rate, "
+        "false_discovery_rate, class_error_rate",
+    )
+    scan.add_argument(
+        "--pos-label",
+        help="positive class of a fairness rate (e.g. '>50K'; default 1 for 0/1 labels)",
     )
     scan.add_argument(
         "--missing",
@@ -259,7 +280,7 @@ def _cmd_scan(args: argparse.Namespace) -> int:
         score=args.score,
         features=args.features,
         exclude=args.exclude,
-        metric=args.metric,
+        metric=_metric(args.metric, args.pos_label),
         path=args.db,
         missing=args.missing,
         **_read_options(args),

@@ -3,8 +3,14 @@
 A metric maps (label, prediction, score) to a per-row ``error`` and ``weight``;
 a slice's error is always ``sum(error) / sum(weight)``. Built in: 0/1
 misclassification (``error_rate``), ``log_loss``, ``absolute_error``,
-``squared_error``, and word/character error rate (``wer``, ``cer``, weighted
-by reference length). Any callable returning ``(error, weight)`` plugs in.
+``squared_error``, word/character error rate (``wer``, ``cer``, weighted
+by reference length), and the fairness rates, each a ratio of sums over the rows
+it is defined on (the other rows weigh 0): ``false_negative_rate`` (over rows whose
+label is ``pos_label``), ``false_positive_rate`` (over the other labels),
+``selection_rate`` (share predicted ``pos_label``, over all rows),
+``false_discovery_rate`` (1 - precision, over rows predicted ``pos_label``) and
+``class_error_rate`` (error among rows of the class ``pos_label``, any number of
+classes). Any callable returning ``(error, weight)`` plugs in.
 Imports numpy, pandas and ``workbench.exceptions``.
 """
 
@@ -43,9 +49,15 @@ class Metric:
     description : str
         One line for people.
     binary_error : bool
-        Whether every per-row error is 0 or 1 with weight 1 (exact tests apply).
+        Whether every per-row error is 0 or 1 with weight 1 on the rows it is
+        measured on (exact tests apply).
     needs_score : bool
         Whether the metric needs predicted probabilities.
+    pos_label : object, optional
+        The positive class of a fairness rate (None: 1 or True for 0/1 labels).
+    domain : str
+        For a metric measured on some rows only (weight 0 elsewhere), which rows;
+        empty when every row counts.
     """
 
     name: str
@@ -54,6 +66,8 @@ class Metric:
     description: str
     binary_error: bool = False
     needs_score: bool = False
+    pos_label: Any = None
+    domain: str = ""
 
     def compute(
         self, label: pd.Series, prediction: pd.Series, score: Any = None
@@ -217,6 +231,92 @@ def _text_metric(unit: str) -> ErrorFunction:
     return function
 
 
+def _positive_class(label: pd.Series, prediction: pd.Series, pos_label: Any, name: str) -> Any:
+    """``pos_label``, or 1 / True when the labels are 0/1 or booleans."""
+    if pos_label is not None:
+        return pos_label
+    values = set(pd.unique(label.dropna())) | set(pd.unique(prediction.dropna()))
+    if values and values <= {0, 1}:
+        return True if all(isinstance(v, (bool, np.bool_)) for v in values) else 1
+    shown = ", ".join(sorted(show_value(v) for v in values)[:6])
+    raise ParameterError(
+        f"The metric {name!r} needs the positive class, and the labels are not 0/1. Got "
+        f"classes {shown}. Pass pos_label=<the class a positive decision means>, e.g. "
+        f"pos_label={show_value(sorted(values, key=str)[-1])} (--pos-label on the CLI)."
+    )
+
+
+def _is_class(values: pd.Series, cls: Any) -> np.ndarray:
+    """Whether each value is the class ``cls`` (numbers compare as numbers, else as text)."""
+    numeric = pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values)
+    if numeric and isinstance(cls, str):  # "1" typed on the command line
+        with contextlib.suppress(ValueError):
+            cls = float(cls)
+    if numeric and isinstance(cls, (int, float, bool, np.number, np.bool_)):
+        return values.to_numpy(dtype=np.float64, na_value=np.nan) == float(cls)
+    return (values.astype(str) == str(cls)).to_numpy()
+
+
+def _rate_function(rate: str, pos_label: Any) -> ErrorFunction:
+    """(error, weight) of a fairness rate: error and weight are 0/1 per row."""
+
+    def function(
+        label: pd.Series, prediction: pd.Series, score: Any
+    ) -> tuple[np.ndarray, np.ndarray]:
+        pos = _positive_class(label, prediction, pos_label, rate)
+        true_pos = _is_class(label, pos)
+        pred_pos = _is_class(prediction, pos)
+        if rate in ("false_negative_rate", "class_error_rate"):
+            weight, error = true_pos, true_pos & ~pred_pos
+        elif rate == "false_positive_rate":
+            weight, error = ~true_pos, ~true_pos & pred_pos
+        elif rate == "false_discovery_rate":
+            weight, error = pred_pos, pred_pos & ~true_pos
+        else:  # selection_rate
+            weight, error = np.ones(len(label), dtype=bool), pred_pos
+        return error.astype(np.float64), weight.astype(np.float64)
+
+    function.__name__ = rate
+    return function
+
+
+_RATES = {
+    "false_negative_rate": (
+        "false negative rate: share of the positives (label = pos_label) predicted negative",
+        "rows whose label is the positive class",
+    ),
+    "false_positive_rate": (
+        "false positive rate: share of the negatives (label != pos_label) predicted positive",
+        "rows whose label is not the positive class",
+    ),
+    "selection_rate": (
+        "selection rate: share of rows predicted positive (prediction = pos_label)",
+        "",
+    ),
+    "false_discovery_rate": (
+        "false discovery rate (1 - precision): share of predicted positives that are negatives",
+        "rows predicted as the positive class",
+    ),
+    "class_error_rate": (
+        "per-class error: share of the rows of class pos_label predicted as another class",
+        "rows whose label is the class pos_label",
+    ),
+}
+
+
+def _rate_metric(rate: str, pos_label: Any = None) -> Metric:
+    description, domain = _RATES[rate]
+    return Metric(
+        rate,
+        "classification",
+        _rate_function(rate, pos_label),
+        description,
+        binary_error=True,
+        pos_label=pos_label,
+        domain=domain,
+    )
+
+
 METRICS: dict[str, Metric] = {
     m.name: m
     for m in (
@@ -258,12 +358,35 @@ METRICS: dict[str, Metric] = {
             _text_metric("cer"),
             "character error rate: character errors / reference characters",
         ),
+        *(_rate_metric(rate) for rate in _RATES),
     )
 }
 
 
-def get_metric(metric: str | Metric | Callable[..., Any]) -> Metric:
-    """Resolve a metric name, a :class:`Metric`, or a callable ``(label, prediction, score)``."""
+def get_metric(metric: str | Metric | Callable[..., Any], *, pos_label: Any = None) -> Metric:
+    """Resolve a metric name, a :class:`Metric`, or a callable ``(label, prediction, score)``.
+
+    ``pos_label`` names the positive class of the fairness rates
+    (``false_negative_rate``, ``false_positive_rate``, ``selection_rate``,
+    ``false_discovery_rate``, ``class_error_rate``); other metrics refuse it.
+
+    Examples
+    --------
+    >>> m = get_metric("false_negative_rate", pos_label=">50K")
+    >>> error, weight = m.compute(pd.Series([">50K", ">50K", "<=50K"]),
+    ...                           pd.Series([">50K", "<=50K", ">50K"]))
+    >>> error.tolist(), weight.tolist()
+    ([0.0, 1.0, 0.0], [1.0, 1.0, 0.0])
+    """
+    if pos_label is not None:
+        name = metric if isinstance(metric, str) else getattr(metric, "name", "")
+        if name not in _RATES:
+            raise ParameterError(
+                f"pos_label only applies to the fairness rates ({', '.join(_RATES)}). Got "
+                f"metric {name or metric!r} with pos_label={show_value(pos_label)}. Drop "
+                "pos_label or choose one of those metrics."
+            )
+        return _rate_metric(name, pos_label)
     if isinstance(metric, Metric):
         return metric
     if isinstance(metric, str):
