@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -33,10 +35,7 @@ def test_rates_by_group_equal_fairlearn(adult: pd.DataFrame, columns: list[str])
         measures[name] = (error, weight, True)
     table = group_table(adult[columns], measures).set_index(columns)
     frame = fairlearn_metrics.MetricFrame(
-        metrics={
-            name: (lambda f: lambda y, p: f(y, p, pos_label=">50K"))(f)
-            for name, f in RATES.items()
-        },
+        metrics={name: functools.partial(f, pos_label=">50K") for name, f in RATES.items()},
         y_true=label,
         y_pred=prediction,
         sensitive_features=adult[columns],
