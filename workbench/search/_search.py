@@ -771,7 +771,13 @@ def _distinct_groups(
                 total += _count_ragged(aggregator, slices, item_feature, offsets, part, False).size
         return total
 
-    sizes = sizes_of(items)
+    # sizes over all rows: the search's own counts, plus the held-out rows
+    sizes = result.counts.size.astype(np.float64)
+    if use_split:
+        sizes = (
+            sizes
+            + _count_ragged(aggregator, items, item_feature, offsets, "confirmation", False).size
+        )
 
     def jaccard(pairs: list[tuple[int, int]]) -> dict[tuple[int, int], float]:
         # The rows of both slices are the slice of both slices' predicates (none when
