@@ -29,7 +29,11 @@ from workbench.exceptions import ParameterError, SliceNotFoundError, StoreError
 from workbench.findings import Findings, Predicate, Slice
 from workbench.metrics import Metric
 from workbench.search._change import ChangeFindings
+from workbench.search._parameters import scan_defaults
 from workbench.store import Store
+
+#: The scan parameters' defaults, from the one table.
+_SCAN = scan_defaults()
 
 __all__ = ["Workbench"]
 
@@ -356,21 +360,25 @@ class Workbench:
         self,
         *,
         baseline: None = None,
-        k: int = 10,
-        max_predicates: int = 3,
-        min_support: int | float = 0.01,
-        alpha: float = 0.95,
-        fdr: float = 0.05,
-        confirm: bool | str = "auto",
-        random_state: int = 0,
+        k: int = _SCAN["k"],
+        max_predicates: int = _SCAN["max_predicates"],
+        min_support: int | float = _SCAN["min_support"],
+        alpha: float = _SCAN["alpha"],
+        fdr: float = _SCAN["fdr"],
+        confirm: bool | str = _SCAN["confirm"],
+        random_state: int | None = _SCAN["random_state"],
         features: str | Sequence[str] | None = None,
         progress: ProgressCallback | None = None,
-        n_jobs: int = 1,
+        n_jobs: int = _SCAN["n_jobs"],
         engine: str = "auto",
         memory_limit: int | str | None = None,
         spark: Any = None,
         paired: bool | str = "auto",
-        ranking: str = "change",
+        ranking: str | None = None,
+        distinct: bool = _SCAN["distinct"],
+        max_overlap: float = _SCAN["max_overlap"],
+        min_rows: int = _SCAN["min_rows"],
+        min_errors: int = _SCAN["min_errors"],
     ) -> Findings: ...
 
     @overload
@@ -378,49 +386,61 @@ class Workbench:
         self,
         *,
         baseline: Workbench,
-        k: int = 10,
-        max_predicates: int = 3,
-        min_support: int | float = 0.01,
-        alpha: float = 0.95,
-        fdr: float = 0.05,
-        confirm: bool | str = "auto",
-        random_state: int = 0,
+        k: int = _SCAN["k"],
+        max_predicates: int = _SCAN["max_predicates"],
+        min_support: int | float = _SCAN["min_support"],
+        alpha: float = _SCAN["alpha"],
+        fdr: float = _SCAN["fdr"],
+        confirm: bool | str = _SCAN["confirm"],
+        random_state: int | None = _SCAN["random_state"],
         features: str | Sequence[str] | None = None,
         progress: ProgressCallback | None = None,
-        n_jobs: int = 1,
+        n_jobs: int = _SCAN["n_jobs"],
         engine: str = "auto",
         memory_limit: int | str | None = None,
         spark: Any = None,
         paired: bool | str = "auto",
-        ranking: str = "change",
+        ranking: str | None = None,
+        distinct: bool = _SCAN["distinct"],
+        max_overlap: float = _SCAN["max_overlap"],
+        min_rows: int = _SCAN["min_rows"],
+        min_errors: int = _SCAN["min_errors"],
     ) -> ChangeFindings: ...
 
     def scan(
         self,
         *,
         baseline: Workbench | None = None,
-        k: int = 10,
-        max_predicates: int = 3,
-        min_support: int | float = 0.01,
-        alpha: float = 0.95,
-        fdr: float = 0.05,
-        confirm: bool | str = "auto",
-        random_state: int = 0,
+        k: int = _SCAN["k"],
+        max_predicates: int = _SCAN["max_predicates"],
+        min_support: int | float = _SCAN["min_support"],
+        alpha: float = _SCAN["alpha"],
+        fdr: float = _SCAN["fdr"],
+        confirm: bool | str = _SCAN["confirm"],
+        random_state: int | None = _SCAN["random_state"],
         features: str | Sequence[str] | None = None,
         progress: ProgressCallback | None = None,
-        n_jobs: int = 1,
+        n_jobs: int = _SCAN["n_jobs"],
         engine: str = "auto",
         memory_limit: int | str | None = None,
         spark: Any = None,
         paired: bool | str = "auto",
-        ranking: str = "change",
+        ranking: str | None = None,
+        distinct: bool = _SCAN["distinct"],
+        max_overlap: float = _SCAN["max_overlap"],
+        min_rows: int = _SCAN["min_rows"],
+        min_errors: int = _SCAN["min_errors"],
     ) -> Findings | ChangeFindings:
         """Search for the slices whose error is highest, with honest statistics.
 
-        Exact top-``k`` conjunctions of up to ``max_predicates`` predicates under
-        SliceLine's score, each slice with its size, error, confidence interval and
-        a p-value corrected for every slice tried (see :class:`~workbench.SliceSearch`).
-        The result is saved in the store and returned.
+        The top-``k`` distinct groups (``distinct=False``: the exact top-k slices) of up
+        to ``max_predicates`` predicates under ``ranking`` (``"excess"``, the default:
+        the lower end of the slice error's 95 % interval minus the rest's error;
+        ``"sliceline"``: SliceLine's score), each slice with its size, error,
+        confidence interval and a p-value corrected for every slice tried (see
+        :class:`~workbench.SliceSearch`; the parameters, defaults and checks are
+        those of :data:`~workbench.search.SCAN_PARAMETERS`). The result is saved in the
+        store and returned.
 
         With ``baseline`` (another Workbench: the vendor's test set, or the previous
         model), the search is *differential*: it finds the slices whose error rose more
@@ -429,12 +449,13 @@ class Workbench:
         (the overall change first, then each slice's error on both sides with 95 %
         intervals, the change with its interval, and tests corrected over every slice
         evaluated). ``paired`` ("auto": when both sides are the same dataset) uses
-        paired tests; ``ranking`` is ``"change"`` (SliceLine's score on the change in
-        excess of the whole's) or ``"excess"`` (lower end of the change interval minus
-        the whole's change: small groups with a clear rise rank high). ``confirm`` and
-        ``random_state`` split each side into discovery and held-out confirmation rows as
-        for a plain scan (then BH runs over the reported slices); ``progress`` and the
-        engine parameters below apply to the plain scan only.
+        paired tests; ``ranking`` is ``"change"`` (the default there; also
+        ``"sliceline"``: SliceLine's score on the change in excess of the whole's) or
+        ``"excess"`` (lower end of the change interval minus the whole's change: small
+        groups with a clear rise rank high). ``confirm`` and ``random_state`` split each
+        side into discovery and held-out confirmation rows as for a plain scan (then BH
+        runs over the reported slices); ``progress`` and the engine parameters below
+        apply to the plain scan only.
 
         Where the counting runs: ``engine="auto"`` loads the codes into numpy when they
         fit ``memory_limit`` (bytes or e.g. ``"4GB"``; default half the memory this
@@ -451,7 +472,7 @@ class Workbench:
                 baseline._queries,
                 features=as_list(features),
                 paired=paired,
-                ranking=ranking,
+                ranking="change" if ranking in (None, "sliceline") else ranking,
                 k=k,
                 max_predicates=max_predicates,
                 min_support=min_support,
@@ -475,6 +496,11 @@ class Workbench:
             fdr=fdr,
             confirm=confirm,
             random_state=random_state,
+            ranking=_SCAN["ranking"] if ranking is None else ranking,
+            distinct=distinct,
+            max_overlap=max_overlap,
+            min_rows=min_rows,
+            min_errors=min_errors,
         )
 
     def findings(self, scan_id: str | None = None) -> Findings:

@@ -3,6 +3,7 @@
     workbench scan DATA --label COL --prediction COL [--score COL] [--features A,B]
                    [--exclude A,B] [--metric NAME] [--db FILE] [--out slices.csv]
                    [--top-k 10] [--max-predicates 3] [--min-support N|FRACTION]
+                   [--ranking excess|sliceline] [--distinct [false]] [--exact]
                    [--alpha A] [--fdr Q] [--confirm auto|true|false] [--seed N|none] [--json]
     workbench export --db FILE --slice SLICE_ID --out members.csv
     workbench scans --db FILE
@@ -190,12 +191,11 @@ def _parser() -> argparse.ArgumentParser:
         const=False,
         help="same as --confirm false: statistics in-sample instead of on a held-out split",
     )
-    if "distinct" not in {p.name for p in _scan_parameters()}:
-        scan.add_argument(
-            "--distinct",
-            action="store_true",
-            help="drop near-duplicate slices (rows overlapping a better slice by > 50 %%)",
-        )
+    scan.add_argument(
+        "--exact",
+        action="store_true",
+        help="SliceLine's exact top-k: same as --ranking sliceline --distinct false",
+    )
     scan.add_argument("--json", action="store_true", help="print the slices as JSON on stdout")
     _csv_options(scan)
 
@@ -292,16 +292,14 @@ def _cmd_scan(args: argparse.Namespace) -> int:
             f"  {bench.n_rows} rows, overall error {bench.overall_error:.4f}; scanning ...\n"
         )
         chosen = {p.name: getattr(args, p.name) for p in _scan_parameters()}
+        if args.exact:
+            chosen.update(ranking="sliceline", distinct=False)
         findings = bench.scan(
             **chosen, engine=args.engine, memory_limit=args.memory_limit, progress=_progress
         )
         sys.stderr.write(
             f"  scan {findings.scan_id} done in {time.perf_counter() - t0:.1f} s; stored in {args.db}\n"
         )
-        if getattr(args, "distinct", False) is True and "distinct" not in chosen:
-            kept = bench.distinct(findings)
-            sys.stderr.write(f"  {len(findings) - len(kept)} near-duplicate slices left out\n")
-            findings = kept
         if args.out:
             findings.to_csv(args.out)
             sys.stderr.write(f"  wrote {len(findings)} slices to {args.out}\n")

@@ -107,3 +107,29 @@ def test_benjamini_hochberg_matches_the_textbook_step_up(rng):
     expected[order] = np.minimum(np.minimum.accumulate(ranked[::-1])[::-1], 1.0)
     np.testing.assert_allclose(benjamini_hochberg(p, n_tests=m), expected, rtol=1e-12)
     np.testing.assert_array_equal(benjamini_hochberg(np.zeros(0)), np.zeros(0))
+
+
+def test_workbench_scan_takes_every_front_end_parameter_with_the_table_default():
+    signature = inspect.signature(wb.Workbench.scan)
+    for name, param in SCAN_PARAMETERS.items():
+        if not param.front_end:
+            continue
+        assert name in signature.parameters, name
+        default = signature.parameters[name].default
+        # ranking=None: the table's default for a plain scan, "change" for a differential one
+        assert default == (None if name == "ranking" else param.default), name
+
+
+def test_workbench_scan_stores_the_seed_it_drew(rng):
+    n = 2500
+    df = pd.DataFrame({"a": rng.choice(["x", "y", "z"], n), "label": rng.integers(0, 2, n)})
+    df["pred"] = np.where(rng.random(n) < 0.8, df["label"], 1 - df["label"])
+    with wb.Workbench.from_predictions(
+        df, label="label", prediction="pred", path=":memory:"
+    ) as bench:
+        findings = bench.scan(random_state=None, k=3)
+        seed = findings.parameters["random_state"]
+        assert isinstance(seed, int)
+        assert bench.findings(findings.scan_id).parameters["random_state"] == seed
+        again = bench.scan(random_state=seed, k=3)
+        assert (bench.split(again.scan_id) == bench.split(findings.scan_id)).all()
