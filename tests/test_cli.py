@@ -87,7 +87,7 @@ def test_export_members(scanned: tuple[Path, subprocess.CompletedProcess[str]]) 
     )
     assert out.returncode == 0, out.stderr
     members = pd.read_csv(work / "members.csv")
-    assert len(members) == first["slice_size"]
+    assert len(members) == first["size_in_data"]
 
 
 def test_scans_and_show(scanned: tuple[Path, subprocess.CompletedProcess[str]]) -> None:

@@ -51,11 +51,12 @@ def test_scan_finds_the_planted_slice(planted: pd.DataFrame, tmp_path: Path) -> 
     assert top.slice_id == f"{findings.scan_id}.s1"
     frame = findings.to_frame()
     assert list(frame.columns) == list(wb.FINDINGS_COLUMNS)
-    assert frame["slice_size"].iloc[0] == int(
+    assert frame["size_in_data"].iloc[0] == int(
         ((planted["colour"] == "red") & (planted["size"] == "small")).sum()
     )
     members = bench.members(top)
-    assert len(members) == top.slice_size
+    assert len(members) == top.size_in_data
+    assert (frame.error_sum / frame.weight_sum).tolist() == frame.slice_error.tolist()
     assert set(members["colour"]) == {"red"} and set(members["size"]) == {"small"}
     bench.close()
 
@@ -77,7 +78,7 @@ def test_reopen_restores_rows_scans_findings_and_flags(
         .equals(findings.to_frame().drop(columns=["flagged", "flag_note"]))
     )
     assert restored[0].flagged and restored[0].flag_note == "red small items"
-    assert len(again.members(restored[0].slice_id)) == findings[0].slice_size
+    assert len(again.members(restored[0].slice_id)) == findings[0].size_in_data
     assert again.n_rows == len(planted)
     assert len(again.flagged()) == 1
     again.close()
@@ -145,7 +146,14 @@ def test_from_model_and_from_predictions_agree(tmp_path: Path) -> None:
         "polars": pl.from_pandas(with_preds),
         "parquet": parquet,
     }
-    keep = ["description", "sql_where", "slice_size", "slice_error", "score", "p_value_adjusted"]
+    keep = [
+        "description",
+        "sql_where",
+        "slice_size",
+        "slice_error",
+        "search_score",
+        "p_value_adjusted",
+    ]
     for kind, data in sources.items():
         bench = wb.Workbench.from_predictions(
             data, label="income", prediction="pred", path=tmp_path / f"{kind}.duckdb"
@@ -181,7 +189,7 @@ def test_injection_through_column_names_and_values(tmp_path: Path) -> None:
     assert values <= {"it's", "a'); DROP TABLE scans; --"}
     for s in findings:
         members = bench.members(s)
-        assert len(members) == s.slice_size
+        assert len(members) == s.size_in_data
     assert len(bench.scans()) == 1
     bench.close()
     assert len(wb.Workbench.open(path).evaluations()) == 1
@@ -224,7 +232,7 @@ def test_slices_meet_min_support(planted: pd.DataFrame, k: int, depth: int) -> N
         planted, label="label", prediction="pred", path=":memory:"
     )
     findings = bench.scan(k=k, max_predicates=depth, min_support=200)
-    assert all(s.slice_size >= 200 and s.n_predicates <= depth for s in findings)
+    assert all(s.discovery_size >= 200 and s.n_predicates <= depth for s in findings)
     bench.close()
 
 
@@ -251,7 +259,7 @@ def test_evaluate_matches_members(planted: pd.DataFrame) -> None:
     )
     s = bench.evaluate({"colour": "red", "size": "small"})
     members = bench.members(s)
-    assert s.slice_size == len(members)
+    assert s.size_in_data == len(members)
     assert s.slice_error == pytest.approx(members["_error"].mean())
     assert s.error_ci_low < s.slice_error < s.error_ci_high
     assert s.p_value < 1e-10

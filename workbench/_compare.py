@@ -65,7 +65,7 @@ def compare(other: SliceQueries, findings: Findings, *, fdr: float = 0.05) -> pd
             {
                 "slice_id": s.slice_id,
                 "description": s.description,
-                "slice_size_a": s.slice_size,
+                "slice_size_a": s.size_in_data,
                 "slice_error_a": s.slice_error,
                 "error_ci_low_a": s.error_ci_low,
                 "error_ci_high_a": s.error_ci_high,

@@ -20,6 +20,7 @@ import pandas as pd
 from workbench.exceptions import ColumnNotFoundError, EmptyDataError, ParameterError
 from workbench.features._binning import EncodedFeature
 from workbench.findings import Predicate, Slice, conditions_to_predicates
+from workbench.search._parameters import scan_defaults
 from workbench.store import Store
 
 __all__ = ["SliceQueries", "SliceRef"]
@@ -136,6 +137,8 @@ class SliceQueries:
                 f"The slice {description} has no rows. Remove a condition or pick another category."
             )
         p_value = float(stats.p_value[0])
+        binary = bool(self.evaluation["binary_error"])
+        enough_errors = not binary or c["slice_error_sum"] >= scan_defaults()["min_errors"]
         return Slice(
             predicates=preds,
             slice_size=int(c["slice_size"]),
@@ -148,10 +151,13 @@ class SliceQueries:
             error_ci_high=float(stats.error_ci_high[0]),
             rest_error=float(stats.rest_error[0]),
             p_value=p_value,
-            p_value_adjusted=p_value,
-            significant=bool(p_value <= fdr),
-            statistics_on="all rows (chosen by a person, uncorrected)",
+            # one hypothesis chosen by a person: nothing to adjust for, and never called so
+            p_value_adjusted=math.nan,
+            p_value_correction="uncorrected (slice chosen by a person)",
+            significant=bool(p_value <= fdr and enough_errors),
+            statistics_on="all rows",
             stats_size=int(c["slice_size"]),
+            size_in_data=int(c["slice_size"]),
         )
 
     # -- rows --------------------------------------------------------------------------------

@@ -250,20 +250,30 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _print_table(findings: Any) -> None:
+    from workbench.findings import format_p_value
+
     out = sys.stdout
     out.write(
         f"{len(findings)} slices (overall error {findings.overall_error:.4f}, "
         f"{findings.n_rows} rows, {findings.n_evaluated} slices evaluated)\n"
     )
-    header = f"{'slice_id':<11} {'size':>7} {'error':>7} {'95% CI':>15} {'ratio':>6} {'p_adj':>9} sig  description"
+    on = sorted({s.statistics_on for s in findings})
+    if on:
+        out.write(f"size, error, interval and p-value on: {', '.join(on)}\n")
+    header = (
+        f"{'slice_id':<11} {'size':>7} {'in data':>8} {'error':>7} {'95% CI':>15} {'ratio':>6} "
+        f"{'p_adj':>9} sig  description"
+    )
     out.write(header + "\n")
     for s in findings:
         ci = f"[{s.error_ci_low:.3f}, {s.error_ci_high:.3f}]"
         out.write(
-            f"{s.slice_id:<11} {s.slice_size:>7} {s.slice_error:>7.3f} {ci:>15} "
-            f"{s.error_ratio:>6.2f} {s.p_value_adjusted:>9.2g} {'yes' if s.significant else 'no ':<4} "
-            f"{s.description}\n"
+            f"{s.slice_id:<11} {s.slice_size:>7} {s.size_in_data:>8} {s.slice_error:>7.3f} "
+            f"{ci:>15} {s.error_ratio:>6.2f} {format_p_value(s.p_value_adjusted):>9} "
+            f"{'yes' if s.significant else 'no ':<4} {s.description}\n"
         )
+        if s.also_described_as:
+            out.write(f"{'':<11} also described as: {'; '.join(s.also_described_as)}\n")
     for note in findings.notes:
         out.write(f"note: {note}\n")
 

@@ -169,8 +169,9 @@ def test_search_on_discovery_rows_equals_brute_force_on_them(rng, ranking):
         rows = np.ones(n, dtype=bool)
         for p in s.predicates:
             rows &= codes[:, int(p.feature[1:])] == p.value
-        assert s.slice_size == rows.sum()
-        assert s.stats_size == (rows & ~mask).sum()
+        assert s.size_in_data == rows.sum()
+        assert s.slice_size == s.stats_size == (rows & ~mask).sum()
+        assert s.discovery_size == (rows & mask).sum()
         assert s.error_sum == errors[rows & ~mask].sum()
 
 

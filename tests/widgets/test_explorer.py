@@ -114,11 +114,11 @@ def test_selecting_a_row_opens_its_drill_down(bench: wb.Workbench, explorer: Exp
     explorer.table.set_state({"selected": top.slice_id})
     assert explorer.current == top
     assert explorer.drill.layout.display is None
-    assert f">{top.slice_size:,}<" in explorer.metrics.value
+    assert f">{top.size_in_data:,}<" in explorer.metrics.value
     assert "confusion-inside" in explorer.errors.value
     assert 'data-feature="shape"' in explorer.dists.value
-    assert explorer.rows_html.value.count("<tr>") == 1 + min(20, top.slice_size)
-    assert f"of {top.slice_size:,}" in explorer.rows_where.value
+    assert explorer.rows_html.value.count("<tr>") == 1 + min(20, top.size_in_data)
+    assert f"of {top.size_in_data:,}" in explorer.rows_where.value
     explorer.rows_next.click()
     assert "rows 21–40" in explorer.rows_where.value
     explorer.rows_worst.value = True
@@ -143,7 +143,7 @@ def test_refine_adds_and_removes_conditions(bench: wb.Workbench, explorer: Explo
     refined = explorer.current
     assert refined is not None and set(refined.conditions) == {"colour", "size", "shape"}
     assert refined.slice_size == len(bench.members(refined))
-    assert refined.slice_size < top.slice_size
+    assert refined.slice_size < top.size_in_data
     assert explorer.flag_button.description == "Save and flag"
     assert "refined from #1" in explorer.title.value
     explorer.remove_condition("colour")
@@ -215,7 +215,7 @@ def test_export_buttons_offer_csv_downloads(
     assert list(on_disk["slice_id"]) == [top.slice_id]
     explorer.export_rows_button.click()
     members = _link_csv(explorer.download.value)
-    assert len(members) == top.slice_size
+    assert len(members) == top.size_in_data
     assert {r["colour"] for r in members} == {"red"}
     explorer.flag(False)
 

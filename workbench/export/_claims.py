@@ -47,14 +47,17 @@ STATISTICS = (
     "rest_error",
     "overall_error",
     "error_ratio",
-    "score",
     "p_value",
     "p_value_adjusted",
+    "p_value_correction",
     "significant",
     "statistics_on",
     "stats_size",
     "error_sum",
     "weight_sum",
+    "size_in_data",
+    "search_score",
+    "discovery_size",
 )
 
 
@@ -303,7 +306,8 @@ def check_claim(
     report = [
         f"Claim: {claim['slice']['description']}",
         f"  data: {data_line}",
-        f"  slice rows: {size} (claimed {claimed.get('slice_size')})",
+        f"  slice rows: {size} (claimed {claimed.get('size_in_data', claimed.get('slice_size'))} "
+        f"in the data, {claimed.get('slice_size')} on the {claimed.get('statistics_on')})",
         f"  slice {evaluation.get('metric', 'error')}: {error:.4f} vs rest {rest:.4f} "
         f"(claimed {claimed.get('slice_error')}, CI [{claimed.get('error_ci_low')}, "
         f"{claimed.get('error_ci_high')}])",

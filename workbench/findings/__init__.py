@@ -5,7 +5,14 @@
 ``predicates_mask`` (the same rows from an in-memory frame).
 """
 
-from workbench.findings._findings import FINDINGS_COLUMNS, Findings, FrozenDict, Slice
+from workbench.findings._findings import (
+    FINDINGS_COLUMNS,
+    P_VALUE_FLOOR,
+    Findings,
+    FrozenDict,
+    Slice,
+    format_p_value,
+)
 from workbench.findings._predicates import (
     MISSING,
     OPERATORS,
@@ -21,11 +28,13 @@ __all__ = [
     "MISSING",
     "OPERATORS",
     "OTHER",
+    "P_VALUE_FLOOR",
     "Findings",
     "FrozenDict",
     "Predicate",
     "Slice",
     "conditions_to_predicates",
+    "format_p_value",
     "predicates_mask",
     "quote_identifier",
     "render_where",

@@ -19,7 +19,14 @@ import pandas as pd
 from workbench.findings._predicates import Predicate
 from workbench.findings._sql import render_where
 
-__all__ = ["FINDINGS_COLUMNS", "Findings", "FrozenDict", "Slice"]
+__all__ = [
+    "FINDINGS_COLUMNS",
+    "P_VALUE_FLOOR",
+    "Findings",
+    "FrozenDict",
+    "Slice",
+    "format_p_value",
+]
 
 #: The columns of :meth:`Findings.to_frame` and of the CSV, always in this order.
 FINDINGS_COLUMNS: tuple[str, ...] = (
@@ -31,7 +38,7 @@ FINDINGS_COLUMNS: tuple[str, ...] = (
     "slice_error",
     "overall_error",
     "error_ratio",
-    "score",
+    "search_score",
     "scan_id",
     "dataset_fingerprint",
     "model_fingerprint",
@@ -43,26 +50,56 @@ FINDINGS_COLUMNS: tuple[str, ...] = (
     "rest_error",
     "p_value",
     "p_value_adjusted",
+    "p_value_correction",
     "significant",
     "statistics_on",
     "stats_size",
     "error_sum",
     "weight_sum",
+    # the slice beyond the statistics rows
+    "size_in_data",
+    "discovery_size",
+    "also_described_as",
     "flagged",
     "flag_note",
 )
+
+#: Smallest p-value kept: anything below prints as ``< 1e-300`` (never 0).
+P_VALUE_FLOOR = 1e-300
+
+
+def format_p_value(p: float) -> str:
+    """A p-value as people read it: ``< 1e-300`` below the floor, never 0.
+
+    Examples
+    --------
+    >>> format_p_value(0.0), format_p_value(2.3e-42), format_p_value(0.5), format_p_value(float("nan"))
+    ('< 1e-300', '2.3e-42', '0.5', '-')
+    """
+    if p is None or (isinstance(p, float) and math.isnan(p)):
+        return "-"
+    if p <= P_VALUE_FLOOR:
+        return "< 1e-300"
+    return f"{p:.2g}"
 
 
 @dataclass(frozen=True)
 class Slice:
     """A subgroup defined by a conjunction of predicates, with its statistics.
 
-    ``slice_size`` counts the slice's rows in all the data given to the scan.
-    ``slice_error`` (``error_sum / weight_sum``), its confidence interval and the
-    p-values are measured on the rows named by ``statistics_on``: the held-out
-    confirmation split when the scan used one (so the search's own selection
-    does not inflate them), otherwise all rows. ``score`` is the search's score
-    on the rows it searched.
+    Every statistic is measured on one set of rows, named by ``statistics_on``: the
+    held-out confirmation split when the scan used one (so the search's own
+    selection does not inflate them), otherwise all rows. On those rows the slice
+    has ``slice_size`` rows (``stats_size`` is the same number), ``error_sum`` and
+    ``weight_sum`` with ``slice_error = error_sum / weight_sum``, its 95 % interval,
+    ``rest_error`` and the p-values; ``error_sum / weight_sum == slice_error`` always.
+    ``p_value_adjusted`` is Benjamini--Hochberg adjusted as ``p_value_correction``
+    says, or NaN (correction ``"uncorrected"``) for a slice named by a person.
+
+    Beyond those rows: ``size_in_data`` counts the slice's rows in all the data;
+    ``score`` (column ``search_score``) and ``discovery_size`` are the search's own
+    figures on the rows it searched; ``also_described_as`` lists other descriptions
+    of (nearly) the same rows that the scan folded into this one.
     """
 
     predicates: tuple[Predicate, ...]
@@ -83,8 +120,15 @@ class Slice:
     slice_id: str = ""
     flagged: bool = False
     flag_note: str = ""
+    size_in_data: int = -1
+    discovery_size: int = -1
+    p_value_correction: str = ""
+    also_described_as: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "also_described_as", tuple(self.also_described_as))
+        if self.size_in_data < 0:  # statistics on all rows: the same count
+            object.__setattr__(self, "size_in_data", self.slice_size)
         preds = tuple(self.predicates)
         if not all(isinstance(p, Predicate) for p in preds):
             from workbench.exceptions import ParameterError
@@ -98,6 +142,11 @@ class Slice:
     @property
     def n_predicates(self) -> int:
         return len(self.predicates)
+
+    @property
+    def search_score(self) -> float:
+        """The search's ranking value on the rows it searched (same as ``score``)."""
+        return self.score
 
     @property
     def error_ratio(self) -> float:
@@ -138,6 +187,7 @@ class Slice:
             if f.name not in ("predicates", "slice_id"):
                 out[f.name] = _jsonable(getattr(self, f.name))
         out["error_ratio"] = _jsonable(self.error_ratio)
+        out["also_described_as"] = list(self.also_described_as)
         return out
 
     @classmethod
@@ -157,7 +207,13 @@ class Slice:
                 continue
             value = data[f.name]
             kind = _KINDS[str(f.type)]
-            if kind is str:
+            if kind is tuple:
+                if not isinstance(value, (list, tuple)):
+                    raise ParameterError(
+                        f"The slice field {f.name!r} must be a list of texts. Got {value!r}."
+                    )
+                kwargs[f.name] = tuple(str(v) for v in value)
+            elif kind is str:
                 kwargs[f.name] = value if isinstance(value, str) else ""
             elif kind is bool:
                 kwargs[f.name] = bool(value)
@@ -179,6 +235,10 @@ class Slice:
         defaults.update({"slice_error": math.nan, "overall_error": math.nan, "score": math.nan})
         for key, default in defaults.items():
             kwargs.setdefault(key, default)
+        if "size_in_data" not in data and kwargs.get("stats_size", -1) >= 0:
+            # written before each number named its rows: slice_size counted all rows
+            kwargs["size_in_data"] = kwargs["slice_size"]
+            kwargs["slice_size"] = kwargs["stats_size"]
         return cls(predicates=preds, **kwargs)
 
 
@@ -260,7 +320,7 @@ class Findings(Sequence[Slice]):
                     "slice_error": s.slice_error,
                     "overall_error": s.overall_error,
                     "error_ratio": s.error_ratio,
-                    "score": s.score,
+                    "search_score": s.score,
                     "scan_id": self.scan_id,
                     "dataset_fingerprint": self.dataset_fingerprint,
                     "model_fingerprint": self.model_fingerprint,
@@ -271,11 +331,15 @@ class Findings(Sequence[Slice]):
                     "rest_error": s.rest_error,
                     "p_value": s.p_value,
                     "p_value_adjusted": s.p_value_adjusted,
+                    "p_value_correction": s.p_value_correction,
                     "significant": bool(s.significant),
                     "statistics_on": s.statistics_on,
                     "stats_size": s.stats_size,
                     "error_sum": s.error_sum,
                     "weight_sum": s.weight_sum,
+                    "size_in_data": s.size_in_data,
+                    "discovery_size": s.discovery_size,
+                    "also_described_as": " | ".join(s.also_described_as),
                     "flagged": bool(s.flagged),
                     "flag_note": s.flag_note,
                 }
@@ -286,6 +350,8 @@ class Findings(Sequence[Slice]):
                 "n_predicates": "int64",
                 "slice_size": "int64",
                 "stats_size": "int64",
+                "size_in_data": "int64",
+                "discovery_size": "int64",
                 "significant": "bool",
                 "flagged": "bool",
             }
@@ -398,7 +464,13 @@ def _thaw(value: Any) -> Any:
     return value
 
 
-_KINDS: dict[str, type] = {"int": int, "float": float, "bool": bool, "str": str}
+_KINDS: dict[str, type] = {
+    "int": int,
+    "float": float,
+    "bool": bool,
+    "str": str,
+    "tuple[str, ...]": tuple,
+}
 
 
 def _jsonable(value: Any) -> Any:

@@ -606,6 +606,7 @@ class SliceSearch(BaseEstimator):
             if use_split:
                 p_adjusted = benjamini_hochberg(stats.p_value)
                 sizes_all = result.counts.size + stats_counts.size
+                correction = f"Benjamini-Hochberg over the {reported:,} reported slices"
             else:
                 assert result.evaluated is not None
                 evaluated_stats = slice_statistics(
@@ -634,6 +635,7 @@ class SliceSearch(BaseEstimator):
                 combined = np.concatenate([stats.p_value, others])
                 p_adjusted = benjamini_hochberg(combined, n_tests=result.n_evaluated)[:reported]
                 sizes_all = result.counts.size
+                correction = f"Benjamini-Hochberg over the {result.n_evaluated:,} slices evaluated"
 
         def predicates_of(items: np.ndarray) -> tuple[Predicate, ...]:
             return tuple(
@@ -657,7 +659,7 @@ class SliceSearch(BaseEstimator):
             slices.append(
                 Slice(
                     predicates=preds,
-                    slice_size=int(sizes_all[i]),
+                    slice_size=int(stats_counts.size[i]),
                     error_sum=float(stats_counts.error_sum[i]),
                     weight_sum=float(stats_counts.weight_sum[i]),
                     slice_error=float(stats.slice_error[i]),
@@ -671,6 +673,10 @@ class SliceSearch(BaseEstimator):
                     significant=bool(p_adjusted[i] <= params.fdr and enough_errors),
                     statistics_on="confirmation split" if use_split else "all rows",
                     stats_size=int(stats_counts.size[i]),
+                    size_in_data=int(sizes_all[i]),
+                    discovery_size=int(result.counts.size[i]),
+                    p_value_correction=correction,
+                    also_described_as=described_as[i],
                     slice_id="s" + hashlib.sha1(description.encode()).hexdigest()[:10],
                 )
             )

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from workbench.findings import P_VALUE_FLOOR
 from workbench.search._counts import SliceCounts
 
 __all__ = [
@@ -141,8 +142,8 @@ def slice_statistics(
             bound = _hypergeom_tail_bound(k, size, n_errors / total_size)
             exact = want & (bound <= exact_below) if exact_below < 1 else want
             p_value[want] = bound[want]
-            p_value[exact] = stats.hypergeom.sf(
-                k[exact] - 1, int(total_size), n_errors, size[exact]
+            p_value[exact] = np.exp(
+                stats.hypergeom.logsf(k[exact] - 1, int(total_size), n_errors, size[exact])
             )
     else:
         if not slices.has_moments or not totals.has_moments:
@@ -180,14 +181,18 @@ def slice_statistics(
             t_stat = (slice_error - rest_error) / se_diff
         df = np.maximum(size - 1, 1)
         ok = want & np.isfinite(t_stat)
-        p_value[ok] = stats.t.sf(t_stat[ok], df[ok])
+        p_value[ok] = np.exp(stats.t.logsf(t_stat[ok], df[ok]))
         zero_se = want & ~np.isfinite(t_stat) & (se_diff == 0)
         p_value[zero_se] = 0.0  # no variation at all and a real difference
     empty = size == 0
     slice_error = np.where(empty, np.nan, slice_error)
     ci_low = np.where(empty, np.nan, ci_low)
     ci_high = np.where(empty, np.nan, ci_high)
-    return SliceStatistics(slice_error, ci_low, ci_high, rest_error, np.clip(p_value, 0.0, 1.0))
+    # Tiny p-values come from log-space survival functions; below the floor they are
+    # kept at the floor (shown as "< 1e-300"), never rounded to 0.
+    return SliceStatistics(
+        slice_error, ci_low, ci_high, rest_error, np.clip(p_value, P_VALUE_FLOOR, 1.0)
+    )
 
 
 def _hypergeom_tail_bound(errors: np.ndarray, size: np.ndarray, rate: float) -> np.ndarray:

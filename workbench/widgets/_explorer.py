@@ -535,7 +535,7 @@ class Explorer(w.VBox):
     def _rows_go(self, delta: int | None) -> None:
         if self._current is None:
             return
-        n_pages = max(1, math.ceil(self._current.slice_size / self.rows_page_size))
+        n_pages = max(1, math.ceil(self._current.size_in_data / self.rows_page_size))
         self._rows_page = 0 if delta is None else min(max(self._rows_page + delta, 0), n_pages - 1)
         self._guard(self._show_rows, self.rows_where)
 
@@ -553,11 +553,11 @@ class Explorer(w.VBox):
             media_root=self.media_root,
             alignment=self.bench.metric_kind == "text",
         )
-        n_pages = max(1, math.ceil(s.slice_size / size))
+        n_pages = max(1, math.ceil(s.size_in_data / size))
         first = self._rows_page * size + 1 if len(frame) else 0
         self.rows_where.value = (
             f'<span class="wb-x wb-num">rows {fmt_count(first)}–{fmt_count(first + len(frame) - 1)} of '
-            f"{fmt_count(s.slice_size)}</span>"
+            f"{fmt_count(s.size_in_data)}</span>"
         )
         self.rows_prev.disabled = self._rows_page <= 0
         self.rows_next.disabled = self._rows_page >= n_pages - 1

@@ -132,7 +132,7 @@ def metrics_html(
         else '<span class="wb-badge wb-ns">not significant</span>'
     )
     level = f" at FDR {fmt_share(fdr)}" if fdr is not None and not math.isnan(fdr) else ""
-    share_rows = s.slice_size / n_rows if n_rows else math.nan
+    share_rows = s.size_in_data / n_rows if n_rows else math.nan
     stats_on = s.statistics_on or "all rows"
     stats_n = f"{fmt_count(s.stats_size)} rows" if s.stats_size and s.stats_size > 0 else ""
     tiles = [
@@ -147,8 +147,8 @@ def metrics_html(
             f"overall {fmt_error(overall_error)} · ratio {fmt_ratio(s.error_ratio)}",
         ),
         (
-            "Rows",
-            f'<span data-testid="slice-size">{fmt_count(s.slice_size)}</span>',
+            "Rows in the data",
+            f'<span data-testid="slice-size">{fmt_count(s.size_in_data)}</span>',
             f"{fmt_share(share_rows)} of {fmt_count(n_rows)}",
         ),
         (
