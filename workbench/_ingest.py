@@ -340,11 +340,13 @@ def _store_evaluation(
         )
     require_columns(frame, "feature", features or [])
     require_columns(frame, "exclude", [c for c in exclude if c])
-    # Excluded columns (and the label, prediction and score) are never searched, also
-    # when the features are named.
-    feature_names = [
-        c for c in (features if features is not None else frame.columns) if c not in set(exclude)
-    ]
+    # The label, prediction and score, excluded columns and columns that restate the
+    # outcome are never searched (named excluded columns are dropped, named outcome
+    # columns refused).
+    feature_names, leak_notes = _guard_leakage(
+        frame, features, exclude, columns, label_series, prediction_series, error, score_values
+    )
+    notes = [*notes, *leak_notes]
     if not feature_names:
         raise DataError(
             "There are no feature columns left to search over (every column is the label, "
@@ -397,6 +399,53 @@ def _store_evaluation(
         store.close()
         raise
     return Ingested(store, eval_id, (why, *notes))
+
+
+def _guard_leakage(
+    frame: pd.DataFrame,
+    features: list[str] | None,
+    exclude: list[str],
+    columns: Mapping[str, str | None],
+    label: pd.Series,
+    prediction: pd.Series,
+    error: np.ndarray,
+    score: Any,
+) -> tuple[list[str], list[str]]:
+    """The feature columns without the outcome's restatements, and notes saying which.
+
+    The label, prediction and score columns and any column that (nearly) determines
+    the label, the prediction, the score or the per-row error are left out by default
+    (each named in a note) and refused when asked for by name.
+    """
+    from workbench.features._leakage import leaky_columns
+
+    roles = {c: role for role, c in columns.items() if c}
+    targets: dict[str, Any] = {"label": label, "prediction": prediction, "error": error}
+    if score is not None and np.ndim(score) == 1:
+        targets["score"] = np.asarray(score, dtype=np.float64)
+    if features is not None:
+        for name in features:
+            if name in roles:
+                raise ParameterError(
+                    f"The column {name!r} is the {roles[name]}, so it cannot be a slice feature: "
+                    "every slice on it would restate the outcome. Remove it from features."
+                )
+        named = [c for c in features if c not in set(exclude)]
+        leaky = leaky_columns(frame, named, targets)
+        if leaky:
+            name, why = next(iter(leaky.items()))
+            raise ParameterError(
+                f"The column {name!r} {why}, so slices on it would restate the outcome rather "
+                "than find where the model fails. Remove it from features."
+            )
+        return named, []
+    candidates = [c for c in frame.columns if c not in set(exclude) and c not in roles]
+    leaky = leaky_columns(frame, candidates, targets)
+    notes = [
+        f"column {name!r} left out of the search: it {why} (pass exclude=... to silence)"
+        for name, why in leaky.items()
+    ]
+    return [c for c in candidates if c not in leaky], notes
 
 
 def encode_dataset(

@@ -160,6 +160,46 @@ class SliceQueries:
             size_in_data=int(c["slice_size"]),
         )
 
+    # -- groups ------------------------------------------------------------------------------
+    def by_group(
+        self,
+        columns: Sequence[str],
+        metrics: Sequence[Any] | None = None,
+        *,
+        pos_label: Any = None,
+    ) -> pd.DataFrame:
+        """Metrics per group of the features ``columns`` (intersections when several).
+
+        Groups are the features' stored categories (bins for numbers, ``missing``);
+        each metric is recomputed from the stored label and prediction as a ratio of
+        sums (see :func:`workbench.search._groups.group_table`).
+        """
+        from workbench.metrics import get_metric
+        from workbench.search._groups import group_table
+
+        stored = {f.name: f for f in self.stored_features()}
+        for name in columns:
+            if name not in stored:
+                raise ColumnNotFoundError.for_column("feature", name, list(stored))
+        rows = self.store.members(self.dataset_id, self.eval_id, ())
+        label, prediction = rows["_label"], rows["_prediction"]
+        score = rows["_score"].to_numpy() if "_score" in rows else None
+        names = list(metrics) if metrics else [self.evaluation["metric"]]
+        measures = {}
+        for name in names:
+            metric = get_metric(name, pos_label=pos_label)
+            error, weight = metric.compute(label, prediction, score)
+            binary = metric.binary_error and bool(np.isin(weight, (0.0, 1.0)).all())
+            measures[metric.name] = (error, weight, binary)
+        codes = self.store.load_codes(self.dataset_id, list(columns))
+        groups = pd.DataFrame(
+            {
+                name: np.asarray(stored[name].labels, dtype=object)[codes[:, j]]
+                for j, name in enumerate(columns)
+            }
+        )
+        return group_table(groups, measures)
+
     # -- rows --------------------------------------------------------------------------------
     def members(
         self, target: Slice, *, limit: int | None = None, offset: int = 0, worst_first: bool = False

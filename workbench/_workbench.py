@@ -503,6 +503,23 @@ class Workbench:
             min_errors=min_errors,
         )
 
+    def by_group(
+        self,
+        columns: str | Sequence[str],
+        metrics: Sequence[Any] | None = None,
+        *,
+        pos_label: Any = None,
+    ) -> pd.DataFrame:
+        """One row per group of ``columns`` (and per intersection when several are named)
+        with its row count and, per metric, its value, 95 % interval and its difference
+        and ratio to the overall value (``frame.attrs["overall"]``).
+
+        ``metrics`` are metric names (default: this workbench's metric), e.g.
+        ``["false_negative_rate", "false_positive_rate"]`` with ``pos_label=">50K"``;
+        the values equal Fairlearn's ``MetricFrame.by_group``.
+        """
+        return self._queries.by_group(as_list(columns) or [], metrics, pos_label=pos_label)
+
     def findings(self, scan_id: str | None = None) -> Findings:
         """The findings of a scan (default: this model's latest), with current flags."""
         if scan_id is None:

@@ -92,3 +92,35 @@ def test_rates_need_a_positive_class_unless_labels_are_zero_one() -> None:
         get_metric("false_negative_rate").compute(pd.Series(["a", "b"]), pd.Series(["a", "a"]))
     with pytest.raises(wb.ParameterError, match="pos_label only applies"):
         get_metric("error_rate", pos_label=1)
+
+
+def test_workbench_by_group_equals_fairlearn(adult: pd.DataFrame) -> None:
+    with wb.Workbench.from_predictions(
+        adult,
+        label="income",
+        prediction="pred_v1",
+        exclude="pred_v2,proba_v2,proba_v1",
+        path=":memory:",
+    ) as bench:
+        table = bench.by_group(
+            ["sex"], metrics=["false_negative_rate", "false_positive_rate"], pos_label=">50K"
+        ).set_index("sex")
+    frame = fairlearn_metrics.MetricFrame(
+        metrics={
+            "false_negative_rate": functools.partial(
+                fairlearn_metrics.false_negative_rate, pos_label=">50K"
+            ),
+            "false_positive_rate": functools.partial(
+                fairlearn_metrics.false_positive_rate, pos_label=">50K"
+            ),
+        },
+        y_true=adult["income"],
+        y_pred=adult["pred_v1"],
+        sensitive_features=adult["sex"],
+    )
+    expected = frame.by_group
+    for name in ("false_negative_rate", "false_positive_rate"):
+        got = table[name].reindex(expected.index)
+        np.testing.assert_allclose(got, expected[name], rtol=0, atol=1e-12)
+        ratio = table[f"{name}_ratio"].reindex(expected.index)
+        np.testing.assert_allclose(ratio, expected[name] / frame.overall[name], rtol=1e-12)

@@ -1,0 +1,98 @@
+"""Leakage guard: columns that (nearly) determine the label, prediction, score or error.
+
+A slice ``error = 1`` or ``income = >50K`` says nothing about where a model fails:
+the column restates the outcome. This module's one job is to name such columns so
+ingest can leave them out of the search (with a note) or refuse them when a caller
+asks for them. A column *determines* a target when
+
+* both have few values (at most 64) and knowing the column removes at least 95 % of
+  the target's uncertainty (Theil's uncertainty coefficient ``U(target | column)``,
+  from the joint counts), or
+* both are numbers and their correlation is at least 0.99 in size.
+
+Imports numpy and pandas.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["MAX_VALUES", "MIN_CORRELATION", "MIN_UNCERTAINTY_REMOVED", "leaky_columns"]
+
+#: Most distinct values of a column and a target for the uncertainty test.
+MAX_VALUES = 64
+#: Share of the target's entropy a column must remove to count as determining it.
+MIN_UNCERTAINTY_REMOVED = 0.95
+#: Size of the correlation of two numeric columns that counts as determining.
+MIN_CORRELATION = 0.99
+
+
+def _codes(values: pd.Series) -> tuple[np.ndarray, int] | None:
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    if len(uniques) > MAX_VALUES:
+        return None
+    codes = np.where(codes < 0, len(uniques), codes)  # missing as a value of its own
+    return codes.astype(np.int64), len(uniques) + 1
+
+
+def _entropy(counts: np.ndarray) -> float:
+    p = counts[counts > 0] / counts.sum()
+    return float(-(p * np.log(p)).sum())
+
+
+def _uncertainty_removed(column: np.ndarray, k: int, target: np.ndarray, m: int) -> float:
+    joint = np.bincount(column * m + target, minlength=k * m).reshape(k, m).astype(float)
+    h_target = _entropy(joint.sum(axis=0))
+    if h_target == 0:
+        return 0.0  # a constant target is determined by anything: nothing to learn
+    h_joint = _entropy(joint.ravel())
+    h_column = _entropy(joint.sum(axis=1))
+    return (h_target - (h_joint - h_column)) / h_target
+
+
+def _numeric(values: pd.Series) -> np.ndarray | None:
+    if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
+        return None
+    return values.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def leaky_columns(
+    frame: pd.DataFrame, columns: Sequence[str], targets: Mapping[str, Any]
+) -> dict[str, str]:
+    """The columns among ``columns`` that determine one of ``targets``, with why.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"sex": list("FMFM") * 25, "outcome": ["yes", "no"] * 50})
+    >>> leaky_columns(frame, ["sex", "outcome"], {"label": pd.Series([1, 0] * 50)})
+    {'outcome': 'determines the label (95 % or more of its uncertainty)'}
+    """
+    prepared = []
+    for name, values in targets.items():
+        series = pd.Series(np.asarray(values)) if not isinstance(values, pd.Series) else values
+        series = series.reset_index(drop=True)
+        prepared.append((name, series, _codes(series), _numeric(series)))
+    found: dict[str, str] = {}
+    for column in columns:
+        series = frame[column].reset_index(drop=True)
+        coded = _codes(series)
+        numbers = _numeric(series)
+        for name, _, target_coded, target_numbers in prepared:
+            if coded is not None and target_coded is not None:
+                removed = _uncertainty_removed(*coded, *target_coded)
+                if removed >= MIN_UNCERTAINTY_REMOVED:
+                    found[column] = f"determines the {name} (95 % or more of its uncertainty)"
+                    break
+            if numbers is not None and target_numbers is not None:
+                both = ~np.isnan(numbers) & ~np.isnan(target_numbers)
+                a, b = numbers[both], target_numbers[both]
+                if len(a) > 2 and a.std() > 0 and b.std() > 0:
+                    r = float(np.corrcoef(a, b)[0, 1])
+                    if abs(r) >= MIN_CORRELATION:
+                        found[column] = f"determines the {name} (correlation {r:+.3f})"
+                        break
+    return found
