@@ -310,7 +310,8 @@ def test_save_slice_keeps_a_chosen_slice_with_the_scan(
     findings = bench.scan(k=3)
     saved = bench.save_slice({"colour": "red", "city": "c1"})
     assert saved.slice_id == f"{findings.scan_id}.s{len(findings) + 1}"
-    assert "uncorrected" in saved.statistics_on
+    assert saved.statistics_on == "all rows"
+    assert "uncorrected" in saved.p_value_correction
     assert bench.save_slice({"colour": "red", "city": "c1"}) == saved  # not saved twice
     bench.flag(saved, note="chosen by hand")
     bench.close()

@@ -171,7 +171,8 @@ def test_a_refined_slice_can_be_saved_and_flagged(tmp_path: Path) -> None:
     saved = explorer.current
     assert saved is not None and saved.slice_id == f"{top.slice_id.split('.')[0]}.s{n_before + 1}"
     assert saved.flagged and saved.conditions == refined.conditions
-    assert "uncorrected" in saved.statistics_on
+    assert saved.statistics_on == "all rows"
+    assert "uncorrected" in saved.p_value_correction
     assert [s.slice_id for s in bench.flagged()] == [saved.slice_id]
     assert explorer.table.n_total == n_before + 1
     assert bench.claim(saved)["slice"]["sql_where"] == saved.sql_where
