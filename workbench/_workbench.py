@@ -51,7 +51,7 @@ class Workbench:
     Examples
     --------
     >>> import pandas as pd
-    >>> df = pd.DataFrame({"g": ["a", "b"] * 100, "y": [0, 1] * 100, "p": [0, 0] * 100})
+    >>> df = pd.DataFrame({"g": ["a", "a", "b", "b"] * 50, "y": [0, 1] * 100, "p": [0, 0] * 100})
     >>> bench = Workbench.from_predictions(df, label="y", prediction="p", path=":memory:")
     >>> bench.overall_error
     0.5

@@ -67,7 +67,7 @@ def leaky_columns(
 
     Examples
     --------
-    >>> frame = pd.DataFrame({"sex": list("FMFM") * 25, "outcome": ["yes", "no"] * 50})
+    >>> frame = pd.DataFrame({"sex": list("FFMM") * 25, "outcome": ["yes", "no"] * 50})
     >>> leaky_columns(frame, ["sex", "outcome"], {"label": pd.Series([1, 0] * 50)})
     {'outcome': 'determines the label (95 % or more of its uncertainty)'}
     """
