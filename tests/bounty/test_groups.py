@@ -80,7 +80,7 @@ def test_scan_slice_and_claim_become_groups(tmp_path: Path, data: Any) -> None:
     group = as_group(top)
     assert set(group.features) == set(top.conditions)
     members = group.mask(data.X_train)
-    assert members.sum() == top.slice_size
+    assert members.sum() == top.size_in_data
     claim = tmp_path / "claim.json"
     bench.export_claim(top, claim)
     assert as_group(claim).key == group.key

@@ -94,8 +94,8 @@ def _edit(path: tuple[str, str], value: Any) -> Callable[[dict[str, Any]], dict[
 INFLATED = [
     ("size 999,999", _edit(("statistics", "slice_size"), 999_999), "claimed slice size within"),
     (
-        "size off by one",
-        lambda c: _edit(("statistics", "slice_size"), c["statistics"]["slice_size"] + 1)(c),
+        "size off by one",  # the size in the data: the held-out count needs the split
+        lambda c: _edit(("statistics", "size_in_data"), c["statistics"]["size_in_data"] + 1)(c),
         "equals the recomputed",
     ),
     ("error 0.99", _edit(("statistics", "slice_error"), 0.99), "own interval and sums"),

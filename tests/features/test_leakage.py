@@ -41,8 +41,8 @@ def test_outcome_columns_are_left_out_with_a_note(adult: pd.DataFrame) -> None:
     [
         (["sex", "income"], "The column 'income' is the label"),
         (["sex", "pred_v1"], "The column 'pred_v1' is the prediction"),
-        (["sex", "error"], "The column 'error' determines the error"),
-        (["income_text"], "The column 'income_text' determines the label"),
+        (["sex", "error"], "The column 'error' restates the error"),
+        (["income_text"], "The column 'income_text' restates the label"),
     ],
 )
 def test_asking_for_an_outcome_column_is_refused(

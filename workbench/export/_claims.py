@@ -334,16 +334,23 @@ def _figure_checks(
 ) -> dict[str, bool]:
     """Claimed figures the data cannot support make the claim fail."""
     checks: dict[str, bool] = {}
-    size = claimed.get("slice_size")
+    # size_in_data counts the slice's rows in the whole data, slice_size those the
+    # statistics are on (claims written before size_in_data counted all rows there)
+    stats_size = claimed.get("slice_size")
+    size = claimed.get("size_in_data", stats_size)
     error = claimed.get("slice_error")
     low, high = claimed.get("error_ci_low"), claimed.get("error_ci_high")
     n_rows = recomputed.get("n_rows")
     if _is_number(size) and n_rows is not None:
-        checks["claimed slice size within the data's rows"] = 0 < size <= n_rows
+        within = 0 < size <= n_rows
+        if _is_number(stats_size):
+            within = within and 0 < stats_size <= size
+        checks["claimed slice size within the data's rows"] = within
         if same_data:
-            checks["claimed slice size equals the recomputed one"] = int(size) == int(
-                recomputed["slice_size"]
-            )
+            equal = int(size) == int(recomputed["slice_size"])
+            if claimed.get("statistics_on") == "all rows" and _is_number(stats_size):
+                equal = equal and int(stats_size) == int(recomputed["slice_size"])
+            checks["claimed slice size equals the recomputed one"] = equal
     if _is_number(error):
         consistent = (
             not (_is_number(low) and _is_number(high)) or low - 1e-9 <= error <= high + 1e-9

@@ -1,4 +1,4 @@
-"""Leakage guard: columns that (nearly) determine the label, prediction, score or error.
+"""Leakage guard: columns that restate the label, prediction, score or per-row error.
 
 A slice ``error = 1`` or ``income = >50K`` says nothing about where a model fails:
 the column restates the outcome. This module's one job is to name such columns so
@@ -69,7 +69,7 @@ def leaky_columns(
     --------
     >>> frame = pd.DataFrame({"sex": list("FFMM") * 25, "outcome": ["yes", "no"] * 50})
     >>> leaky_columns(frame, ["sex", "outcome"], {"label": pd.Series([1, 0] * 50)})
-    {'outcome': 'determines the label (95 % or more of its uncertainty)'}
+    {'outcome': 'restates the label (95 % or more of its uncertainty)'}
     """
     prepared = []
     for name, values in targets.items():
@@ -83,9 +83,13 @@ def leaky_columns(
         numbers = _numeric(series)
         for name, _, target_coded, target_numbers in prepared:
             if coded is not None and target_coded is not None:
-                removed = _uncertainty_removed(*coded, *target_coded)
-                if removed >= MIN_UNCERTAINTY_REMOVED:
-                    found[column] = f"determines the {name} (95 % or more of its uncertainty)"
+                # A restatement determines the target and is determined by it (a
+                # relabelling); a feature that merely predicts the target well
+                # (three regions, two classes) is kept.
+                forward = _uncertainty_removed(*coded, *target_coded)
+                backward = _uncertainty_removed(*target_coded, *coded)
+                if min(forward, backward) >= MIN_UNCERTAINTY_REMOVED:
+                    found[column] = f"restates the {name} (95 % or more of its uncertainty)"
                     break
             if numbers is not None and target_numbers is not None:
                 both = ~np.isnan(numbers) & ~np.isnan(target_numbers)
@@ -93,6 +97,6 @@ def leaky_columns(
                 if len(a) > 2 and a.std() > 0 and b.std() > 0:
                     r = float(np.corrcoef(a, b)[0, 1])
                     if abs(r) >= MIN_CORRELATION:
-                        found[column] = f"determines the {name} (correlation {r:+.3f})"
+                        found[column] = f"restates the {name} (correlation {r:+.3f})"
                         break
     return found
