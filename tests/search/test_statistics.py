@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 
@@ -114,3 +115,35 @@ def test_benjamini_hochberg_matches_definition(rng):
     for i in range(50):
         expected = min(1.0, min(80 * p[j] / (np.sum(p <= p[j])) for j in range(50) if p[j] >= p[i]))
         assert adjusted[i] == pytest.approx(expected)
+
+
+def test_tiny_data_with_one_error_calls_nothing_significant(rng):
+    n = 172
+    df = pd.DataFrame({"a": rng.choice(list("xyz"), n), "b": rng.choice(list("pq"), n)})
+    errors = np.zeros(n)
+    errors[5] = 1.0
+    search = SliceSearch().fit(df, errors)
+    assert not any(s.significant for s in search.findings_)
+    assert all(s.slice_size >= 20 for s in search.findings_)  # the row floor
+
+
+def test_default_scan_reports_a_small_minority_with_twice_the_error():
+    rng = np.random.default_rng(7)
+    n = 5000
+    group = rng.random(n) < 0.025
+    df = pd.DataFrame(
+        {
+            "gender": np.where(group, "non-binary", rng.choice(["female", "male"], n)),
+            "region": rng.choice(list("abcd"), n),
+            "age": rng.choice(["young", "middle", "old"], n),
+        }
+    )
+    errors = (rng.random(n) < np.where(group, 0.4, 0.2)).astype(float)
+    found = SliceSearch().fit(df, errors)
+    named = [
+        s.description == "gender = non-binary" or "gender = non-binary" in alt
+        for s, alt in zip(found.findings_, found.alternatives_, strict=True)
+    ]
+    assert any(named)
+    sliceline = SliceSearch(ranking="sliceline", distinct=False).fit(df, errors).findings_
+    assert "gender = non-binary" not in [s.description for s in sliceline]
