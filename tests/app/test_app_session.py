@@ -69,7 +69,7 @@ def test_a_store_held_by_the_previous_kernel_is_copied(tmp_path: Path) -> None:
     from workbench.app._session import open_saved
 
     store = tmp_path / "audit1.duckdb"
-    frame = pd.DataFrame({"f": ["a", "a", "b", "b"] * 25, "y": [0, 1] * 50, "p": [0, 0] * 50})
+    frame = pd.DataFrame({"f": ["a", "a", "a", "b"] * 25, "y": [0, 1] * 50, "p": [0, 0] * 50})
     with wb.Workbench.from_predictions(frame, label="y", prediction="p", path=store) as bench:
         bench.scan(k=2, max_predicates=1, min_support=5)
         bench.flag(bench.findings()[0], note="held")
