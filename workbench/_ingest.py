@@ -315,14 +315,23 @@ def _store_evaluation(
     if weightless.any():
         # A row that weighs nothing (an empty reference transcript for WER) has no
         # error rate of its own; it is never dropped silently.
-        if missing != "drop":
+        # A fairness rate is measured on some rows by definition (FNR on the positives):
+        # the others are left out and the note says which rows remain.
+        if missing != "drop" and not chosen.domain:
             raise LabelError(
                 f"{int(weightless.sum())} rows have zero weight under {chosen.name} (for "
                 "WER/CER: an empty reference transcript), so their error rate is undefined. "
                 "Fix the references, or pass missing='drop' to leave those rows out."
             )
         keep = ~weightless
-        notes = [*notes, f"{int(weightless.sum())} rows with zero weight were dropped"]
+        if chosen.domain:
+            notes = [
+                *notes,
+                f"{chosen.name} is measured on the {int(keep.sum()):,} {chosen.domain}; the "
+                f"other {int(weightless.sum()):,} rows are left out of this evaluation",
+            ]
+        else:
+            notes = [*notes, f"{int(weightless.sum())} rows with zero weight were dropped"]
         frame = frame.loc[keep].reset_index(drop=True)
         label_series = label_series.loc[keep].reset_index(drop=True)
         prediction_series = (

@@ -124,3 +124,22 @@ def test_workbench_by_group_equals_fairlearn(adult: pd.DataFrame) -> None:
         np.testing.assert_allclose(got, expected[name], rtol=0, atol=1e-12)
         ratio = table[f"{name}_ratio"].reindex(expected.index)
         np.testing.assert_allclose(ratio, expected[name] / frame.overall[name], rtol=1e-12)
+
+
+def test_a_fairness_rate_is_scanned_on_its_own_rows(adult: pd.DataFrame) -> None:
+    metric = get_metric("false_negative_rate", pos_label=">50K")
+    with wb.Workbench.from_predictions(
+        adult,
+        label="income",
+        prediction="pred_v1",
+        exclude="pred_v2,proba_v2,proba_v1",
+        metric=metric,
+        path=":memory:",
+    ) as bench:
+        positives = int((adult["income"] == ">50K").sum())
+        assert bench.n_rows == positives
+        assert any("measured on the" in note for note in bench.notes)
+        expected = fairlearn_metrics.false_negative_rate(
+            adult["income"], adult["pred_v1"], pos_label=">50K"
+        )
+        assert bench.overall_error == pytest.approx(expected, abs=1e-12)
