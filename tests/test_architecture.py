@@ -41,9 +41,10 @@ ALLOWED: dict[str, set[str] | None] = {
         "metrics",
         "store",
     },
-    "_slices": {"exceptions", "features", "findings", "search", "store"},
+    "_slices": {"exceptions", "features", "findings", "metrics", "search", "store"},
     "_report": {"_slices", "_validation", "_version", "exceptions", "findings", "search", "store"},
     "_compare": {"_slices", "exceptions", "findings", "search"},
+    "_verify": {"_io", "_ingest", "_slices", "exceptions", "export", "store"},
     "_descriptors": {"_ingest", "exceptions", "features", "store"},
     "widgets": {"exceptions", "findings", "metrics", "search", "export", "_validation", "_version"},
     "app": {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 import workbench as wb
 
@@ -22,4 +23,14 @@ def test_a_scan_without_a_seed_records_the_seed_it_used(rng: np.random.Generator
     again = bench.scan(random_state=seed)
     assert [s.description for s in again] == [s.description for s in first]
     assert [s.p_value for s in again] == [s.p_value for s in first]
+    bench.close()
+
+
+def test_an_unknown_scan_parameter_is_named_with_a_suggestion() -> None:
+    frame = pd.DataFrame({"g": list("abc") * 40, "y": [0, 1] * 60, "p": [0] * 120})
+    bench = wb.Workbench.from_predictions(frame, label="y", prediction="p", path=":memory:")
+    with pytest.raises(
+        wb.ParameterError, match=r"unknown parameter 'min_suport'\. Did you mean 'min_support'\?"
+    ):
+        bench.scan(min_suport=5)  # type: ignore[call-arg]
     bench.close()

@@ -62,6 +62,28 @@ class SliceQueries:
         excluded = set(self.evaluation["excluded"])
         return [f for f in self.stored_features() if f.name not in excluded]
 
+    def features_table(self) -> pd.DataFrame:
+        """The searchable features (kind, categories, note) and the skipped columns."""
+        feats, skipped = self.store.load_features(self.dataset_id)
+        excluded = set(self.evaluation["excluded"])
+        rows = [
+            {
+                "feature": f["name"],
+                "kind": f["kind"],
+                "n_categories": len(f["labels"]),
+                "categories": ", ".join(f["labels"][:8]) + (" ..." if len(f["labels"]) > 8 else ""),
+                "note": f["note"],
+            }
+            for f in feats
+            if f["name"] not in excluded
+        ]
+        rows += [
+            {"feature": n, "kind": "skipped", "n_categories": 0, "categories": "", "note": why}
+            for n, why in skipped
+            if n not in excluded
+        ]
+        return pd.DataFrame(rows, columns=["feature", "kind", "n_categories", "categories", "note"])
+
     # -- naming slices -----------------------------------------------------------------------
     def predicates(
         self, conditions: Mapping[str, Any] | Sequence[Predicate]

@@ -272,25 +272,7 @@ class Workbench:
     @property
     def features(self) -> pd.DataFrame:
         """The searchable features: kind, categories and how each was made."""
-        feats, skipped = self._store.load_features(self.dataset_id)
-        excluded = set(self._evaluation["excluded"])
-        rows = [
-            {
-                "feature": f["name"],
-                "kind": f["kind"],
-                "n_categories": len(f["labels"]),
-                "categories": ", ".join(f["labels"][:8]) + (" ..." if len(f["labels"]) > 8 else ""),
-                "note": f["note"],
-            }
-            for f in feats
-            if f["name"] not in excluded
-        ]
-        rows += [
-            {"feature": n, "kind": "skipped", "n_categories": 0, "categories": "", "note": why}
-            for n, why in skipped
-            if n not in excluded
-        ]
-        return pd.DataFrame(rows, columns=["feature", "kind", "n_categories", "categories", "note"])
+        return self._queries.features_table()
 
     def evaluations(self) -> pd.DataFrame:
         """Every model's predictions held in this store."""
@@ -355,57 +337,13 @@ class Workbench:
         )
 
     # -- search ------------------------------------------------------------------------------
+    # The parameters are those of the implementation below; the overloads only say
+    # what a plain and a differential scan return.
     @overload
-    def scan(
-        self,
-        *,
-        baseline: None = None,
-        k: int = _SCAN["k"],
-        max_predicates: int = _SCAN["max_predicates"],
-        min_support: int | float = _SCAN["min_support"],
-        alpha: float = _SCAN["alpha"],
-        fdr: float = _SCAN["fdr"],
-        confirm: bool | str = _SCAN["confirm"],
-        random_state: int | None = _SCAN["random_state"],
-        features: str | Sequence[str] | None = None,
-        progress: ProgressCallback | None = None,
-        n_jobs: int = _SCAN["n_jobs"],
-        engine: str = "auto",
-        memory_limit: int | str | None = None,
-        spark: Any = None,
-        paired: bool | str = "auto",
-        ranking: str | None = None,
-        distinct: bool = _SCAN["distinct"],
-        max_overlap: float = _SCAN["max_overlap"],
-        min_rows: int = _SCAN["min_rows"],
-        min_errors: int = _SCAN["min_errors"],
-    ) -> Findings: ...
+    def scan(self, *, baseline: None = None, **options: Any) -> Findings: ...
 
     @overload
-    def scan(
-        self,
-        *,
-        baseline: Workbench,
-        k: int = _SCAN["k"],
-        max_predicates: int = _SCAN["max_predicates"],
-        min_support: int | float = _SCAN["min_support"],
-        alpha: float = _SCAN["alpha"],
-        fdr: float = _SCAN["fdr"],
-        confirm: bool | str = _SCAN["confirm"],
-        random_state: int | None = _SCAN["random_state"],
-        features: str | Sequence[str] | None = None,
-        progress: ProgressCallback | None = None,
-        n_jobs: int = _SCAN["n_jobs"],
-        engine: str = "auto",
-        memory_limit: int | str | None = None,
-        spark: Any = None,
-        paired: bool | str = "auto",
-        ranking: str | None = None,
-        distinct: bool = _SCAN["distinct"],
-        max_overlap: float = _SCAN["max_overlap"],
-        min_rows: int = _SCAN["min_rows"],
-        min_errors: int = _SCAN["min_errors"],
-    ) -> ChangeFindings: ...
+    def scan(self, *, baseline: Workbench, **options: Any) -> ChangeFindings: ...
 
     def scan(
         self,
@@ -430,6 +368,7 @@ class Workbench:
         max_overlap: float = _SCAN["max_overlap"],
         min_rows: int = _SCAN["min_rows"],
         min_errors: int = _SCAN["min_errors"],
+        **unknown: Any,
     ) -> Findings | ChangeFindings:
         """Search for the slices whose error is highest, with honest statistics.
 
@@ -464,6 +403,17 @@ class Workbench:
         default the active one) force it. A note of the findings says which ran and why.
         ``n_jobs`` processes count in memory (-1: every core).
         """
+        if unknown:
+            import difflib
+
+            name = sorted(unknown)[0]
+            known = [*_SCAN, "baseline", "features", "progress", "engine", "memory_limit"]
+            close = difflib.get_close_matches(name, known, n=1)
+            raise ParameterError(
+                f"Workbench.scan() got an unknown parameter {name!r}."
+                + (f" Did you mean {close[0]!r}?" if close else "")
+                + f" Expected one of {', '.join(known)}."
+            )
         if baseline is not None:
             from workbench._compare import change_scan
 
@@ -668,42 +618,10 @@ class Workbench:
         p-value, the scan parameters, data and model fingerprints and the tool
         version, so a model owner can re-check it with :meth:`verify_claim`.
         """
-        from workbench.export import make_claim
+        from workbench._verify import claim_for
 
         slice_id = slice_or_id if isinstance(slice_or_id, str) else slice_or_id.slice_id
-        if not slice_id:
-            raise ParameterError(
-                "Only slices of a saved scan can be claimed (this one has no slice_id). "
-                "Run bench.scan() and pick a slice from its findings."
-            )
-        found, scan_id = self._store.find_slice(slice_id)
-        findings, eval_id = self._store.load_scan(scan_id)
-        evaluation = self._store.evaluation(eval_id)
-        dataset = self._store.dataset(int(evaluation["dataset_id"]))
-        return make_claim(
-            found,
-            findings,
-            dataset={
-                "name": dataset["name"],
-                "fingerprint": dataset["fingerprint"],
-                "n_rows": dataset["n_rows"],
-                "source": dataset["source"],
-                "columns": self._store.dataset_columns(int(evaluation["dataset_id"])),
-            },
-            model={
-                "name": evaluation["model_name"],
-                "fingerprint": evaluation["model_fingerprint"],
-                "kind": evaluation["model_kind"],
-            },
-            evaluation={
-                "label_column": evaluation["label_column"],
-                "prediction_column": evaluation["prediction_column"],
-                "score_column": evaluation["score_column"],
-                "metric": evaluation["metric"],
-                "overall_error": evaluation["overall_error"],
-            },
-            note=note,
-        )
+        return claim_for(self._store, slice_id, note)
 
     def export_claim(
         self, slice_or_id: Slice | str, path: str | os.PathLike[str], note: str = ""
@@ -740,64 +658,11 @@ class Workbench:
         Returns a dict with ``holds`` (bool), ``checks``, ``recomputed`` statistics
         and a human ``report`` (list of lines).
         """
-        from workbench._io import read_table
-        from workbench.export import (
-            check_claim,
-            check_content_hash,
-            claim_predicates,
-            read_claim,
-        )
+        from workbench._verify import verify_claim
 
-        claim = read_claim(claim)
-        predicates = claim_predicates(claim)
-        check_content_hash(claim)
-        evaluation = claim["evaluation"]
-        label = label or evaluation.get("label_column")
-        prediction = prediction or evaluation.get("prediction_column")
-        if not prediction:
-            raise ParameterError(
-                "The claim was made from a model's predictions, so the data must carry the "
-                "predictions: pass prediction='<column>' (CLI: --prediction COL)."
-            )
-        frame = read_table(data, **{k: v for k, v in read_options.items() if v is not None})
-        same_data = _ingest.fingerprint_frame(frame) == claim["dataset"].get("fingerprint")
-        features = sorted({p.feature for p in predicates})
-        _ingest.require_columns(frame, "slice feature", features)
-        _ingest.require_columns(frame, "label", [str(label)])
-        _ingest.require_columns(frame, "prediction", [str(prediction)])
-        score = evaluation.get("score_column")
-        bench = cls.from_predictions(
-            frame,
-            label=str(label),
-            prediction=str(prediction),
-            score=score if score in frame.columns else None,
-            metric=evaluation.get("metric"),
-            features=features,
-            path=":memory:",
-            # Rows without label or prediction have no error; a claim made after dropping
-            # them must still be checkable on the data as it was handed in.
-            missing="drop",
+        return verify_claim(
+            claim, data, label=label, prediction=prediction, level=level, **read_options
         )
-        try:
-            c, stats = bench._queries.statistics(predicates)
-        finally:
-            bench.close()
-        size = int(c["slice_size"])
-        recomputed = {
-            "slice_size": size,
-            "slice_error": float(stats.slice_error[0]) if size else float("nan"),
-            "rest_error": float(stats.rest_error[0]),
-            "p_value": float(stats.p_value[0]) if size else 1.0,
-            "error_ci_low": float(stats.error_ci_low[0]),
-            "error_ci_high": float(stats.error_ci_high[0]),
-            "n_rows": int(c["total_size"]),
-            "overall_error": (
-                float(c["total_error_sum"] / c["total_weight_sum"])
-                if c["total_weight_sum"]
-                else float("nan")
-            ),
-        }
-        return check_claim(claim, recomputed, level=level, same_data=same_data)
 
     # -- front ends --------------------------------------------------------------------------
     def explore(
