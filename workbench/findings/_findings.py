@@ -1,4 +1,4 @@
-"""Frozen values that carry a scan's result: Predicate, Slice, Findings.
+"""Frozen values that carry a scan's result: Slice and Findings (predicates in ``_predicates``).
 
 Everything downstream of the search (widgets, CSV, claims, the store) consumes
 these values and never recomputes the search. The values are deeply immutable and
