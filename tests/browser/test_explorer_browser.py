@@ -51,7 +51,7 @@ def open_slice(page: Any, index: int) -> tuple[str, str]:
     """Click a table row; return its slice id and the size it shows."""
     row = page.locator(ROW).nth(index)
     slice_id = row.get_attribute("data-slice-id")
-    size = row.locator("td[data-key='slice_size']").inner_text().strip()
+    size = row.locator("td[data-key='size_in_data']").inner_text().strip()
     row.click()
     page.wait_for_function(
         "([size, id]) => { const t = document.querySelector('[data-testid=slice-title]');"

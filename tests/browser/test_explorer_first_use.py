@@ -167,14 +167,14 @@ def test_keyboard_only_drill_down_flag_and_large_export(
     page = open_page(browser, first_use_url, 1360)
     try:
         # Sort by keyboard: focus stays on the header.
-        header = page.locator(".wb-explorer th[data-key=slice_size]")
+        header = page.locator(".wb-explorer th[data-key=size_in_data]")
         header.focus()
         page.keyboard.press("Enter")
         page.wait_for_function(
-            "document.querySelector('.wb-explorer th[data-key=slice_size]')"
+            "document.querySelector('.wb-explorer th[data-key=size_in_data]')"
             ".getAttribute('aria-sort') !== 'none'"
         )
-        assert focused(page)["key"] == "slice_size"
+        assert focused(page)["key"] == "size_in_data"
         page.keyboard.press("Enter")  # back to the other direction
         rank = page.locator(".wb-explorer th[data-key=rank]")
         rank.focus()

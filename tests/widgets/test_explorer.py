@@ -92,9 +92,9 @@ def test_sort_filter_and_page_happen_in_python(bench: wb.Workbench) -> None:
     table = SliceTable(findings, page_size=3)
     assert table.n_pages == -(-len(findings) // 3)
     assert len(table.rows) == 3
-    table.set_state({"sort_by": "slice_size", "sort_descending": True})
-    sizes = [int(r["slice_size"].replace(",", "")) for r in table.rows]
-    assert sizes == sorted((s.slice_size for s in findings), reverse=True)[:3]
+    table.set_state({"sort_by": "size_in_data", "sort_descending": True})
+    sizes = [int(r["size_in_data"].replace(",", "")) for r in table.rows]
+    assert sizes == sorted((s.size_in_data for s in findings), reverse=True)[:3]
     table.set_state({"page": 1})
     assert table.rows[0]["slice_id"] == table.visible_ids()[3]
     table.set_state({"filter_text": "RED"})  # case-insensitive; back to the first page

@@ -98,7 +98,7 @@ def overview_figure(
                 "width": 3,
             },
             hovertext=[
-                f"<b>{lab}</b> {_wrap(s.description)}<br>{fmt_count(s.slice_size)} rows · error "
+                f"<b>{lab}</b> {_wrap(s.description)}<br>{fmt_count(s.size_in_data)} rows · error "
                 f"{fmt_error(s.slice_error)} [{fmt_error(s.error_ci_low)}, {fmt_error(s.error_ci_high)}]"
                 f"<br>p (adj.) {fmt_p(s.p_value_adjusted)}"
                 for lab, s in picked

@@ -27,7 +27,12 @@ _STATIC = Path(__file__).with_name("static")
 COLUMNS: tuple[dict[str, str], ...] = (
     {"key": "rank", "label": "#", "align": "right", "title": "Rank by the search's score"},
     {"key": "description", "label": "Slice", "align": "left", "title": "The slice's conditions"},
-    {"key": "slice_size", "label": "Rows", "align": "right", "title": "Rows in the slice"},
+    {
+        "key": "size_in_data",
+        "label": "Rows",
+        "align": "right",
+        "title": "Rows of the slice in the data (the statistics tile says which rows the error is from)",
+    },
     {
         "key": "slice_error",
         "label": "Error (95% CI)",
@@ -215,7 +220,7 @@ def _frame(findings: Findings) -> pd.DataFrame:
             "search": [f"{s.slice_id} {s.description}".lower() for s in findings],
             "features": [frozenset(p.feature for p in s.predicates) for s in findings],
             "description": [s.description.lower() for s in findings],
-            "slice_size": [s.slice_size for s in findings],
+            "size_in_data": [s.size_in_data for s in findings],
             "slice_error": [s.slice_error for s in findings],
             "error_ratio": [s.error_ratio for s in findings],
             "rest_error": [s.rest_error for s in findings],
@@ -245,7 +250,7 @@ def _row(s: Slice, rank: int) -> dict[str, Any]:
             for p in s.predicates
         ],
         "description": s.description,
-        "slice_size": fmt_count(s.slice_size),
+        "size_in_data": fmt_count(s.size_in_data),
         "slice_error": fmt_error(s.slice_error),
         "ci": f"[{fmt_error(s.error_ci_low)}, {fmt_error(s.error_ci_high)}]",
         "error_ratio": fmt_ratio(s.error_ratio),
