@@ -85,7 +85,8 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def page(browser: Any, app_url: str) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
     pg = context.new_page()
-    pg.set_default_timeout(60_000)
+    # first loads of a Voila kernel can take a minute on a busy 2-core machine
+    pg.set_default_timeout(120_000)
     try:
         pg.goto(app_url, timeout=90_000)
         pg.locator(".wb-app button", has_text="Use this sample").wait_for(timeout=90_000)
@@ -186,7 +187,7 @@ def test_upload_scan_flag_export(page: Any, tmp_path: Path) -> None:
     assert flagged_row.get_attribute("title") == "fails for this group"
 
 
-@pytest.mark.timeout(120)
+@pytest.mark.timeout(300)
 @pytest.mark.flaky(reruns=1, only_rerun=["TimeoutError"])
 def test_bad_files_get_messages(page: Any, tmp_path: Path) -> None:
     broken = tmp_path / "predictions.xlsx"

@@ -171,7 +171,8 @@ def voila_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 def page(browser: Any) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1360, "height": 900}, accept_downloads=True)
     pg = context.new_page()
-    pg.set_default_timeout(60_000)
+    # first loads of a Voila kernel can take a minute on a busy 2-core machine
+    pg.set_default_timeout(120_000)
     try:
         yield pg
     finally:

@@ -89,7 +89,7 @@ def screenshot(page: Any, artifacts: Path, name: str) -> None:
         page.set_viewport_size(size)
 
 
-@pytest.mark.timeout(240)
+@pytest.mark.timeout(420)
 @pytest.mark.flaky(reruns=1, only_rerun=["TimeoutError"])
 def test_explorer_in_voila(voila_url: str, page: Any, artifacts: Path) -> None:
     page.goto(voila_url)
