@@ -800,23 +800,7 @@ class Bounty:
                         now,
                     ],
                 )
-                con.execute("DELETE FROM certified")
-                con.executemany(
-                    "INSERT INTO certified VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    [
-                        [
-                            c.submission_id,
-                            json.dumps(c.group.to_records()),
-                            c.group.description,
-                            c.round_accepted,
-                            int(c.mask.sum()),
-                            c.best_errors,
-                            c.best_version,
-                            c.best_round,
-                        ]
-                        for c in certified
-                    ],
-                )
+                _write_certified(con, certified)
             con.execute(
                 "INSERT INTO ledger VALUES (" + ", ".join(["?"] * 29) + ")",
                 [
@@ -921,23 +905,7 @@ class Bounty:
             for c in self._certified:
                 c.mask = self._mask(c.group)
                 c.best_errors, c.best_version = int(wrong[c.mask].sum()), final
-            con.execute("DELETE FROM certified")
-            con.executemany(
-                "INSERT INTO certified VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    [
-                        c.submission_id,
-                        json.dumps(c.group.to_records()),
-                        c.group.description,
-                        c.round_accepted,
-                        int(c.mask.sum()),
-                        c.best_errors,
-                        c.best_version,
-                        c.best_round,
-                    ]
-                    for c in self._certified
-                ],
-            )
+            _write_certified(con, self._certified)
             con.commit()
         except BaseException:
             con.rollback()
@@ -1051,6 +1019,27 @@ class Bounty:
         from workbench.bounty._figures import error_curve
 
         return error_curve(self.rounds(), alpha=self.alpha)
+
+
+def _write_certified(con: duckdb.DuckDBPyConnection, certified: Iterable[Any]) -> None:
+    """Replace the stored certified groups with ``certified`` (inside the caller's transaction)."""
+    con.execute("DELETE FROM certified")
+    con.executemany(
+        "INSERT INTO certified VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            [
+                c.submission_id,
+                json.dumps(c.group.to_records()),
+                c.group.description,
+                c.round_accepted,
+                int(c.mask.sum()),
+                c.best_errors,
+                c.best_version,
+                c.best_round,
+            ]
+            for c in certified
+        ],
+    )
 
 
 def _json_default(value: Any) -> Any:
