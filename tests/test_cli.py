@@ -14,6 +14,17 @@ import workbench as wb
 
 ROOT = Path(__file__).resolve().parents[1]
 ADULT = ROOT / "sample_data" / "adult" / "adult_test_predictions.parquet"
+# The sample's columns: label, the first model's prediction and score, the second model left out.
+ADULT_COLUMNS = (
+    "--label",
+    "income",
+    "--prediction",
+    "pred_v1",
+    "--score",
+    "proba_v1",
+    "--exclude",
+    "pred_v2,proba_v2",
+)
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -34,14 +45,7 @@ def scanned(
     out = run(
         "scan",
         str(ADULT),
-        "--label",
-        "income",
-        "--prediction",
-        "pred_v1",
-        "--score",
-        "proba_v1",
-        "--exclude",
-        "pred_v2,proba_v2",
+        *ADULT_COLUMNS,
         "--db",
         "audit.duckdb",
         "--out",
@@ -178,14 +182,7 @@ def test_scan_engine_flags_give_the_same_slices(
     out = run(
         "scan",
         str(ADULT),
-        "--label",
-        "income",
-        "--prediction",
-        "pred_v1",
-        "--score",
-        "proba_v1",
-        "--exclude",
-        "pred_v2,proba_v2",
+        *ADULT_COLUMNS,
         "--db",
         "engines.duckdb",
         "--top-k",
