@@ -203,3 +203,21 @@ def test_scan_engine_flags_give_the_same_slices(
     with wb.Workbench.open(tmp_path / "engines.duckdb") as bench:
         notes = bench.findings().notes
     assert any(n.startswith("Counted with duckdb: engine='duckdb' was asked for") for n in notes)
+
+
+def test_scan_of_a_saved_store_streams_it_when_it_does_not_fit(
+    scanned: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    work, first = scanned
+    # A store needs no --label/--prediction; a tiny memory limit makes auto take DuckDB.
+    out = run("scan", "audit.duckdb", "--top-k", "5", "--memory-limit", "1000", "--json", cwd=work)
+    assert out.returncode == 0, out.stderr
+    keys = ("predicates", "slice_size", "p_value")
+    again = [[r[k] for k in keys] for r in json.loads(out.stdout)]
+    assert again == [[r[k] for k in keys] for r in json.loads(first.stdout)]
+    with wb.Workbench.open(work / "audit.duckdb") as bench:
+        assert len(bench.scan_ids()) == 2
+        notes = bench.findings().notes
+    assert any(n.startswith("Counted with duckdb: the codes would need") for n in notes)
+    missing = run("scan", str(ADULT), "--label", "income", cwd=work)
+    assert missing.returncode == 2 and "without --prediction" in missing.stderr

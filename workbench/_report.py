@@ -47,7 +47,10 @@ def run_scan(
     """
     from workbench.search import SliceSearch
     from workbench.search._engine import choose_engine
+    from workbench.search._parameters import check_scan_parameters
 
+    # The engine's parameters are checked against the table as the search's are.
+    check_scan_parameters({"engine": engine, "memory_limit": memory_limit}, "Workbench.scan")
     search = SliceSearch(**search_params)
     encoded = queries.encoded_features()
     if features is not None:

@@ -359,8 +359,8 @@ class Workbench:
         features: str | Sequence[str] | None = None,
         progress: ProgressCallback | None = None,
         n_jobs: int = _SCAN["n_jobs"],
-        engine: str = "auto",
-        memory_limit: int | str | None = None,
+        engine: str = _SCAN["engine"],
+        memory_limit: int | str | None = _SCAN["memory_limit"],
         spark: Any = None,
         paired: bool | str = "auto",
         ranking: str | None = None,
@@ -407,7 +407,7 @@ class Workbench:
             import difflib
 
             name = sorted(unknown)[0]
-            known = [*_SCAN, "baseline", "features", "progress", "engine", "memory_limit"]
+            known = [*_SCAN, "baseline", "features", "progress", "spark", "paired"]
             close = difflib.get_close_matches(name, known, n=1)
             raise ParameterError(
                 f"Workbench.scan() got an unknown parameter {name!r}."

@@ -4,7 +4,10 @@
                    [--exclude A,B] [--metric NAME] [--db FILE] [--out slices.csv]
                    [--top-k 10] [--max-predicates 3] [--min-support N|FRACTION]
                    [--ranking excess|sliceline] [--distinct [false]] [--exact]
-                   [--alpha A] [--fdr Q] [--confirm auto|true|false] [--seed N|none] [--json]
+                   [--alpha A] [--fdr Q] [--confirm auto|true|false] [--seed N|none]
+                   [--n-jobs N] [--engine auto|numpy|duckdb|spark] [--memory-limit 4GB]
+                   [--json]
+    workbench scan STORE.duckdb [--features A,B] [...]   (scan a saved workbench again)
     workbench export --db FILE --slice SLICE_ID --out members.csv
     workbench scans --db FILE
     workbench claim --db FILE --slice SLICE_ID --out claim.json [--note TEXT]
@@ -133,9 +136,13 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     scan = sub.add_parser("scan", help="load predictions, search for failing slices, write them")
-    scan.add_argument("data", help="CSV or parquet file with one row per example")
-    scan.add_argument("--label", required=True, help="column with the true outcome")
-    scan.add_argument("--prediction", required=True, help="column with the model's output")
+    scan.add_argument(
+        "data",
+        help="CSV or parquet file with one row per example, or a DuckDB store a scan wrote "
+        "before (its latest predictions are scanned again; the scan is stored in it)",
+    )
+    scan.add_argument("--label", help="column with the true outcome (needed for a file)")
+    scan.add_argument("--prediction", help="column with the model's output (needed for a file)")
     scan.add_argument("--score", help="column with the predicted probability (optional)")
     scan.add_argument("--features", help="comma-separated columns to search (default: all others)")
     scan.add_argument("--exclude", help="comma-separated columns to leave out of the search")
@@ -172,18 +179,6 @@ def _parser() -> argparse.ArgumentParser:
             metavar=param.name.upper(),
             help=f"{param.help} (default: {param.default})".replace("%", "%%"),
         )
-    scan.add_argument(
-        "--engine",
-        choices=("auto", "numpy", "duckdb", "spark"),
-        default="auto",
-        help="where counting runs: numpy in memory, DuckDB streamed out of the store, or the "
-        "active Spark session; auto picks numpy when the codes fit --memory-limit",
-    )
-    scan.add_argument(
-        "--memory-limit",
-        metavar="SIZE",
-        help="memory the in-memory search may use, e.g. 4GB (default: half of what is free)",
-    )
     scan.add_argument(
         "--no-confirm",
         dest="confirm",
@@ -278,23 +273,49 @@ def _print_table(findings: Any) -> None:
         out.write(f"note: {note}\n")
 
 
+def _is_store(path: str) -> bool:
+    """Whether ``path`` is a DuckDB database file (its header's magic bytes)."""
+    try:
+        with open(path, "rb") as file:
+            return file.read(12)[8:12] == b"DUCK"
+    except OSError:
+        return False
+
+
 def _cmd_scan(args: argparse.Namespace) -> int:
     from workbench._workbench import Workbench
 
     t0 = time.perf_counter()
-    sys.stderr.write(f"loading {args.data} ...\n")
-    bench = Workbench.from_predictions(
-        args.data,
-        label=args.label,
-        prediction=args.prediction,
-        score=args.score,
-        features=args.features,
-        exclude=args.exclude,
-        metric=_metric(args.metric, args.pos_label),
-        path=args.db,
-        missing=args.missing,
-        **_read_options(args),
-    )
+    from_store = _is_store(args.data)
+    if from_store:
+        # A saved workbench: nothing to load, the codes stay in the store (a store larger
+        # than memory is streamed by the DuckDB engine).
+        sys.stderr.write(f"opening the store {args.data} ...\n")
+        bench = Workbench.open(args.data)
+        args.db = args.data
+    else:
+        missing = [flag for flag in ("label", "prediction") if not getattr(args, flag)]
+        if missing:
+            raise ParameterError(
+                f"workbench scan of a data file needs --label and --prediction. Got "
+                f"{args.data!r} (not a DuckDB store) without "
+                + " and ".join(f"--{flag}" for flag in missing)
+                + ". Name the columns, e.g. --label y --prediction y_hat, or pass a store "
+                "written by an earlier scan."
+            )
+        sys.stderr.write(f"loading {args.data} ...\n")
+        bench = Workbench.from_predictions(
+            args.data,
+            label=args.label,
+            prediction=args.prediction,
+            score=args.score,
+            features=args.features,
+            exclude=args.exclude,
+            metric=_metric(args.metric, args.pos_label),
+            path=args.db,
+            missing=args.missing,
+            **_read_options(args),
+        )
     with bench:
         for note in bench.notes:
             sys.stderr.write(f"  {note}\n")
@@ -304,9 +325,8 @@ def _cmd_scan(args: argparse.Namespace) -> int:
         chosen = {p.name: getattr(args, p.name) for p in _scan_parameters()}
         if args.exact:
             chosen.update(ranking="sliceline", distinct=False)
-        findings = bench.scan(
-            **chosen, engine=args.engine, memory_limit=args.memory_limit, progress=_progress
-        )
+        features = args.features.split(",") if from_store and args.features else None
+        findings = bench.scan(**chosen, features=features, progress=_progress)
         sys.stderr.write(
             f"  scan {findings.scan_id} done in {time.perf_counter() - t0:.1f} s; stored in {args.db}\n"
         )

@@ -19,9 +19,11 @@ from workbench.search._parameters import check_scan_parameters, parse_parameter
 def test_signature_defaults_and_docstring_follow_the_table():
     signature = inspect.signature(SliceSearch)
     assert set(signature.parameters) == set(SliceSearch().get_params())
-    assert set(signature.parameters) == set(SCAN_PARAMETERS)
+    searched = {name for name, param in SCAN_PARAMETERS.items() if param.search}
+    assert set(signature.parameters) == searched
     doc = SliceSearch.__doc__ or ""
-    for name, param in SCAN_PARAMETERS.items():
+    for name in searched:
+        param = SCAN_PARAMETERS[name]
         assert signature.parameters[name].default == param.default
         assert f"{name} : " in doc and f"default={param.default!r}".replace("'", '"') in doc
 
@@ -90,6 +92,20 @@ def test_whole_number_floats_are_rows_everywhere():
 def test_unknown_names_are_refused_with_a_suggestion():
     with pytest.raises(ParameterError, match=re.escape("Did you mean 'min_support'?")):
         check_scan_parameters({"min_suport": 5})
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"engine": "gpu"}, "The 'engine' parameter of Workbench.scan must be one of 'auto'"),
+        ({"memory_limit": -1}, "The 'memory_limit' parameter of Workbench.scan must be a float"),
+    ],
+)
+def test_engine_parameters_are_checked_by_the_table(params, message):
+    with pytest.raises(ParameterError, match=re.escape(message)):
+        check_scan_parameters(params, "Workbench.scan")
+    assert parse_parameter("memory_limit", "4GB") == "4GB"
+    assert parse_parameter("engine", "duckdb") == "duckdb"
 
 
 def test_front_end_defaults_are_a_subset_of_the_table():

@@ -291,9 +291,13 @@ def test_controls_show_the_parameter_table(explorer: Explorer) -> None:
         "k": defaults["k"],
         "max_predicates": defaults["max_predicates"],
         "min_support": defaults["min_support"],
+        "n_jobs": defaults["n_jobs"],
     }
     assert fresh.support.description == SCAN_PARAMETERS["min_support"].label
     assert "fraction" in fresh.support.tooltip
+    assert fresh.cores.description == SCAN_PARAMETERS["n_jobs"].label
+    fresh.cores.value = max(fresh.cores.options)
+    assert fresh.parameters()["n_jobs"] == max(fresh.cores.options)
 
 
 def test_a_fractional_row_count_is_refused_not_truncated(explorer: Explorer) -> None:

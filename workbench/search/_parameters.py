@@ -9,7 +9,8 @@ everywhere.
 
 To add a parameter: add a :class:`ScanParameter` to ``_TABLE`` and a field to
 :class:`ResolvedParameters`, accept it in ``SliceSearch.__init__`` (with the table's
-default) and in ``Workbench.scan``; the CLI, explorer and app pick it up from here.
+default; not for ``search=False`` parameters, which choose where a stored scan counts)
+and in ``Workbench.scan``; the CLI, explorer and app pick it up from here.
 
 Imports ``workbench._validation`` and ``workbench.exceptions`` only.
 """
@@ -58,6 +59,10 @@ class ScanParameter:
     front_end : bool
         Whether ``Workbench.scan``, the CLI, the explorer and the app offer it (the
         others tune ``SliceSearch`` itself).
+    search : bool
+        Whether ``SliceSearch`` takes it (the others, ``engine`` and ``memory_limit``,
+        choose where ``Workbench.scan`` counts a stored dataset: a ``SliceSearch`` counts
+        where its ``fit`` method says).
     """
 
     name: str
@@ -67,6 +72,7 @@ class ScanParameter:
     label: str
     cli: str
     front_end: bool = True
+    search: bool = True
 
     @property
     def choices(self) -> tuple[Any, ...] | None:
@@ -218,21 +224,49 @@ _TABLE: tuple[ScanParameter, ...] = (
         "Cores",
         "--n-jobs",
     ),
+    ScanParameter(
+        "engine",
+        "auto",
+        (Options(("auto", "numpy", "duckdb", "spark")),),
+        "where a stored scan counts: numpy in memory, DuckDB streamed out of the store, or "
+        'Spark (the active session); "auto" takes numpy when the codes fit memory_limit, '
+        "DuckDB otherwise",
+        "Engine",
+        "--engine",
+        search=False,
+    ),
+    ScanParameter(
+        "memory_limit",
+        None,
+        (Interval("real", 0, None, "neither"), str, None),
+        "memory the in-memory search may use, in bytes or e.g. '4GB' (None: half of what "
+        "this process can still get)",
+        "Memory limit",
+        "--memory-limit",
+        search=False,
+    ),
 )
 
 #: The scan parameters by name, in the order front ends show them.
 SCAN_PARAMETERS: Mapping[str, ScanParameter] = MappingProxyType({p.name: p for p in _TABLE})
 
 
-def scan_defaults(*, front_end: bool = False) -> dict[str, Any]:
-    """The default of every scan parameter (only the front ends' ones with ``front_end``).
+def scan_defaults(*, front_end: bool = False, search: bool = False) -> dict[str, Any]:
+    """The default of every scan parameter (only the front ends' ones with ``front_end``,
+    only ``SliceSearch``'s with ``search``).
 
     Examples
     --------
     >>> scan_defaults(front_end=True)["min_support"]
     0.01
+    >>> "engine" in scan_defaults(search=True)
+    False
     """
-    return {p.name: p.default for p in _TABLE if p.front_end or not front_end}
+    return {
+        p.name: p.default
+        for p in _TABLE
+        if (p.front_end or not front_end) and (p.search or not search)
+    }
 
 
 @dataclass(frozen=True)
@@ -256,6 +290,8 @@ class ResolvedParameters:
     random_state: int
     aggregator: str
     n_jobs: int
+    engine: str = "auto"
+    memory_limit: int | str | None = None
     seed_drawn: bool = False
 
     def min_support_rows(self, n_rows: int) -> int:
@@ -316,6 +352,8 @@ def check_scan_parameters(
         random_state=int(seed),
         aggregator=str(values["aggregator"]),
         n_jobs=int(values["n_jobs"]),
+        engine=str(values["engine"]),
+        memory_limit=values["memory_limit"],
         seed_drawn=drawn,
     )
 

@@ -10,6 +10,7 @@ table (never the search itself).
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -41,12 +42,13 @@ def _help(name: str) -> str:
 
 @dataclass
 class ScanInputs:
-    """Widgets for ``k``, ``max_predicates`` and ``min_support`` of a scan, the button
-    that starts it, a progress bar and a status line."""
+    """Widgets for ``k``, ``max_predicates``, ``min_support`` and ``n_jobs`` of a scan,
+    the button that starts it, a progress bar and a status line."""
 
     k: w.BoundedIntText
     depth: w.Dropdown
     support: w.BoundedFloatText
+    cores: w.Dropdown
     button: w.Button
     progress: w.IntProgress
     status: w.HTML
@@ -56,6 +58,7 @@ class ScanInputs:
     def create(cls, button: str = "Run scan", icon: str = "play") -> ScanInputs:
         table = SCAN_PARAMETERS
         depth = int(table["max_predicates"].default)
+        n_jobs = int(table["n_jobs"].default)
         return cls(
             k=w.BoundedIntText(
                 table["k"].default,
@@ -84,6 +87,14 @@ class ScanInputs:
                 layout=w.Layout(width="190px"),
                 style={"description_width": "80px"},
             ),
+            cores=w.Dropdown(
+                options=sorted({n_jobs, *range(1, (os.cpu_count() or 1) + 1)}),
+                value=n_jobs,
+                description=table["n_jobs"].label,
+                tooltip=_help("n_jobs"),
+                layout=w.Layout(width="130px"),
+                style={"description_width": "45px"},
+            ),
             button=w.Button(
                 description=button,
                 icon=icon,
@@ -99,7 +110,15 @@ class ScanInputs:
     @property
     def widgets(self) -> list[w.Widget]:
         """Inputs, button, progress bar and status, in reading order."""
-        return [self.k, self.depth, self.support, self.button, self.progress, self.status]
+        return [
+            self.k,
+            self.depth,
+            self.support,
+            self.cores,
+            self.button,
+            self.progress,
+            self.status,
+        ]
 
     def parameters(self) -> dict[str, Any]:
         """The values as ``Workbench.scan`` keyword arguments."""
@@ -107,6 +126,7 @@ class ScanInputs:
             "k": _read("k", self.k.value),
             "max_predicates": _read("max_predicates", self.depth.value),
             "min_support": _read("min_support", self.support.value),
+            "n_jobs": _read("n_jobs", self.cores.value),
         }
 
     def show(self, parameters: dict[str, Any]) -> None:
@@ -118,6 +138,8 @@ class ScanInputs:
         support = parameters.get("min_support")
         if isinstance(support, (int, float)) and support > 0:
             self.support.value = float(support)
+        if parameters.get("n_jobs") in self.cores.options:
+            self.cores.value = parameters["n_jobs"]
 
     # -- the one scan runner -----------------------------------------------------------------
     @property
