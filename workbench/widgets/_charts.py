@@ -16,8 +16,8 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from workbench.findings import Findings
-from workbench.widgets._format import fmt_count, fmt_error, fmt_p
+from workbench.findings import Findings, Slice
+from workbench.widgets._format import fmt_count, fmt_error, fmt_p, p_value_shown
 
 __all__ = ["SIGNIFICANT_COLOR", "error_histogram_figure", "overview_figure"]
 
@@ -100,7 +100,7 @@ def overview_figure(
             hovertext=[
                 f"<b>{lab}</b> {_wrap(s.description)}<br>{fmt_count(s.size_in_data)} rows · error "
                 f"{fmt_error(s.slice_error)} [{fmt_error(s.error_ci_low)}, {fmt_error(s.error_ci_high)}]"
-                f"<br>p (adj.) {fmt_p(s.p_value_adjusted)}"
+                f"<br>{_p_text(s)}"
                 for lab, s in picked
             ],
             hoverinfo="text",
@@ -198,3 +198,8 @@ def _wrap(text: str, width: int = 60) -> str:
             line = f"{line} {word}".strip()
     lines.append(line)
     return "<br>".join(lines)
+
+
+def _p_text(s: Slice) -> str:
+    p_value, adjusted, how = p_value_shown(s.p_value, s.p_value_adjusted, s.p_value_correction)
+    return f"p {fmt_p(p_value)} ({'adjusted: ' + how if adjusted else 'uncorrected'})"

@@ -9,7 +9,16 @@ import html
 import math
 from typing import Any
 
-__all__ = ["esc", "fmt_count", "fmt_error", "fmt_p", "fmt_ratio", "fmt_share", "fmt_value"]
+__all__ = [
+    "esc",
+    "fmt_count",
+    "fmt_error",
+    "fmt_p",
+    "fmt_ratio",
+    "fmt_share",
+    "fmt_value",
+    "p_value_shown",
+]
 
 
 def esc(value: Any) -> str:
@@ -89,3 +98,28 @@ def fmt_value(value: Any) -> str:
     except ImportError:  # pragma: no cover - numpy is a core dependency
         pass
     return str(value)
+
+
+def p_value_shown(p_value: Any, p_value_adjusted: Any, correction: Any) -> tuple[float, bool, str]:
+    """The p-value to show for a slice, whether it is adjusted, and how (short words).
+
+    A slice's adjusted p-value is shown with its correction ("BH over the 10 reported
+    slices"); a slice a person named or refined has none, so its raw p-value is shown
+    and called uncorrected, never adjusted.
+
+    Examples
+    --------
+    >>> p_value_shown(0.001, 0.004, "Benjamini-Hochberg over the 10 reported slices")
+    (0.004, True, 'BH over the 10 reported slices')
+    >>> p_value_shown(0.02, float("nan"), "uncorrected (slice chosen by a person)")
+    (0.02, False, 'uncorrected (slice chosen by a person)')
+    """
+    text = str(correction or "")
+    if _bad(p_value_adjusted) or text.startswith("uncorrected"):
+        return (
+            math.nan if _bad(p_value) else float(p_value),
+            False,
+            text or "uncorrected",
+        )
+    short = text.replace("Benjamini-Hochberg", "BH").replace("Benjamini–Hochberg", "BH")
+    return float(p_value_adjusted), True, short or "adjusted"

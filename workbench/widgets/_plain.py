@@ -12,7 +12,7 @@ import math
 from typing import Any
 
 from workbench.findings import Predicate, Slice
-from workbench.widgets._format import esc
+from workbench.widgets._format import esc, p_value_shown
 
 __all__ = ["plain_condition", "plain_summary"]
 
@@ -95,6 +95,7 @@ def plain_summary(s: Slice, metric: str) -> str:
             return "unknown"
         return f"{100 * v:.0f} %" if rate else f"{v:.3g}"
 
+    p_value, adjusted, _ = p_value_shown(s.p_value, s.p_value_adjusted, s.p_value_correction)
     error, rest = float(s.slice_error), float(s.rest_error)
     if rest > 0 and not math.isnan(error):
         times = error / rest
@@ -110,7 +111,8 @@ def plain_summary(s: Slice, metric: str) -> str:
         compare = "errors where the rest has none" if error > 0 else "no errors"
     sentence = (
         f"Where {esc(where)} ({s.slice_size:,} rows): {compare} ({show(error)} vs {show(rest)}), "
-        f"{_chance(float(s.p_value_adjusted), s.significant)}."
+        f"{_chance(p_value, s.significant)}"
+        f"{'' if adjusted else ' (judged as one slice you chose, not corrected for a search)'}."
     )
     low, high = float(s.error_ci_low), float(s.error_ci_high)
     if not (math.isnan(low) or math.isnan(high)):

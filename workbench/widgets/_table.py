@@ -17,7 +17,7 @@ import pandas as pd
 import traitlets
 
 from workbench.findings import Findings, Slice
-from workbench.widgets._format import fmt_count, fmt_error, fmt_p, fmt_ratio
+from workbench.widgets._format import fmt_count, fmt_error, fmt_p, fmt_ratio, p_value_shown
 
 __all__ = ["SliceTable"]
 
@@ -53,9 +53,10 @@ COLUMNS: tuple[dict[str, str], ...] = (
     },
     {
         "key": "p_value_adjusted",
-        "label": "p (adj.)",
+        "label": "p-value",
         "align": "right",
-        "title": "p-value corrected for every slice tested (false discovery rate)",
+        "title": "p-value: adjusted (adj.) as the scan corrected it, or uncorrected for a slice "
+        "you chose; hover a value to see how",
     },
     {
         "key": "significant",
@@ -66,6 +67,8 @@ COLUMNS: tuple[dict[str, str], ...] = (
     {"key": "flagged", "label": "Flag", "align": "center", "title": "Flagged as a finding"},
 )
 SORT_KEYS = (*(c["key"] for c in COLUMNS), "score", "n_predicates")
+#: Alternative descriptions sent per row (the drill-down lists them all).
+ALSO_SHOWN = 3
 
 
 class SliceTable(anywidget.AnyWidget):
@@ -217,14 +220,18 @@ def _frame(findings: Findings) -> pd.DataFrame:
         {
             "slice_id": [s.slice_id for s in findings],
             "rank": range(1, len(findings) + 1),
-            "search": [f"{s.slice_id} {s.description}".lower() for s in findings],
+            "search": [
+                " ".join((s.slice_id, s.description, *s.also_described_as)).lower()
+                for s in findings
+            ],
             "features": [frozenset(p.feature for p in s.predicates) for s in findings],
             "description": [s.description.lower() for s in findings],
             "size_in_data": [s.size_in_data for s in findings],
             "slice_error": [s.slice_error for s in findings],
             "error_ratio": [s.error_ratio for s in findings],
             "rest_error": [s.rest_error for s in findings],
-            "p_value_adjusted": [s.p_value_adjusted for s in findings],
+            # the p-value shown: adjusted where the scan corrected it, else the raw one
+            "p_value_adjusted": [_p(s)[0] for s in findings],
             "significant": [bool(s.significant) for s in findings],
             "flagged": [bool(s.flagged) for s in findings],
             "flag_note": [s.flag_note for s in findings],
@@ -236,6 +243,7 @@ def _frame(findings: Findings) -> pd.DataFrame:
 
 def _row(s: Slice, rank: int) -> dict[str, Any]:
     """What the browser gets for one slice: display strings, no raw floats."""
+    p_value, adjusted, how = _p(s)
     return {
         "slice_id": s.slice_id,
         "rank": str(rank),
@@ -255,8 +263,17 @@ def _row(s: Slice, rank: int) -> dict[str, Any]:
         "ci": f"[{fmt_error(s.error_ci_low)}, {fmt_error(s.error_ci_high)}]",
         "error_ratio": fmt_ratio(s.error_ratio),
         "rest_error": fmt_error(s.rest_error),
-        "p_value_adjusted": fmt_p(s.p_value_adjusted),
+        "p_value_adjusted": fmt_p(p_value),
+        "p_tag": "adj." if adjusted else "uncorrected",
+        "p_how": how,
+        # other descriptions of (nearly) the same rows, folded into this slice by the scan
+        "also": list(s.also_described_as[:ALSO_SHOWN]),
+        "n_also": len(s.also_described_as),
         "significant": bool(s.significant),
         "flagged": bool(s.flagged),
         "flag_note": s.flag_note,
     }
+
+
+def _p(s: Slice) -> tuple[float, bool, str]:
+    return p_value_shown(s.p_value, s.p_value_adjusted, s.p_value_correction)

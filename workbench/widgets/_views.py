@@ -15,7 +15,15 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 
 from workbench.findings import Findings, Slice
-from workbench.widgets._format import esc, fmt_count, fmt_error, fmt_p, fmt_ratio, fmt_share
+from workbench.widgets._format import (
+    esc,
+    fmt_count,
+    fmt_error,
+    fmt_p,
+    fmt_ratio,
+    fmt_share,
+    p_value_shown,
+)
 from workbench.widgets._html import BASE_STYLE
 from workbench.widgets._renderers import column_kinds, get_renderer, render_cell
 
@@ -91,6 +99,10 @@ STYLE = (
 .wb-x a.wb-download { color: var(--wb-accent); font-weight: 600; }
 .wb-x .wb-note { color: var(--wb-muted); font-size: 12px; }
 .wb-x .wb-error { color: var(--wb-bad); }
+.wb-x details.wb-also { margin: 3px 0 0; font-size: 12.5px; }
+.wb-x details.wb-also summary { cursor: pointer; color: var(--wb-muted); }
+.wb-x details.wb-also summary b { color: var(--wb-fg); font-weight: 600; }
+.wb-x ul.wb-also-list { margin: 3px 0 2px 18px; padding: 0; max-height: 180px; overflow-y: auto; }
 .wb-x p.wb-plain { font-size: 14px; margin: 6px 0 4px; max-width: 900px; }
 .wb-x details.wb-chart-text summary { cursor: pointer; color: var(--wb-muted); font-size: 12px; }
 .wb-gap { gap: 4px 8px; }
@@ -112,7 +124,27 @@ def title_html(s: Slice, rank: int | None, refined_from: str | None = None) -> s
     return (
         f'<div class="wb-x"><h2 class="wb-slice-title" data-testid="slice-title" tabindex="-1">'
         f"{esc(label)}{esc(s.description)}{origin}</h2>"
-        f'<div class="wb-sql">WHERE {esc(s.sql_where)}</div></div>'
+        f'<div class="wb-sql">WHERE {esc(s.sql_where)}</div>{also_html(s)}</div>'
+    )
+
+
+def also_html(s: Slice, open_up_to: int = 3) -> str:
+    """The slice's other descriptions of (nearly) the same rows ("also described as …").
+
+    A few are listed open; a long list is folded under its first entry.
+    """
+    also = s.also_described_as
+    if not also:
+        return ""
+    items = "".join(f"<li>{esc(a)}</li>" for a in also)
+    more = f" (+{len(also) - 1} more)" if len(also) > 1 else ""
+    opened = " open" if len(also) <= open_up_to else ""
+    return (
+        f'<details class="wb-also" data-testid="also-described-as"{opened}><summary>'
+        f"Also described as <b>{esc(also[0])}</b>{more}</summary>"
+        f'<ul class="wb-also-list">{items}</ul>'
+        '<div class="wb-note">Other conditions that pick (nearly) the same rows: the scan '
+        "folded them into this slice.</div></details>"
     )
 
 
@@ -156,7 +188,7 @@ def metrics_html(
             fmt_share(error_share) if error_share is not None else "–",
             "errors that fall in this slice",
         ),
-        ("p-value (adjusted)", fmt_p(s.p_value_adjusted), f"{sig}{esc(level)}"),
+        p_tile(s, sig, level),
         ("Statistics on", f'<span style="font-size:13px">{esc(stats_on)}</span>', esc(stats_n)),
     ]
     cells = "".join(
@@ -165,6 +197,24 @@ def metrics_html(
         for k, v, sub in tiles
     )
     return f'<div class="wb-x"><div class="wb-tiles">{cells}</div></div>'
+
+
+def p_tile(s: Slice, badge: str, level: str) -> tuple[str, str, str]:
+    """The p-value tile: adjusted (and how) for a scan's slice, uncorrected for one you chose."""
+    p_value, adjusted, how = p_value_shown(s.p_value, s.p_value_adjusted, s.p_value_correction)
+    value = f'<span data-testid="p-value">{fmt_p(p_value)}</span>'
+    if adjusted:
+        return (
+            "p-value (adjusted)",
+            value,
+            f'{badge}{esc(level)}<div data-testid="p-correction">{esc(how)}</div>',
+        )
+    return (
+        "p-value (uncorrected)",
+        value,
+        f'{badge}<div data-testid="p-correction">not corrected for a search: a slice you '
+        "chose</div>",
+    )
 
 
 def error_share_from_confusion(confusion: pd.DataFrame) -> float | None:

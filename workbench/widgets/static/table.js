@@ -129,8 +129,19 @@ function render({ model, el }) {
       });
       if (!row.predicates.length) chips.append(h("span", { text: "all rows" }));
       td.append(chips);
+      if (row.n_also) {
+        const more = row.n_also > row.also.length ? ` (+${row.n_also - row.also.length} more)` : "";
+        td.append(h("div", {
+          class: "wbt-also", "data-testid": "also-described-as",
+          title: `Other descriptions of (nearly) the same rows:\n${row.also.join("\n")}${more}`,
+          text: `also described as ${row.also[0]}${row.n_also > 1 ? ` (+${row.n_also - 1} more)` : ""}`,
+        }));
+      }
     } else if (col.key === "slice_error") {
       td.append(h("span", { class: "wbt-num", text: row.slice_error }), h("span", { class: "wbt-ci", text: ` ${row.ci}` }));
+    } else if (col.key === "p_value_adjusted") {
+      td.append(h("span", { class: "wbt-num", text: row.p_value_adjusted ?? "" }),
+        h("span", { class: "wbt-ptag", "data-testid": "p-tag", title: row.p_how || "", text: ` ${row.p_tag || ""}` }));
     } else if (col.key === "significant") {
       td.append(row.significant
         ? h("span", { class: "wbt-badge wbt-sig", text: "significant", title: "Adjusted p-value below the FDR level" })
