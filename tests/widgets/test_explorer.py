@@ -292,9 +292,17 @@ def test_controls_show_the_parameter_table(explorer: Explorer) -> None:
         "max_predicates": defaults["max_predicates"],
         "min_support": defaults["min_support"],
         "n_jobs": defaults["n_jobs"],
+        "ranking": defaults["ranking"],
+        "alpha": defaults["alpha"],
     }
     assert fresh.support.description == SCAN_PARAMETERS["min_support"].label
     assert "fraction" in fresh.support.tooltip
+    # ranking and alpha are in the explorer's controls; alpha only weighs SliceLine's score
+    assert explorer.scan_inputs.ranking in explorer.scan_inputs.widgets
+    assert explorer.scan_inputs.alpha.description == SCAN_PARAMETERS["alpha"].label
+    assert fresh.alpha.disabled
+    fresh.ranking.value = "sliceline"
+    assert not fresh.alpha.disabled
     assert fresh.cores.description == SCAN_PARAMETERS["n_jobs"].label
     fresh.cores.value = max(fresh.cores.options)
     assert fresh.parameters()["n_jobs"] == max(fresh.cores.options)

@@ -943,11 +943,16 @@ class AuditApp(w.VBox):
     ) -> None:
         self.findings = findings
         if not len(findings):
+            # the scan's own notes say why (too few rows, too few errors, ...)
             self.scan_msg.show(
                 "warning",
                 f"No slice has at least the minimum support ({params['min_support']}) "
                 "and an error above the overall error.",
-                ["Lower the min support, allow more conditions, or tick more features."],
+                [
+                    *findings.notes,
+                    "Lower the min support, allow more conditions, choose the “excess” "
+                    "ranking, or tick more features.",
+                ],
             )
             return
         explorer = bench.explore(

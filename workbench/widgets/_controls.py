@@ -1,8 +1,8 @@
 """The scan controls shared by the explorer and the audit app, and their one runner.
 
-One place defines how a person sets a scan's size, depth and minimum support
-(defaults, labels, help and reading all come from the search's one parameter
-table, as the command line's flags do), and how a scan runs in a background
+One place defines how a person sets a scan's size, depth, minimum support,
+ranking and alpha (defaults, labels, help and reading all come from the search's
+one parameter table, as the command line's flags do), and how a scan runs in a background
 thread behind a progress bar and a status line, so both front ends behave the
 same. Imports ipywidgets, the widgets' HTML helpers and the search's parameter
 table (never the search itself).
@@ -42,13 +42,18 @@ def _help(name: str) -> str:
 
 @dataclass
 class ScanInputs:
-    """Widgets for ``k``, ``max_predicates``, ``min_support`` and ``n_jobs`` of a scan,
-    the button that starts it, a progress bar and a status line."""
+    """Widgets for ``k``, ``max_predicates``, ``min_support``, ``n_jobs``, ``ranking``
+    and ``alpha`` of a scan, the button that starts it, a progress bar and a status line.
+
+    ``alpha`` only weighs SliceLine's score, so its box is disabled under the other ranking.
+    """
 
     k: w.BoundedIntText
     depth: w.Dropdown
     support: w.BoundedFloatText
     cores: w.Dropdown
+    ranking: w.Dropdown
+    alpha: w.BoundedFloatText
     button: w.Button
     progress: w.IntProgress
     status: w.HTML
@@ -59,6 +64,30 @@ class ScanInputs:
         table = SCAN_PARAMETERS
         depth = int(table["max_predicates"].default)
         n_jobs = int(table["n_jobs"].default)
+        rankings = [
+            str(v) for c in table["ranking"].constraints for v in getattr(c, "values", ())
+        ] or [str(table["ranking"].default)]
+        ranking = w.Dropdown(
+            options=rankings,
+            value=str(table["ranking"].default),
+            description=table["ranking"].label,
+            tooltip=_help("ranking"),
+            layout=w.Layout(width="170px"),
+            style={"description_width": "60px"},
+        )
+        alpha = w.BoundedFloatText(
+            table["alpha"].default,
+            min=0.0001,
+            max=1.0,
+            step=0.01,
+            description=table["alpha"].label,
+            tooltip=_help("alpha"),
+            disabled=ranking.value != "sliceline",
+            layout=w.Layout(width="130px"),
+            style={"description_width": "44px"},
+        )
+        # alpha weighs SliceLine's score only
+        ranking.observe(lambda ch: setattr(alpha, "disabled", ch["new"] != "sliceline"), "value")
         return cls(
             k=w.BoundedIntText(
                 table["k"].default,
@@ -95,6 +124,8 @@ class ScanInputs:
                 layout=w.Layout(width="130px"),
                 style={"description_width": "45px"},
             ),
+            ranking=ranking,
+            alpha=alpha,
             button=w.Button(
                 description=button,
                 icon=icon,
@@ -115,6 +146,8 @@ class ScanInputs:
             self.depth,
             self.support,
             self.cores,
+            self.ranking,
+            self.alpha,
             self.button,
             self.progress,
             self.status,
@@ -127,6 +160,8 @@ class ScanInputs:
             "max_predicates": _read("max_predicates", self.depth.value),
             "min_support": _read("min_support", self.support.value),
             "n_jobs": _read("n_jobs", self.cores.value),
+            "ranking": str(self.ranking.value),  # one of the options, as the table lists them
+            "alpha": _read("alpha", self.alpha.value),
         }
 
     def show(self, parameters: dict[str, Any]) -> None:
@@ -140,6 +175,11 @@ class ScanInputs:
             self.support.value = float(support)
         if parameters.get("n_jobs") in self.cores.options:
             self.cores.value = parameters["n_jobs"]
+        if parameters.get("ranking") in self.ranking.options:
+            self.ranking.value = parameters["ranking"]
+        alpha = parameters.get("alpha")
+        if isinstance(alpha, (int, float)) and 0 < alpha <= 1:
+            self.alpha.value = float(alpha)
 
     # -- the one scan runner -----------------------------------------------------------------
     @property

@@ -158,6 +158,7 @@ class Explorer(w.VBox):
         # Overview chart (rebuilt per scan) and table
         # A column box: its child stretches to the full width (plotly sizes to its container).
         self.notice = _html()
+        self.scan_notes = _html(width="100%")  # the scan's notes; prominent when few qualify
         self.overview_box = w.VBox(layout=w.Layout(width="100%", min_height="40px"))
         self.overview: Any = None
         self.fit_charts = FitCharts(scope=".wb-explorer")
@@ -318,6 +319,7 @@ class Explorer(w.VBox):
             self.header,
             controls,
             self.notice,
+            self.scan_notes,
             self.fit_charts,
             self.overview_box,
             self.chart_text,
@@ -375,6 +377,7 @@ class Explorer(w.VBox):
             )
             self.overview_box.children = [self.overview] if self.overview is not None else []
             self.chart_text.value = views.chart_table_html(findings, self.bench.metric)
+            self.scan_notes.value = views.notes_html(findings)
             self._refresh_scan_choice()
             self._refresh_header()
 

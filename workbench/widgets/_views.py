@@ -34,6 +34,7 @@ __all__ = [
     "distributions_html",
     "members_html",
     "metrics_html",
+    "notes_html",
     "title_html",
 ]
 
@@ -99,6 +100,12 @@ STYLE = (
 .wb-x a.wb-download { color: var(--wb-accent); font-weight: 600; }
 .wb-x .wb-note { color: var(--wb-muted); font-size: 12px; }
 .wb-x .wb-error { color: var(--wb-bad); }
+.wb-x .wb-notes { border: 1px solid var(--wb-line); border-radius: 6px; padding: 6px 10px; }
+.wb-x .wb-notes summary { cursor: pointer; color: var(--wb-fg); }
+.wb-x .wb-notes ul { margin: 4px 0 2px 18px; padding: 0; }
+.wb-x .wb-notes.wb-warn { background: #fff8c5; border-color: #bf8700; color: #1f2328; }
+.wb-x .wb-notes.wb-warn .wb-lead { font-weight: 600; font-size: 13.5px; }
+.wb-x .wb-notes.wb-warn .wb-note { color: #3d444d; }
 .wb-x details.wb-also { margin: 3px 0 0; font-size: 12.5px; }
 .wb-x details.wb-also summary { cursor: pointer; color: var(--wb-muted); }
 .wb-x details.wb-also summary b { color: var(--wb-fg); font-weight: 600; }
@@ -448,3 +455,68 @@ def error_share_from_counts(s: Slice, overall_error: float) -> float | None:
         return None
     share = e / total_error
     return share if 0 <= share <= 1 + 1e-9 else None
+
+
+def _advice(parameters: Mapping[str, object], *, few: bool) -> list[str]:
+    """What to change in the scan controls when too few slices qualify or none is significant."""
+    tips = []
+    ranking = str(parameters.get("ranking", ""))
+    if ranking == "sliceline":
+        tips.append(
+            'ranking "excess", which does not bury small groups (SliceLine\'s score needs a '
+            "slice to be large as well as bad)"
+        )
+        if few:
+            tips.append("a higher alpha (weighs the error more against the size)")
+    support = parameters.get("min_support")
+    rows = parameters.get("min_support_rows")
+    if support is not None:
+        at = f" (now {support}" + (f", {rows:,} rows)" if isinstance(rows, int) else ")")
+        tips.append(f"a lower min support{at}")
+    depth = parameters.get("max_predicates")
+    if few and isinstance(depth, int) and depth < 3:
+        tips.append("more conditions per slice")
+    if not few:
+        tips.append(
+            "more rows: with fewer rows only large differences can be told apart from chance"
+        )
+    return tips
+
+
+def notes_html(findings: Findings) -> str:
+    """The scan's notes: prominent when fewer slices qualify than were asked for, or when
+    none is significant (with what to change); otherwise folded under one line."""
+    notes = list(findings.notes)
+    if not findings.scan_id and not notes:
+        return ""
+    parameters = dict(findings.parameters)
+    asked = parameters.get("k")
+    n, n_sig = len(findings), sum(bool(s.significant) for s in findings)
+    items = "".join(f"<li>{esc(note)}</li>" for note in notes)
+    listed = f'<ul data-testid="scan-notes-list">{items}</ul>' if notes else ""
+    lead = ""
+    few = isinstance(asked, int) and n < asked
+    if few:
+        lead = (
+            f"Only {n} of the {asked} slices asked for {'qualifies' if n == 1 else 'qualify'}."
+            if n
+            else f"No slice qualifies (asked for {asked})."
+        )
+    elif n and n_sig == 0:
+        lead = "No slice is significant: none has an error reliably above the rest's."
+    if lead:
+        tips = _advice(parameters, few=few)
+        tip = (
+            f'<div class="wb-note" data-testid="scan-notes-advice">Try {esc("; or ".join(tips))}, '
+            "in the scan controls above.</div>"
+            if tips
+            else ""
+        )
+        return (
+            '<div class="wb-x"><div class="wb-notes wb-warn" role="status" data-testid="scan-notes">'
+            f'<div class="wb-lead" data-testid="scan-notes-lead">{esc(lead)}</div>{tip}{listed}</div></div>'
+        )
+    return (
+        '<div class="wb-x"><details class="wb-notes" data-testid="scan-notes"><summary>'
+        f"Scan notes ({len(notes)}): how the statistics were computed</summary>{listed}</details></div>"
+    )
