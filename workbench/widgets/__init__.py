@@ -26,6 +26,7 @@ except ImportError as exc:  # pragma: no cover - exercised with the extra uninst
 from workbench.widgets._change_view import ChangeView
 from workbench.widgets._controls import ScanInputs
 from workbench.widgets._explorer import Explorer
+from workbench.widgets._groups import GroupsView
 from workbench.widgets._renderers import (
     alignment_html,
     detect_column_kind,
@@ -38,6 +39,7 @@ from workbench.widgets._table import SliceTable
 __all__ = [
     "ChangeView",
     "Explorer",
+    "GroupsView",
     "ScanInputs",
     "SliceTable",
     "alignment_html",

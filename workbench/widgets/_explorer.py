@@ -29,6 +29,7 @@ from workbench.widgets._controls import ScanInputs
 from workbench.widgets._download import FileDownload
 from workbench.widgets._focus import FitCharts, FocusRequest
 from workbench.widgets._format import esc, fmt_count
+from workbench.widgets._groups import GroupsView
 from workbench.widgets._html import download_link_html
 from workbench.widgets._plain import plain_summary
 from workbench.widgets._table import SliceTable
@@ -315,6 +316,11 @@ class Explorer(w.VBox):
             '<div class="wb-x wb-note" style="padding:8px 2px">Click a slice in the table or a bar in the '
             "chart to see its details.</div>"
         )
+        # Groups: any feature's metric table (Workbench.by_group), exportable as CSV
+        self.groups = GroupsView(
+            bench, self._feature_names, offer=self._offer, plain_language=self._plain
+        )
+        self.groups.add_class("wb-panel")
         self.children = [
             self.header,
             controls,
@@ -326,6 +332,7 @@ class Explorer(w.VBox):
             self.table,
             self.placeholder,
             self.drill,
+            self.groups,
         ]
         _add_gaps(self)
         self._refresh_header()
@@ -427,6 +434,9 @@ class Explorer(w.VBox):
     @plain_language.setter
     def plain_language(self, value: bool) -> None:
         self._plain = bool(value)
+        self.groups.plain_language = self._plain
+        if not self.groups.table.empty:
+            self.groups.redraw()
         if self._current is not None:
             current = self._current
             self._guard(lambda: self._open(current), self.flag_status)
@@ -724,27 +734,36 @@ class Explorer(w.VBox):
         store = Path(path).resolve()
         return store.parent / f"{store.stem}-exports"
 
-    def _offer(self, data: bytes, filename: str) -> Path:
+    def _offer(
+        self,
+        data: bytes,
+        filename: str,
+        link: w.HTML | None = None,
+        stream: w.Box | None = None,
+    ) -> Path:
         """Save an export next to the store and offer it as a browser download.
 
         Small files become a ``data:`` link; larger ones a button that streams the
-        saved file to the browser in chunks, so any size can be downloaded.
+        saved file to the browser in chunks, so any size can be downloaded. ``link``
+        and ``stream`` are where to offer it (default the drill-down's export area).
         """
+        link = self.download if link is None else link
+        stream = self.download_stream if stream is None else stream
         folder = self.export_dir
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / filename
         target.write_bytes(data)
         if len(data) > MAX_DOWNLOAD_BYTES:
-            self.download.value = (
+            link.value = (
                 '<div class="wb-x wb-note" data-testid="download-large">A large file: the button '
                 "sends it to your browser in pieces.</div>"
             )
-            self.download_stream.children = [
+            stream.children = [
                 FileDownload(target, note=f"also saved to {target}", mime="text/csv")
             ]
         else:
-            self.download_stream.children = []
-            self.download.value = (
+            stream.children = []
+            link.value = (
                 '<div class="wb-x">'
                 + download_link_html(data, filename, saved_to=str(target))
                 + "</div>"
