@@ -276,6 +276,67 @@ class SliceQueries:
             ["feature", "category", "inside", "outside", "inside_share", "outside_share"]
         ].reset_index(drop=True)
 
+    def error_values(self, target: Slice) -> pd.DataFrame:
+        """Which values of each feature carry the slice's errors (over its rows in the data).
+
+        Per (feature, category) inside the slice: ``rows``, ``error_sum``, ``weight_sum``,
+        ``error`` (the value's error rate), ``error_share`` (its share of the slice's
+        errors), ``slice_error`` (the slice's error on the same rows), the value's 95 %
+        interval (Wilson for 0/1 errors, else NaN) and ``well_above``: its error is at
+        least 1.25 times the slice's and, for 0/1 errors, its whole interval lies above
+        the slice's error (otherwise: at least 20 rows).
+        """
+        from workbench.search._stats import wilson_interval
+
+        encoded = self.encoded_features()
+        preds, on_codes = self._marking(target)
+        counts = self.store.code_errors(
+            self.dataset_id, self.eval_id, [f.name for f in encoded], preds, on_codes=on_codes
+        )
+        labels = {f.name: f.labels for f in encoded}
+        counts["category"] = [
+            labels[f][int(c)] for f, c in zip(counts["feature"], counts["code"], strict=True)
+        ]
+        by_feature = counts.groupby("feature")
+        total_error = by_feature["error_sum"].transform("sum")
+        total_weight = by_feature["weight_sum"].transform("sum")
+        error_sum = counts["error_sum"].astype(float)
+        weight_sum = counts["weight_sum"].astype(float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            counts["error"] = np.where(weight_sum > 0, error_sum / weight_sum, np.nan)
+            counts["error_share"] = np.where(total_error > 0, error_sum / total_error, np.nan)
+            counts["slice_error"] = np.where(total_weight > 0, total_error / total_weight, np.nan)
+        binary = bool(self.evaluation["binary_error"])
+        if binary:
+            low, high = wilson_interval(error_sum.to_numpy(), weight_sum.to_numpy())
+            supported = low > counts["slice_error"].to_numpy()
+        else:
+            low = high = np.full(len(counts), np.nan)
+            supported = counts["rows"].to_numpy() >= 20
+        counts["error_ci_low"], counts["error_ci_high"] = low, high
+        counts["well_above"] = (
+            (counts["error"] >= 1.25 * counts["slice_error"]) & (counts["error"] > 0) & supported
+        ).fillna(False)
+        order = {f.name: i for i, f in enumerate(encoded)}
+        counts = counts.sort_values(
+            ["feature", "code"], key=lambda s: s.map(order) if s.name == "feature" else s
+        )
+        return counts[
+            [
+                "feature",
+                "category",
+                "rows",
+                "error_sum",
+                "weight_sum",
+                "error",
+                "error_share",
+                "slice_error",
+                "error_ci_low",
+                "error_ci_high",
+                "well_above",
+            ]
+        ].reset_index(drop=True)
+
     def confusion(self, target: Slice) -> pd.DataFrame:
         preds, on_codes = self._marking(target)
         return self.store.confusion(self.dataset_id, self.eval_id, preds, on_codes=on_codes)

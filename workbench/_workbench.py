@@ -561,6 +561,17 @@ class Workbench:
         """
         return self._queries.distributions(self._queries.resolve(slice_or_id))
 
+    def error_values(self, slice_or_id: SliceRef) -> pd.DataFrame:
+        """Which values of each feature carry a slice's errors, over its rows in the data.
+
+        One row per (feature, category) inside the slice: ``rows``, ``error_sum``,
+        ``weight_sum``, the value's ``error`` and 95 % interval, its ``error_share`` of the
+        slice's errors, the slice's own ``slice_error`` on those rows, and ``well_above``
+        (its error is clearly above the slice's). Counted by DuckDB from the slice's
+        typed predicates.
+        """
+        return self._queries.error_values(self._queries.resolve(slice_or_id))
+
     def confusion_matrix(self, slice_or_id: SliceRef) -> pd.DataFrame:
         """Counts of (label, prediction) pairs inside and outside the slice (classification)."""
         return self._queries.confusion(self._queries.resolve(slice_or_id))

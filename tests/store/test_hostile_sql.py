@@ -75,6 +75,8 @@ def test_a_finding_with_hostile_sql_selects_its_predicates_rows(
         pd.testing.assert_frame_equal(bench.members(forged), expected)
         assert bench.evaluate(forged.predicates).slice_size == len(expected)
         assert bench.distributions(forged)["inside"].sum() > 0
+        values = bench.error_values(forged)
+        assert values.groupby("feature")["rows"].sum().eq(len(expected)).all()
     assert not pwned.exists()
     bench.close()
 

@@ -226,3 +226,38 @@ def _escaped(text: str) -> str:
     import html
 
     return html.escape(text, quote=True)
+
+
+# -- which values carry a slice's errors ---------------------------------------------------------
+
+
+def test_error_values_count_the_slice_rows(bench: wb.Workbench) -> None:
+    s = bench.evaluate({"size": "small"})
+    values = bench.error_values(s)
+    members = bench.members(s)
+    shape = values[values["feature"] == "shape"].set_index("category")
+    truth = members.groupby("shape")["_error"].agg(["size", "sum"])
+    assert shape["rows"].to_dict() == truth["size"].to_dict()
+    assert shape["error_sum"].to_dict() == pytest.approx(truth["sum"].to_dict())
+    assert shape["error_share"].sum() == pytest.approx(1.0)
+    assert shape["slice_error"].iloc[0] == pytest.approx(members["_error"].mean())
+    # Inside "size = small" the errors sit on red (and its other name, warm).
+    colour = values[values["feature"] == "colour"].set_index("category")
+    assert colour["well_above"].to_dict() == {"blue": False, "green": False, "red": True}
+    assert colour.loc["red", "error_share"] > 0.5
+
+
+def test_drill_down_shows_which_values_carry_the_errors(explorer: Explorer) -> None:
+    explorer.select(explorer.findings[0].slice_id)
+    refined = explorer.remove_condition("colour")
+    assert refined is not None and set(refined.conditions) == {"size"}
+    html = explorer.carriers.value
+    assert 'data-testid="error-values"' in html
+    assert 'data-feature="colour"' in html and 'data-feature="size"' not in html
+    assert re.search(r'data-value="red" data-well-above>red ▲', html)
+    assert 'data-value="blue" data-well-above' not in html
+    # the refine menu marks the values that carry the errors
+    explorer.refine_feature.value = "colour"
+    labels = dict((v, label) for label, v in explorer.refine_value.options)
+    assert labels["red"].endswith("▲") and not labels["blue"].endswith("▲")
+    assert "error 0." in labels["red"]

@@ -780,6 +780,37 @@ class Store:
         )
         return self._run(sql, [*params, *features], predicates).df()
 
+    def code_errors(
+        self,
+        dataset_id: int,
+        eval_id: int,
+        features: Sequence[str],
+        predicates: Sequence[Predicate],
+        *,
+        on_codes: bool = True,
+    ) -> pd.DataFrame:
+        """Rows, error sum and weight sum per (feature, code) among the rows of a slice."""
+        columns = ["feature", "code", "rows", "error_sum", "weight_sum"]
+        if not features:
+            return pd.DataFrame(columns=columns)
+        marked, params = self._inside_codes(dataset_id, predicates, on_codes)
+        rid = quote_identifier(ROW_ID)
+        parts = []
+        for f in features:
+            q = quote_identifier(f)
+            parts.append(
+                f"SELECT ? AS feature, {q}::INTEGER AS code, count(*) AS rows, "
+                "coalesce(sum(_wb_error), 0) AS error_sum, coalesce(sum(_wb_weight), 0) AS weight_sum "
+                f"FROM _wb_in GROUP BY {q}"
+            )
+        sql = (
+            f"WITH _wb_in AS (SELECT c.*, e.error AS _wb_error, e.weight AS _wb_weight "
+            f"FROM {marked} c JOIN eval_{int(eval_id)} e ON e.{rid} = c._wb_rid WHERE c.inside) "
+            + " UNION ALL ".join(parts)
+            + " ORDER BY feature, code"
+        )
+        return self._run(sql, [*params, *features], predicates).df()[columns]
+
     def confusion(
         self,
         dataset_id: int,

@@ -28,7 +28,7 @@ from workbench.widgets._charts import error_histogram_figure, overview_figure
 from workbench.widgets._controls import ScanInputs
 from workbench.widgets._download import FileDownload
 from workbench.widgets._focus import FitCharts, FocusRequest
-from workbench.widgets._format import esc, fmt_count
+from workbench.widgets._format import esc, fmt_count, fmt_error
 from workbench.widgets._groups import GroupsView
 from workbench.widgets._html import download_link_html
 from workbench.widgets._plain import plain_summary
@@ -109,6 +109,7 @@ class Explorer(w.VBox):
         self._origin: Slice | None = None  # the scan slice the drill-down started from
         self._current: Slice | None = None  # what the drill-down shows (maybe refined)
         self._dist = pd.DataFrame()
+        self._carriers = pd.DataFrame()  # per value inside the slice: its error and share
         self._rows_page = 0
         self._feature_names = [
             str(f)
@@ -182,6 +183,7 @@ class Explorer(w.VBox):
         self.errors = _html()
         self.errors_plot = w.Output(layout=w.Layout(width="100%"))
         self.dists = _html()
+        self.carriers = _html(width="100%")  # which values carry the slice's errors
         # Refine
         self.conditions_box = w.HBox(layout=w.Layout(flex_flow="row wrap"))
         self.refine_feature = w.Dropdown(
@@ -301,6 +303,10 @@ class Explorer(w.VBox):
                 _html(f'<div class="wb-x"><h3 class="wb-h">{kind}</h3></div>'),
                 self.errors,
                 self.errors_plot,
+                _html(
+                    '<div class="wb-x"><h3 class="wb-h">Which values carry the slice\'s errors</h3></div>'
+                ),
+                self.carriers,
                 _html(
                     '<div class="wb-x"><h3 class="wb-h">Features inside vs outside the slice</h3></div>'
                 ),
@@ -502,6 +508,7 @@ class Explorer(w.VBox):
                 errors_html = ""
                 error_share = views.error_share_from_counts(s, bench.overall_error)
             self._dist = bench.distributions(s)
+            carriers = self._carriers = bench.error_values(s)
             fdr = self._findings.parameters.get("fdr") if not refined else None
             with self.hold_sync():
                 self.title.value = views.title_html(
@@ -519,6 +526,12 @@ class Explorer(w.VBox):
                 self.errors.value = errors_html
                 self.dists.value = views.distributions_html(
                     self._dist, [p.feature for p in s.predicates]
+                )
+                self.carriers.value = views.error_values_html(
+                    carriers,
+                    [p.feature for p in s.predicates],
+                    n_rows=s.size_in_data,
+                    plain_language=self._plain,
                 )
                 self._show_conditions()
                 self._show_flag()
@@ -609,10 +622,21 @@ class Explorer(w.VBox):
         else:
             # Only values that narrow the slice: one holding every row of it changes nothing.
             part = part[(part["inside"] > 0) & (part["inside"] < part["inside"].sum())]
-            options = [
-                (f"{c} ({fmt_count(n)} rows)", str(c))
-                for c, n in zip(part["category"], part["inside"], strict=True)
-            ]
+            # each value's error inside the slice; ▲ where it carries clearly more errors
+            errors: dict[str, tuple[float, bool]] = {}
+            if not self._carriers.empty:
+                mine = self._carriers[self._carriers["feature"] == feature]
+                errors = {
+                    str(c): (float(e), bool(hot))
+                    for c, e, hot in zip(
+                        mine["category"], mine["error"], mine["well_above"], strict=True
+                    )
+                }
+            options = []
+            for c, n in zip(part["category"], part["inside"], strict=True):
+                error, hot = errors.get(str(c), (math.nan, False))
+                shown = "" if math.isnan(error) else f", error {fmt_error(error)}"
+                options.append((f"{c} ({fmt_count(n)} rows{shown}){' ▲' if hot else ''}", str(c)))
         self.refine_value.options = options
         self.refine_value.value = options[0][1] if options else None
         self.refine_add.description = "Replace condition" if feature in current else "Add condition"

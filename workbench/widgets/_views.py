@@ -32,6 +32,7 @@ __all__ = [
     "chart_table_html",
     "confusion_html",
     "distributions_html",
+    "error_values_html",
     "members_html",
     "metrics_html",
     "notes_html",
@@ -106,6 +107,12 @@ STYLE = (
 .wb-x .wb-notes.wb-warn { background: #fff8c5; border-color: #bf8700; color: #1f2328; }
 .wb-x .wb-notes.wb-warn .wb-lead { font-weight: 600; font-size: 13.5px; }
 .wb-x .wb-notes.wb-warn .wb-note { color: #3d444d; }
+.wb-x .wb-carry { display: grid; grid-template-columns: minmax(60px, 1fr) 56px 64px 64px; gap: 2px 8px;
+  align-items: center; font-size: 12px; font-variant-numeric: tabular-nums; }
+.wb-x .wb-carry > span { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.wb-x .wb-carry .wb-ch { color: var(--wb-muted); font-size: 11px; }
+.wb-x .wb-carry .r { text-align: right; }
+.wb-x .wb-carry .wb-hot { background: #ffebe9; color: #82071e; font-weight: 600; border-radius: 3px; }
 .wb-x details.wb-also { margin: 3px 0 0; font-size: 12.5px; }
 .wb-x details.wb-also summary { cursor: pointer; color: var(--wb-muted); }
 .wb-x details.wb-also summary b { color: var(--wb-fg); font-weight: 600; }
@@ -519,4 +526,82 @@ def notes_html(findings: Findings) -> str:
     return (
         '<div class="wb-x"><details class="wb-notes" data-testid="scan-notes"><summary>'
         f"Scan notes ({len(notes)}): how the statistics were computed</summary>{listed}</details></div>"
+    )
+
+
+def error_values_html(
+    values: pd.DataFrame,
+    slice_features: Sequence[str] = (),
+    *,
+    n_rows: int | None = None,
+    max_values: int = 6,
+    plain_language: bool = False,
+) -> str:
+    """Which values of each feature carry the slice's errors, one card per feature.
+
+    Per value (most of the slice's errors first): its rows, its error rate and its share
+    of the slice's errors; values whose error is well above the slice's are marked.
+    Features whose errors are spread least like their rows come first; the slice's own
+    features (one value each) are left out.
+    """
+    own = set(slice_features)
+    part = values[~values["feature"].isin(own)] if not values.empty else values
+    if part.empty:
+        return '<div class="wb-x wb-note">No other features to break the errors down by.</div>'
+    cards = []
+    for feature, group in part.groupby("feature", sort=False):
+        rows_total = float(group["rows"].sum()) or 1.0
+        share = group["error_share"].fillna(0.0)
+        spread = 0.5 * float((share - group["rows"] / rows_total).abs().sum())
+        cards.append((not bool(group["well_above"].any()), -spread, str(feature), group))
+    cards.sort(key=lambda c: (c[0], c[1]))
+    slice_error = float(part["slice_error"].iloc[0])
+    html_cards = []
+    for _, _, feature, group in cards:
+        group = group.sort_values(["error_share", "rows"], ascending=False, kind="stable")
+        shown = group.head(max_values)
+        lines = [
+            '<span class="wb-ch">value</span><span class="wb-ch r">rows</span>'
+            '<span class="wb-ch r">error</span><span class="wb-ch r">of errors</span>'
+        ]
+        for _, r in shown.iterrows():
+            hot = bool(r["well_above"])
+            mark = " ▲" if hot else ""
+            cls = ' class="wb-hot"' if hot else ""
+            tip = (
+                f"{r['category']}: {fmt_count(r['rows'])} rows of the slice, error "
+                f"{fmt_error(r['error'])} (slice {fmt_error(slice_error)}), "
+                f"{fmt_share(r['error_share'])} of the slice's errors"
+                + ("; well above the slice's error" if hot else "")
+            )
+            lines.append(
+                f'<span{cls} title="{esc(tip)}" data-value="{esc(r["category"])}"'
+                f"{' data-well-above' if hot else ''}>{esc(r['category'])}{mark}</span>"
+                f'<span class="r">{fmt_count(r["rows"])}</span>'
+                f'<span class="r{" wb-hot" if hot else ""}">{fmt_error(r["error"])}</span>'
+                f'<span class="r">{fmt_share(r["error_share"])}</span>'
+            )
+        more = len(group) - len(shown)
+        extra = f'<div class="wb-note">+ {more} more values</div>' if more > 0 else ""
+        html_cards.append(
+            f'<div class="wb-dist" data-feature="{esc(feature)}"><div class="wb-dist-h">'
+            f"<span>{esc(feature)}</span></div>"
+            f'<div class="wb-carry">{"".join(lines)}</div>{extra}</div>'
+        )
+    rows = f" {fmt_count(n_rows)}" if n_rows is not None else ""
+    if plain_language:
+        lead = (
+            f"Inside the slice ({rows.strip() or 'its'} rows in the data, error "
+            f"{fmt_error(slice_error)}), these values hold its errors; those marked ▲ have "
+            "clearly more errors than the slice as a whole."
+        )
+    else:
+        lead = (
+            f"Over the slice's{rows} rows in the data (error {fmt_error(slice_error)}): rows, "
+            "error and share of the slice's errors per value. ▲ marks a value whose error is at "
+            "least 1.25 times the slice's and clearly above it (95% interval)."
+        )
+    return (
+        f'<div class="wb-x" data-testid="error-values"><div class="wb-note" style="margin-bottom:6px">'
+        f'{esc(lead)}</div><div class="wb-dists">{"".join(html_cards)}</div></div>'
     )
