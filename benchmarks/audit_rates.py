@@ -13,6 +13,8 @@ min_support 1 % with a 20-row floor, min_errors 5)::
     python benchmarks/audit_rates.py null --seeds 1000 --rows 5000 50000
     python benchmarks/audit_rates.py power --seeds 200 --rows 5000
 
+``--jobs 2`` runs the seeds in two processes (each scan itself counts in one).
+
 Metrics: ``0/1`` (error rate, base 20 %), ``fnr`` (false-negative rate: the search
 runs over the positives only, as the workbench does for fairness rates; base 20 %),
 ``continuous`` (zero-inflated exponential error) and ``weighted`` (word errors over
@@ -22,7 +24,9 @@ reference words). Imports numpy and workbench.search.
 from __future__ import annotations
 
 import argparse
+import functools
 import time
+from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
@@ -89,6 +93,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, nargs="+", default=[5000, 50000])
     parser.add_argument("--kinds", nargs="+", default=list(KINDS), choices=KINDS)
     parser.add_argument("--rankings", nargs="+", default=list(RANKINGS), choices=RANKINGS)
+    parser.add_argument("--jobs", type=int, default=1, help="processes running seeds")
     args = parser.parse_args()
     planted = args.what == "power"
     label = "recovered the planted group" if planted else "runs with a significant slice"
@@ -97,9 +102,14 @@ def main() -> None:
         for kind in args.kinds:
             for ranking in args.rankings:
                 started = time.perf_counter()
-                hits = sum(
-                    one_run(seed, n_rows, kind, ranking, planted) for seed in range(args.seeds)
+                run = functools.partial(
+                    one_run, n_rows=n_rows, kind=kind, ranking=ranking, planted=planted
                 )
+                if args.jobs > 1:
+                    with ProcessPoolExecutor(args.jobs) as pool:
+                        hits = sum(pool.map(run, range(args.seeds), chunksize=10))
+                else:
+                    hits = sum(map(run, range(args.seeds)))
                 print(
                     f"{n_rows:>7} | {kind:>10} | {ranking:>9} | {hits}/{args.seeds} = "
                     f"{hits / args.seeds:.1%} ({time.perf_counter() - started:.0f} s)",

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -221,3 +222,33 @@ def test_scan_of_a_saved_store_streams_it_when_it_does_not_fit(
     assert any(n.startswith("Counted with duckdb: the codes would need") for n in notes)
     missing = run("scan", str(ADULT), "--label", "income", cwd=work)
     assert missing.returncode == 2 and "without --prediction" in missing.stderr
+
+
+def test_scan_on_data_too_small_for_findings_says_so(tmp_path: Path) -> None:
+    # 172 rows with one error: nothing is significant and the first thing printed says why
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {
+            "species": rng.choice(["Adelie", "Gentoo", "Chinstrap"], 172),
+            "island": rng.choice(["Biscoe", "Dream"], 172),
+            "label": rng.choice(["a", "b"], 172),
+        }
+    )
+    frame["pred"] = frame["label"]
+    frame.loc[3, "pred"] = "b" if frame.loc[3, "label"] == "a" else "a"
+    frame.to_csv(tmp_path / "tiny.csv", index=False)
+    out = run(
+        "scan",
+        "tiny.csv",
+        "--label",
+        "label",
+        "--prediction",
+        "pred",
+        "--db",
+        ":memory:",
+        cwd=tmp_path,
+    )
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[1].startswith("The data cannot support findings: the 172 rows hold 1 error")
+    assert " yes " not in out.stdout

@@ -160,7 +160,13 @@ class SliceQueries:
             )
         p_value = float(stats.p_value[0])
         binary = bool(self.evaluation["binary_error"])
-        enough_errors = not binary or c["slice_error_sum"] >= scan_defaults()["min_errors"]
+        # the same floor as a scan's: the rows the slice's error rests on
+        from workbench.search import error_rows
+
+        rows = error_rows(
+            np.array([c["slice_error_sum"]]), np.array([c["slice_error_sq_sum"]]), binary=binary
+        )
+        enough_errors = bool(rows[0] >= scan_defaults()["min_errors"])
         return Slice(
             predicates=preds,
             slice_size=int(c["slice_size"]),

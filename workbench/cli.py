@@ -252,6 +252,10 @@ def _print_table(findings: Any) -> None:
         f"{len(findings)} slices (overall error {findings.overall_error:.4f}, "
         f"{findings.n_rows} rows, {findings.n_evaluated} slices evaluated)\n"
     )
+    # Data too small for findings: say so before the table, not only in the notes below.
+    for note in findings.notes:
+        if note.startswith("The data cannot support findings"):
+            out.write(f"{note}\n")
     on = sorted({s.statistics_on for s in findings})
     if on:
         out.write(f"size, error, interval and p-value on: {', '.join(on)}\n")

@@ -10,7 +10,7 @@ from scipy import stats
 from workbench.search import SliceSearch, benjamini_hochberg
 
 
-def _null_run(seed: int, kind: str, n: int, confirm: bool) -> bool:
+def _null_run(seed: int, kind: str, n: int, confirm: bool, ranking: str = "excess") -> bool:
     rng = np.random.default_rng(seed)
     m = 5
     cards = rng.integers(2, 6, m)
@@ -23,7 +23,7 @@ def _null_run(seed: int, kind: str, n: int, confirm: bool) -> bool:
     else:  # word errors over reference words: weighted
         weights = rng.integers(1, 20, n).astype(float)
         errors = rng.binomial(weights.astype(int), 0.15).astype(float)
-    search = SliceSearch(confirm=confirm, min_confirm_rows=0).fit_codes(
+    search = SliceSearch(confirm=confirm, min_confirm_rows=0, ranking=ranking).fit_codes(
         codes,
         errors,
         weights,
@@ -34,19 +34,23 @@ def _null_run(seed: int, kind: str, n: int, confirm: bool) -> bool:
 
 
 @pytest.mark.parametrize(
-    ("kind", "confirm", "n_seeds"),
+    ("kind", "confirm", "n_seeds", "ranking"),
     [
-        ("binary", False, 1000),
-        ("binary", True, 200),
-        ("continuous", False, 400),
-        ("weighted", False, 150),
-        ("weighted", True, 150),
+        ("binary", False, 1000, "excess"),
+        ("binary", True, 200, "excess"),
+        ("continuous", False, 400, "excess"),
+        ("weighted", False, 150, "excess"),
+        ("weighted", True, 150, "excess"),
+        ("binary", False, 200, "sliceline"),
+        ("continuous", False, 100, "sliceline"),
+        ("weighted", True, 100, "sliceline"),
     ],
 )
-def test_null_data_rarely_reports_a_significant_slice(kind, confirm, n_seeds):
+def test_null_data_rarely_reports_a_significant_slice(kind, confirm, n_seeds, ranking):
     # errors independent of the features: at most 5 % of runs may report any
-    # significant slice (benchmarks/null_rate.py runs 1,000 seeds)
-    hits = sum(_null_run(seed, kind, 300, confirm) for seed in range(n_seeds))
+    # significant slice, under each ranking (benchmarks/null_rate.py and
+    # benchmarks/audit_rates.py run 1,000 seeds)
+    hits = sum(_null_run(seed, kind, 300, confirm, ranking) for seed in range(n_seeds))
     assert hits / n_seeds <= 0.05
 
 
@@ -125,6 +129,88 @@ def test_tiny_data_with_one_error_calls_nothing_significant(rng):
     search = SliceSearch().fit(df, errors)
     assert not any(s.significant for s in search.findings_)
     assert all(s.slice_size >= 20 for s in search.findings_)  # the row floor
+    # the first note says so plainly, and what to change
+    first = search.findings_.notes[0]
+    assert first.startswith("The data cannot support findings: the 172 rows hold 1 error,")
+    assert "min_errors=5" in first and "use more rows" in first
+
+
+def test_too_few_rows_for_the_size_floor_cannot_support_findings(rng):
+    df = pd.DataFrame({"a": rng.choice(list("xy"), 18)})
+    errors = (rng.random(18) < 0.5).astype(float)
+    errors[:6] = 1.0
+    search = SliceSearch().fit(df, errors)
+    assert len(search.findings_) == 0
+    first = search.findings_.notes[0]
+    assert first.startswith("The data cannot support findings: 18 rows were searched")
+    assert "min_rows=20" in first and "lower min_rows / min_support" in first
+
+
+def test_enough_data_has_no_cannot_support_note(rng):
+    df = pd.DataFrame({"a": rng.choice(list("xyz"), 500)})
+    errors = (rng.random(500) < 0.2).astype(float)
+    notes = SliceSearch().fit(df, errors).findings_.notes
+    assert not any(note.startswith("The data cannot support findings") for note in notes)
+
+
+@pytest.mark.parametrize("kind", ["continuous", "weighted"])
+def test_min_errors_counts_the_rows_the_error_rests_on_for_every_metric(kind):
+    # 400 rows; a = 0 (100 rows) has 15 rows with an error, the rest 3 in 300
+    n = 400
+    a = np.repeat([0, 1, 2, 3], 100)
+    erring = np.zeros(n, dtype=bool)
+    erring[:15] = True
+    erring[[150, 250, 350]] = True
+    weights = None
+    if kind == "continuous":  # equal non-0/1 errors: 15 erring rows count as 15
+        errors = np.where(erring, 1.5, 0.0)
+    else:  # word errors over reference words
+        weights = np.full(n, 10.0)
+        errors = np.where(erring, 4.0, 0.0)
+
+    def top(min_errors: int):
+        search = SliceSearch(min_errors=min_errors, k=1).fit_codes(
+            a[:, None], errors, weights, feature_names=["a"], value_labels=[[0, 1, 2, 3]]
+        )
+        return search.findings_
+
+    found = top(15)
+    assert found[0].description == "a = 0" and found[0].significant
+    held = top(16)
+    assert held[0].description == "a = 0" and not held[0].significant
+    assert any("fewer than min_errors=16 erring rows" in note for note in held.notes)
+    # 18 erring rows in all: a floor above that cannot be met by any slice
+    assert top(19).notes[0].startswith("The data cannot support findings")
+
+
+def test_error_rows_equals_the_error_count_for_0_1_errors():
+    from workbench.search import error_rows
+
+    errors = np.array([7.0, 0.0, 3.0])
+    assert list(error_rows(errors, errors, binary=False)) == [7.0, 0.0, 3.0]
+    assert list(error_rows(errors, None, binary=True)) == [7.0, 0.0, 3.0]
+    # five rows of 0.1: five rows, not 4.999999999999999
+    assert error_rows(np.array([0.5]), np.array([5 * 0.1 * 0.1]), binary=False)[0] == 5.0
+    # one outlier carrying nearly all of the error counts as about one row
+    e = np.array([1000.0, *[0.1] * 9])
+    assert error_rows(np.array([e.sum()]), np.array([(e * e).sum()]), binary=False)[0] < 1.01
+
+
+@pytest.mark.parametrize(
+    ("ranking", "fragment"),
+    [
+        ("sliceline", "raise alpha toward 1"),
+        ("excess", "lower min_support"),
+    ],
+)
+def test_fewer_than_k_slices_say_why_and_what_to_change(rng, ranking, fragment):
+    n = 2000
+    df = pd.DataFrame({"a": rng.choice(list("xyz"), n), "b": rng.choice(list("pq"), n)})
+    errors = (rng.random(n) < np.where(df.a == "x", 0.4, 0.1)).astype(float)
+    found = SliceSearch(ranking=ranking, k=50, confirm=False).fit(df, errors).findings_
+    assert len(found) < 50
+    shortfall = [note for note in found.notes if note.startswith(("Only ", "No slice"))]
+    assert len(shortfall) == 1 and fragment in shortfall[0] and "(k=50)" in shortfall[0]
 
 
 def test_default_scan_reports_a_small_minority_with_twice_the_error():

@@ -18,7 +18,7 @@ from workbench.search._counts import SliceCounts
 from workbench.search._parameters import SCAN_PARAMETERS, ScanParameter, scan_defaults
 from workbench.search._search import SliceSearch
 from workbench.search._split import SplitAssigner
-from workbench.search._stats import benjamini_hochberg, slice_statistics
+from workbench.search._stats import benjamini_hochberg, error_rows, slice_statistics
 
 __all__ = [
     "SCAN_PARAMETERS",
@@ -34,6 +34,7 @@ __all__ = [
     "SliceSearch",
     "SplitAssigner",
     "benjamini_hochberg",
+    "error_rows",
     "scan_defaults",
     "slice_statistics",
 ]

@@ -150,8 +150,11 @@ _TABLE: tuple[ScanParameter, ...] = (
         "min_errors",
         5,
         (Interval("int", 0),),
-        "with 0/1 errors, fewest errors a slice needs on the statistics rows to be called "
-        "significant",
+        "fewest erring rows a slice needs on the statistics rows to be called significant: "
+        "its errors for 0/1 errors and the fairness rates; for continuous or weighted errors "
+        "(absolute error, WER) the effective number of rows carrying the error, "
+        "sum(error)^2 / sum(error^2) (the nonzero-error rows when their errors are equal, "
+        "about one for one outlier)",
         "Min errors",
         "--min-errors",
     ),

@@ -33,7 +33,7 @@ from workbench.search._inputs import (
 from workbench.search._lattice import TIE_TOLERANCE, LatticeResult, lattice_search
 from workbench.search._parameters import ResolvedParameters, check_scan_parameters, scan_defaults
 from workbench.search._split import SplitAssigner
-from workbench.search._stats import benjamini_hochberg, slice_statistics
+from workbench.search._stats import benjamini_hochberg, error_rows, slice_statistics
 
 __all__ = ["SliceSearch"]
 
@@ -75,8 +75,13 @@ class SliceSearch(BaseEstimator):
     Benjamini--Hochberg adjusted p-value. With ``confirm`` the search runs on a
     seeded *discovery* split and the statistics come from the held-out
     *confirmation* split (BH over the reported slices); otherwise they are in-sample
-    and BH runs over every slice the search evaluated. With 0/1 errors a slice with
-    fewer than ``min_errors`` errors on the statistics rows is never significant.
+    and BH runs over every slice the search evaluated. A slice whose error rests on
+    fewer than ``min_errors`` rows of the statistics rows is never significant (see
+    ``min_errors``). When the data cannot support findings at all (fewer erring rows
+    than ``min_errors`` on the statistics rows, or too few rows for any slice to meet
+    the size floor), nothing is significant and the first of the findings' notes
+    starts with "The data cannot support findings" and says what to change; when
+    fewer than ``k`` slices qualify, a note says why and what to change.
 
     The parameters, their defaults and constraints are declared once in
     :data:`~workbench.search.SCAN_PARAMETERS` (shared with ``Workbench.scan``, the CLI,
@@ -108,8 +113,14 @@ class SliceSearch(BaseEstimator):
     min_rows : int, default=20
         Floor of ``min_support`` in rows when it is a fraction.
     min_errors : int, default=5
-        With 0/1 errors, fewest errors on the statistics rows for a slice to be
-        called significant.
+        Fewest erring rows on the statistics rows for a slice to be called
+        significant. For 0/1 errors (and the fairness rates, 0/1 on the rows they
+        are defined on) it counts the slice's errors; for continuous or weighted
+        errors (absolute or squared error, word errors over reference words) the
+        effective number of rows carrying the error, ``sum(e)^2 / sum(e^2)``:
+        the rows with a nonzero error when those errors are equal, fewer when a few
+        rows carry most of it (one outlier counts as one). Scale-free, so 5 means
+        the same for every metric.
     fdr : float, default=0.05
         False discovery rate for ``Slice.significant``.
     confirm : bool or "auto", default="auto"
@@ -571,6 +582,7 @@ class SliceSearch(BaseEstimator):
             )
             # items of the alternative descriptions of each reported slice
             alternatives: list[list[np.ndarray]] = [[] for _ in range(len(result.scores))]
+            qualifying = len(result.scores)  # slices that qualify (before folding overlaps)
             if not params.distinct:
                 break
             kept, attached = _distinct_groups(
@@ -578,6 +590,7 @@ class SliceSearch(BaseEstimator):
             )
             exhausted = len(result.scores) < k_search
             if len(kept) >= params.k or exhausted or k_search >= _MAX_POOL:
+                qualifying = len(result.scores)
                 alternatives = [
                     [result.items[j, : int(result.n_predicates[j])] for j in attached[i]]
                     for i in kept
@@ -594,7 +607,22 @@ class SliceSearch(BaseEstimator):
         overall_all = float(totals_all.error_sum[0] / totals_all.weight_sum[0])
         reported = len(result.scores)
         stats_part = "confirmation" if use_split else "discovery"
+        stats_totals = profile.totals[stats_part]
+        total_error_rows = float(
+            error_rows(stats_totals.error_sum, stats_totals.error_sq_sum, binary=binary)[0]
+        )
+        unsupported = _cannot_support(
+            params,
+            n_rows=n_rows,
+            n_discovery=n_discovery,
+            min_support_rows=min_support_rows,
+            n_stats=int(profile.n_rows[stats_part]),
+            total_error_rows=total_error_rows,
+            use_split=use_split,
+            binary=binary,
+        )
         p_adjusted = np.zeros(0)
+        slice_error_rows = np.zeros(0)
         if reported:
             # Counts of the reported slices on the statistics rows, with moments.
             flat_items = [
@@ -603,6 +631,9 @@ class SliceSearch(BaseEstimator):
             ]
             stats_counts = _count_ragged(aggregator, flat_items, item_feature, offsets, stats_part)
             stats = slice_statistics(stats_counts, profile.totals[stats_part], binary=binary)
+            slice_error_rows = error_rows(
+                stats_counts.error_sum, stats_counts.error_sq_sum, binary=binary
+            )
             if use_split:
                 p_adjusted = benjamini_hochberg(stats.p_value)
                 sizes_all = result.counts.size + stats_counts.size
@@ -655,7 +686,8 @@ class SliceSearch(BaseEstimator):
                     for items in alternatives[i]
                 )
             )
-            enough_errors = not binary or stats_counts.error_sum[i] >= params.min_errors
+            # min_errors counts the rows the error rests on (the errors, for 0/1 errors)
+            enough_errors = bool(slice_error_rows[i] >= params.min_errors)
             slices.append(
                 Slice(
                     predicates=preds,
@@ -670,7 +702,9 @@ class SliceSearch(BaseEstimator):
                     rest_error=float(stats.rest_error[i]),
                     p_value=float(stats.p_value[i]),
                     p_value_adjusted=float(p_adjusted[i]),
-                    significant=bool(p_adjusted[i] <= params.fdr and enough_errors),
+                    significant=bool(
+                        p_adjusted[i] <= params.fdr and enough_errors and unsupported is None
+                    ),
                     statistics_on="confirmation split" if use_split else "all rows",
                     stats_size=int(stats_counts.size[i]),
                     size_in_data=int(sizes_all[i]),
@@ -681,7 +715,22 @@ class SliceSearch(BaseEstimator):
                 )
             )
         timings["statistics"] = time.perf_counter() - tic
-        notes = _notes(params, profile, result, use_split, n_rows, binary, reported)
+        held_back = int(
+            np.count_nonzero((p_adjusted <= params.fdr) & (slice_error_rows < params.min_errors))
+        )
+        notes = _notes(
+            params,
+            profile,
+            result,
+            use_split,
+            n_rows,
+            binary,
+            reported,
+            qualifying=qualifying,
+            held_back=held_back if unsupported is None else 0,
+        )
+        if unsupported is not None:
+            notes.insert(0, unsupported)
         parameters = dict(self.get_params(deep=False))
         parameters.update(
             {
@@ -825,6 +874,94 @@ def _distinct_groups(
     return kept, attached
 
 
+#: How the first note of findings on data too small for findings starts (stable text).
+CANNOT_SUPPORT = "The data cannot support findings"
+
+
+def _cannot_support(
+    params: ResolvedParameters,
+    *,
+    n_rows: int,
+    n_discovery: int,
+    min_support_rows: int,
+    n_stats: int,
+    total_error_rows: float,
+    use_split: bool,
+    binary: bool,
+) -> str | None:
+    """The note saying why the data cannot support findings, or None when they can.
+
+    Two cases: no slice smaller than the searched rows meets the size floor, or the
+    rows the statistics are on hold fewer errors (error rows, see ``error_rows``)
+    than ``min_errors``, so no slice can reach the floor.
+    """
+    if n_discovery <= min_support_rows:
+        floor = (
+            f"min_support={params.min_support} with a floor of min_rows={params.min_rows}"
+            if isinstance(params.min_support, float)
+            else f"min_support={params.min_support}"
+        )
+        searched = "on the discovery split " if use_split else ""
+        return (
+            f"{CANNOT_SUPPORT}: {n_discovery:,} rows were searched {searched}and a slice needs "
+            f"at least {min_support_rows:,} rows ({floor}), so no group smaller than the whole "
+            "can be found and nothing is called significant. To change this: use more rows, "
+            "or lower min_rows / min_support (slices that small rarely show more than chance)."
+        )
+    if total_error_rows < params.min_errors:
+        where = (
+            f"the {n_stats:,} held-out confirmation rows the statistics are on"
+            if use_split
+            else f"the {n_rows:,} rows"
+        )
+        if binary:
+            errors = f"{round(total_error_rows):,} error{'s' * (total_error_rows != 1)}"
+        else:  # the effective number of rows carrying the error (see error_rows)
+            errors = f"an error resting on about {total_error_rows:.3g} rows"
+        return (
+            f"{CANNOT_SUPPORT}: {where} hold {errors}, fewer than the min_errors="
+            f"{params.min_errors} a slice needs to be called significant, so nothing is called "
+            "significant (the slices listed, if any, are descriptions, not findings). To "
+            "change this: use more rows, or rows with more errors; lowering min_errors lets "
+            "a handful of rows count as a finding."
+        )
+    return None
+
+
+def _shortfall(params: ResolvedParameters, result: Any, reported: int, qualifying: int) -> str:
+    """Why fewer than k slices are listed, and what to change."""
+    rows = f"at least {result.min_support:,} rows"
+    if params.ranking == "sliceline":
+        # score > 0  <=>  error ratio > 1 + (1 - alpha) / alpha * (n / size - 1)
+        needed = 1 + (1 - params.alpha) / params.alpha * (result.n_rows / result.min_support - 1)
+        rule = (
+            f"a SliceLine score above 0 with {rows}; the score subtracts "
+            f"(1 - alpha) * (n / size - 1), so at alpha={params.alpha} a slice of "
+            f"{result.min_support:,} rows needs {needed:.1f} times the overall error"
+        )
+        change = (
+            f"raise alpha toward 1, lower min_support (now {result.min_support:,} rows), or "
+            "rank by ranking='excess', which does not penalise small groups"
+        )
+    else:
+        rule = f"the lower end of their error's 95% interval above the rest's error, with {rows}"
+        change = (
+            f"lower min_support (now {result.min_support:,} rows) or min_rows, allow more "
+            "predicates (max_predicates), or use more rows (a small slice's interval is wide)"
+        )
+    if params.distinct and qualifying > reported:
+        groups = "1 distinct group is" if reported == 1 else f"{reported} distinct groups are"
+        return (
+            f"Only {groups} listed (k={params.k}): {qualifying:,} slices "
+            f"have {rule}, and the others overlap a listed group by more than "
+            f"max_overlap={params.max_overlap} (Jaccard over the rows), so they are listed "
+            "as its alternative descriptions. To list more: raise max_overlap, pass "
+            f"distinct=False (--exact) for the exact top-k, or {change}."
+        )
+    which = {0: "No slice has", 1: "Only 1 slice has"}.get(reported, f"Only {reported} slices have")
+    return f"{which} {rule} (k={params.k}). To list more: {change}."
+
+
 def _notes(
     params: ResolvedParameters,
     profile: Any,
@@ -833,6 +970,9 @@ def _notes(
     n_rows: int,
     binary: bool,
     reported: int,
+    *,
+    qualifying: int,
+    held_back: int,
 ) -> list[str]:
     notes = []
     if use_split:
@@ -874,9 +1014,13 @@ def _notes(
     if not (result.overall_error > 0):
         notes.append("Every error on the searched rows is 0: no slice can score above 0.")
     elif reported < params.k:
+        notes.append(_shortfall(params, result, reported, qualifying))
+    if held_back:
         notes.append(
-            f"Only {reported} slices have a score above 0 with at least "
-            f"{result.min_support:,} rows (k={params.k})."
+            f"{held_back} slice{'s' * (held_back != 1)} with an adjusted p-value at or below "
+            f"fdr={params.fdr} {'rest' if held_back != 1 else 'rests'} on fewer than "
+            f"min_errors={params.min_errors} erring rows on the statistics rows and "
+            f"{'are' if held_back != 1 else 'is'} not called significant."
         )
     return notes
 

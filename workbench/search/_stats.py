@@ -16,6 +16,14 @@ evaluated in-sample.
   t-test of slice versus rest in which the slice's per-row variance is floored at
   the rest's (a tiny slice whose values happen to agree must not look certain)
   and the degrees of freedom are the slice's ``n - 1`` (never more than Welch's).
+* The rows a slice's error rests on (``min_errors`` is a floor on them):
+  ``error_rows = sum(e)^2 / sum(e^2)``, Kish's effective number of erring rows.
+  With 0/1 errors (also the fairness rates, whose errors are 0/1 on the rows they
+  are defined on) it is the number of errors; with continuous or weighted errors it
+  is the number of rows with a nonzero error when those errors are equal, and fewer
+  when a few rows carry most of the error mass (one outlier counts as one row,
+  whatever its size). It is scale-free, so one floor means the same for a 0/1 error,
+  an absolute error in dollars and word errors.
 * Benjamini--Hochberg adjusted p-values over ``m`` hypotheses, where ``m`` may
   exceed the p-values given: the missing ones are taken as p = 1 (conservative).
 
@@ -35,6 +43,7 @@ from workbench.search._counts import SliceCounts
 __all__ = [
     "SliceStatistics",
     "benjamini_hochberg",
+    "error_rows",
     "ratio_interval",
     "slice_statistics",
     "wilson_interval",
@@ -50,6 +59,35 @@ class SliceStatistics:
     error_ci_high: np.ndarray
     rest_error: np.ndarray
     p_value: np.ndarray
+
+
+def error_rows(
+    error_sum: np.ndarray, error_sq_sum: np.ndarray | None, *, binary: bool
+) -> np.ndarray:
+    """The effective number of rows carrying a slice's error, ``sum(e)^2 / sum(e^2)``.
+
+    Equal to the error count for 0/1 errors (``binary`` or not, since then
+    ``e^2 = e``); between 1 and the number of nonzero-error rows otherwise; 0 for a
+    slice without error. Rounded to 6 decimals, so equal errors count exactly.
+
+    Examples
+    --------
+    >>> error_rows(np.array([3.0]), np.array([3.0]), binary=False)  # three 0/1 errors
+    array([3.])
+    >>> error_rows(np.array([10.0]), np.array([100.0]), binary=False)  # one row, error 10
+    array([1.])
+    >>> error_rows(np.array([4.0]), np.array([4.0 / 3]), binary=False)  # 12 rows of 1/3
+    array([12.])
+    """
+    error_sum = np.asarray(error_sum, dtype=np.float64)
+    if binary or error_sq_sum is None:
+        return error_sum.copy()
+    error_sq_sum = np.asarray(error_sq_sum, dtype=np.float64)
+    out = np.zeros_like(error_sum)
+    positive = error_sq_sum > 0
+    out[positive] = error_sum[positive] ** 2 / error_sq_sum[positive]
+    # rounded so that five equal errors count as 5 rows, not 4.999999999999999
+    return np.round(out, 6)
 
 
 def _ratio_variance(
