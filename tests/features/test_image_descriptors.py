@@ -2,8 +2,8 @@
 
 The faces are procedural drawings (``render_faces``), not people: these tests
 show that the descriptors recover the skin tone, lighting and scene that were
-drawn, on 150 images (about 60 s: the face search runs at five angles on two
-channels). Thresholds sit below what was measured (quoted in each test), so a
+drawn, on 150 images, and that faces are found in every skin-tone class
+(360 images; a few seconds). Thresholds sit below what was measured (quoted in each test), so a
 regression fails and noise does not. Real photographs are tested in
 ``test_image_real_photos.py``; figures there take precedence.
 """
@@ -22,9 +22,11 @@ from workbench.features.image import (
     SKIN_TONE_ORDER,
     ImageDescriptors,
 )
+from workbench.features.image._detect import detect_faces
 from workbench.samples import render_faces
 
 N_IMAGES = 150
+N_DETECT = 360
 
 
 @pytest.fixture(scope="module")
@@ -38,22 +40,52 @@ def _share(mask: pd.Series) -> float:
     return float(mask.mean())
 
 
+@pytest.fixture(scope="module")
+def detected_per_class() -> pd.DataFrame:
+    images, truth = render_faces(N_DETECT, seed=21)
+    truth["faces"] = [len(detect_faces(image)) for image in images]
+    return truth
+
+
+@pytest.mark.parametrize("skin_tone", SKIN_TONE_ORDER)
+def test_faces_are_found_in_every_skin_tone_class(
+    detected_per_class: pd.DataFrame, skin_tone: str
+) -> None:
+    # measured (seed 21, 360 faces, about 60 per class under dim, normal and bright
+    # light): 1.00 in every class, never two faces; the Haar cascades this detector
+    # replaced found 1.00 of the lightest and 0.21 of the darkest
+    rows = detected_per_class[detected_per_class["true_skin_tone"] == skin_tone]
+    assert len(rows) >= 40
+    assert _share(rows["faces"] >= 1) >= 0.97
+    assert (rows["faces"] <= 1).all()
+
+
+def test_the_darkest_class_is_found_as_often_as_the_lightest(
+    detected_per_class: pd.DataFrame,
+) -> None:
+    rate = (detected_per_class["faces"] >= 1).groupby(detected_per_class["true_skin_tone"]).mean()
+    assert rate["dark"] >= rate["very_light"] - 0.03
+    dim_dark = detected_per_class[
+        (detected_per_class["true_skin_tone"] == "dark")
+        & (detected_per_class["true_lighting"] == "dim")
+    ]
+    assert _share(dim_dark["faces"] >= 1) >= 0.95
+
+
 @pytest.mark.slow
-def test_faces_are_found_and_light_skin_always(rendered: pd.DataFrame) -> None:
-    # measured (seed 11): very_light..tan 1.00, brown 0.56, dark 0.21 -- the Haar
-    # cascades miss most dark rendered faces; those rows say no_face, not a tone
-    light = rendered["true_skin_tone"].isin(["very_light", "light", "intermediate", "tan"])
-    assert _share(rendered.loc[light, "face_found"]) >= 0.95
+def test_rows_without_a_face_say_so(rendered: pd.DataFrame) -> None:
     missed = rendered[~rendered["face_found"]]
     assert (missed["skin_tone"] == "no_face").all()
     assert missed["skin_ita_deg"].isna().all()
+    assert rendered["face_found"].mean() >= 0.97
 
 
 @pytest.mark.slow
 def test_skin_tone_within_one_category_when_a_face_is_found(rendered: pd.DataFrame) -> None:
-    # measured (seed 11, found faces): within one 0.97 / 0.96 / 1.00 (bright, dim,
-    # normal), exact 0.53 / 0.52 / 0.56. The exposure normalisation is calibrated on
-    # real photos, not on the renderer's exposure model, and casts are not corrected.
+    # measured (seed 11, every face found): within one 1.00 / 0.95 / 1.00 (bright,
+    # dim, normal), exact 0.72 / 0.59 / 0.65 (0.65 overall; 0.53 with the Haar boxes
+    # and a 99th-percentile white patch). The exposure normalisation is calibrated
+    # on real photos, not on the renderer's exposure model.
     order = {name: i for i, name in enumerate(SKIN_TONE_ORDER)}
     rows = rendered[rendered["face_found"]]
     distance = np.array(
@@ -63,12 +95,12 @@ def test_skin_tone_within_one_category_when_a_face_is_found(rendered: pd.DataFra
         ]
     )
     assert np.mean(distance <= 1) >= 0.9
-    assert np.mean(distance == 0) >= 0.4
+    assert np.mean(distance == 0) >= 0.55
 
 
 @pytest.mark.slow
 def test_light_correction_removes_the_exposure_from_ita(rendered: pd.DataFrame) -> None:
-    # measured median |ITA error| in dim light: corrected 10.3 deg, raw 68.7 deg
+    # measured median |ITA error| in dim light: corrected 10.8 deg, raw 58.5 deg
     dim = rendered[(rendered["true_lighting"] == "dim") & rendered["face_found"]]
     corrected = (dim["skin_ita_deg"] - dim["true_ita_deg"]).abs().median()
     raw = (dim["skin_ita_deg_uncorrected"] - dim["true_ita_deg"]).abs().median()
@@ -78,11 +110,10 @@ def test_light_correction_removes_the_exposure_from_ita(rendered: pd.DataFrame) 
 
 @pytest.mark.slow
 def test_lighting_category_accuracy(rendered: pd.DataFrame) -> None:
-    # measured: dim 1.00, bright 0.74, normal 0.56 (rendered scenes without a white
-    # patch at normal exposure read as dim by the exposure gain)
+    # measured: dim 1.00, bright 0.74, normal 0.74 (0.85 overall)
     dim = rendered["true_lighting"] == "dim"
     assert _share(rendered.loc[dim, "lighting"] == "dim") >= 0.95
-    assert _share(rendered["lighting"] == rendered["true_lighting"]) >= 0.65
+    assert _share(rendered["lighting"] == rendered["true_lighting"]) >= 0.75
 
 
 @pytest.mark.slow

@@ -113,7 +113,7 @@ def test_a_greyscale_face_gets_no_skin_tone() -> None:
 
 
 def test_ita_holds_under_half_the_light(single_faces) -> None:
-    # measured drift 0.1-0.4 degrees over the seven faces (the raw ITA moves 18-24)
+    # measured drift 0.2-1.0 degrees over the seven faces (the raw ITA moves 18-24)
     for name, rgb in single_faces.items():
         before, after = describe_image(rgb), describe_image(_darker(rgb, 0.5))
         assert after["face_count"] == 1, name
@@ -122,7 +122,7 @@ def test_ita_holds_under_half_the_light(single_faces) -> None:
 
 
 def test_ita_under_jpeg_quality_30_is_bounded(single_faces) -> None:
-    # measured 0.0-1.8 degrees over the seven faces (5.9 on an earlier skin sampling)
+    # measured 0.3-4.3 degrees over the seven faces (5.9 on an earlier skin sampling)
     for name, rgb in single_faces.items():
         before, after = describe_image(rgb), describe_image(_jpeg(rgb, 30))
         assert abs(after["skin_ita_deg"] - before["skin_ita_deg"]) <= 8.0, name
@@ -130,8 +130,9 @@ def test_ita_under_jpeg_quality_30_is_bounded(single_faces) -> None:
 
 def test_ita_under_a_tighter_or_looser_crop_is_bounded() -> None:
     # the astronaut cropped to her head and shoulders, and padded with a grey border.
-    # Measured: padded -1.4 degrees; the tight crop +15.9, because cropping away the
-    # white spacesuit moves the exposure reference (the white-patch assumption)
+    # Measured: padded +3.5 degrees (the face is smaller in the work image); the tight
+    # crop +6.4, because cropping away the white spacesuit moves the exposure
+    # reference (the white-patch assumption; +15.9 with a 99th-percentile reference)
     photo = data.astronaut()
     full = describe_image(photo)["skin_ita_deg"]
     tight = describe_image(np.ascontiguousarray(photo[20:260, 110:340]))["skin_ita_deg"]
@@ -141,14 +142,18 @@ def test_ita_under_a_tighter_or_looser_crop_is_bounded() -> None:
 
 
 def test_the_correction_does_not_bias_real_faces(single_faces) -> None:
-    # exposure normalisation vs raw ITA on the seven faces: -5.1 .. +2.6 degrees,
-    # median +1.2 (the sclera correction it replaces darkened all by 4-27 degrees)
-    shifts = []
-    for rgb in single_faces.values():
+    # exposure normalisation vs raw ITA: the six people of the group photo -0.9 ..
+    # +0.7 degrees, the astronaut -8.9 (her white spacesuit is saturated, so the
+    # white-patch reference reads the photo as overexposed); median -0.1. A
+    # 99th-percentile reference moved the seven by -5.1 .. +2.6 (median +1.2), the
+    # sclera correction before it darkened all by 4-27 degrees.
+    shifts = {}
+    for name, rgb in single_faces.items():
         row = describe_image(rgb)
-        shifts.append(row["skin_ita_deg"] - row["skin_ita_deg_uncorrected"])
-    assert max(abs(s) for s in shifts) <= 6.0
-    assert abs(float(np.median(shifts))) <= 3.0
+        shifts[name] = row["skin_ita_deg"] - row["skin_ita_deg_uncorrected"]
+    assert abs(shifts.pop("astronaut")) <= 10.0
+    assert max(abs(s) for s in shifts.values()) <= 2.0
+    assert abs(float(np.median(list(shifts.values())))) <= 1.0
 
 
 def test_sharpness_does_not_grow_when_a_photo_is_downscaled() -> None:

@@ -80,6 +80,7 @@ FACE_COLUMNS: tuple[str, ...] = (
     "face_w",
     "face_h",
     "face_angle",
+    "face_score",
     "skin_ita_deg",
     "skin_ita_deg_uncorrected",
     "skin_tone",
@@ -243,7 +244,7 @@ def describe_faces(item: Any) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Columns ``FACE_COLUMNS``: the box in the image's pixels, the in-plane
-        angle it was found at, ITA (exposure-normalised and raw), the skin-tone
+        angle (from the eye line), the detector's score, ITA (exposure-normalised and raw), the skin-tone
         bin and the number of skin pixels measured. No rows when no face is found.
 
     Examples
@@ -263,6 +264,7 @@ def describe_faces(item: Any) -> pd.DataFrame:
             "face_w": round(found.face.w / scale),
             "face_h": round(found.face.h / scale),
             "face_angle": found.face.angle,
+            "face_score": found.face.score,
             "skin_ita_deg": round(found.ita_deg, 2),
             "skin_ita_deg_uncorrected": round(found.ita_deg_uncorrected, 2),
             "skin_tone": found.skin_tone,
@@ -339,7 +341,7 @@ class ImageDescriptors:
 
     name = "image_descriptors"
     columns: tuple[str, ...] = COLUMNS
-    version = "2"
+    version = "3"
 
     def __init__(
         self,
