@@ -152,12 +152,11 @@ def run_scan(
 
 
 def _batch_rows(n_rows: int, code_bytes: Sequence[int], memory_limit: Any) -> int:
-    """Rows per streamed record batch: 1M, fewer when a small memory limit is set."""
-    from workbench.search._engine import parse_memory
+    """Rows per streamed record batch: 1M, fewer when the memory budget (``memory_limit``,
+    or what the process may still get, e.g. under an address-space cap) is small."""
+    from workbench.search._engine import memory_budget
 
-    limit = parse_memory(memory_limit)
-    if limit is None:
-        return 1_000_000
+    limit, _ = memory_budget(memory_limit)
     per_row = 4 * (sum(code_bytes) + 16) + 16
     return int(min(1_000_000, max(50_000, limit // (4 * per_row))))
 

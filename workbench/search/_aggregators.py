@@ -437,16 +437,29 @@ class DuckDBAggregator:
     def count(
         self, features: np.ndarray, codes: np.ndarray, part: Part, *, moments: bool = False
     ) -> SliceCounts:
+        return self.count_many([(features, codes, part)], moments=moments)[0]
+
+    def count_many(
+        self, requests: Sequence[tuple[np.ndarray, np.ndarray, Part]], *, moments: bool = False
+    ) -> list[SliceCounts]:
+        """:meth:`count` of several ``(features, codes, part)`` requests in one pass over
+        the rows (each pass reads the whole query, so the search batches its requests)."""
         self.profile()
-        plan = make_plan(features, codes, self._cardinalities, _max_bins(self._batch_rows))
-        total = SliceCounts.zeros(len(features), moments)
-        if len(features) == 0:
-            return total
+        plans = [
+            make_plan(features, codes, self._cardinalities, _max_bins(self._batch_rows))
+            for features, codes, _ in requests
+        ]
+        totals = [SliceCounts.zeros(len(features), moments) for features, _, _ in requests]
+        wanted = [i for i, (features, _, _) in enumerate(requests) if len(features)]
+        if not wanted:
+            return totals
         for rows, mask in self._batches():
-            sub = self._part_rows(rows, mask, part)
-            if sub is not None and sub.n_rows:
-                total = total + plan.count(sub, moments=moments)
-        return total
+            subs = {part: self._part_rows(rows, mask, part) for part in _PARTS}
+            for i in wanted:
+                sub = subs[requests[i][2]]
+                if sub is not None and sub.n_rows:
+                    totals[i] = totals[i] + plans[i].count(sub, moments=moments)
+        return totals
 
 
 def _code_dtype(cardinality: int) -> type[np.integer]:

@@ -762,25 +762,40 @@ def _count_ragged(
     slices: list[np.ndarray],
     item_feature: np.ndarray,
     offsets: np.ndarray,
-    part: str,
+    part: str | Sequence[str],
     moments: bool = True,
 ) -> Any:
-    """Counts (with moments) of slices of different lengths, in the given order."""
+    """Counts (with moments) of slices of different lengths, in the given order; with
+    several parts, their sum. An aggregator that streams its rows (``count_many``)
+    counts every length and part in one pass."""
     from workbench.search._counts import SliceCounts
 
+    parts = [part] if isinstance(part, str) else list(part)
     n = len(slices)
     out = SliceCounts.zeros(n, moments)
     lengths = np.array([len(s) for s in slices])
+    requests, targets = [], []
     for level in np.unique(lengths):
         idx = np.flatnonzero(lengths == level)
         items = np.stack([slices[i] for i in idx]).astype(np.int64)
         features = item_feature[items]
-        counts = aggregator.count(features, items - offsets[features], part, moments=moments)  # type: ignore[arg-type]
-        names: tuple[str, ...] = ("size", "error_sum", "weight_sum")
-        if moments:
-            names += ("error_sq_sum", "error_weight_sum", "weight_sq_sum")
+        for name in parts:
+            requests.append((features, items - offsets[features], name))
+            targets.append(idx)
+    count_many = getattr(aggregator, "count_many", None)
+    if count_many is not None:
+        counted = count_many(requests, moments=moments)
+    else:
+        counted = [
+            aggregator.count(f, c, p, moments=moments)  # type: ignore[arg-type]
+            for f, c, p in requests
+        ]
+    names: tuple[str, ...] = ("size", "error_sum", "weight_sum")
+    if moments:
+        names += ("error_sq_sum", "error_weight_sum", "weight_sq_sum")
+    for idx, counts in zip(targets, counted, strict=True):
         for name in names:
-            getattr(out, name)[idx] = getattr(counts, name)
+            getattr(out, name)[idx] += getattr(counts, name)
     return out
 
 
@@ -820,11 +835,11 @@ def _distinct_groups(
     parts = ["discovery", "confirmation"] if use_split else ["discovery"]
 
     def sizes_of(slices: list[np.ndarray]) -> np.ndarray:
-        total = np.zeros(len(slices))
-        if slices:
-            for part in parts:
-                total += _count_ragged(aggregator, slices, item_feature, offsets, part, False).size
-        return total
+        if not slices:
+            return np.zeros(0)
+        return _count_ragged(aggregator, slices, item_feature, offsets, parts, False).size.astype(
+            np.float64
+        )
 
     # sizes over all rows: the search's own counts, plus the held-out rows
     sizes = result.counts.size.astype(np.float64)

@@ -30,6 +30,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import resource
 import threading
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
@@ -107,6 +108,27 @@ _HARDENED = {
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
+def _memory_config() -> dict[str, str]:
+    """DuckDB's memory limit under an address-space cap (``ulimit -v``, ``prlimit --as``).
+
+    DuckDB sizes its buffer pool from the machine's RAM and does not see such a cap, so
+    under one it would cache blocks until an allocation fails; a quarter of the address
+    space the process has left keeps it (and its spilling to disk) within the cap.
+    """
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    if soft == resource.RLIM_INFINITY:
+        return {}
+    used = 0
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmSize:"):
+                    used = int(line.split()[1]) * 1024
+    except OSError:  # pragma: no cover - not Linux
+        pass
+    return {"memory_limit": f"{max(64 * 2**20, (soft - used) // 4) // 2**20}MiB"}
+
+
 def _check_file_kind(path: str) -> None:
     """Refuse a file that is not a DuckDB database before DuckDB tries to read it."""
     try:
@@ -171,7 +193,9 @@ class Store:
                 raise StoreError(f"The store {self.path!r} does not exist. Check the path.")
             _check_file_kind(self.path)
         try:
-            self._base = duckdb.connect(self.path, read_only=read_only, config=dict(_HARDENED))
+            self._base = duckdb.connect(
+                self.path, read_only=read_only, config={**_HARDENED, **_memory_config()}
+            )
         except duckdb.IOException as exc:
             message = str(exc)
             if "lock" in message.lower():
@@ -482,13 +506,36 @@ class Store:
         return np.column_stack([np.asarray(arrays[f]) for f in features])
 
     def codes_and_errors_sql(self, dataset_id: int, eval_id: int, features: Sequence[str]) -> str:
-        """A query of the features' codes, error and weight, in row order (for streaming)."""
+        """A query of the features' codes, error and weight, in row order (for streaming).
+
+        The store writes both tables in row order, so a positional join streams them with
+        bounded memory; one pass checks that the row ids agree with the positions (a store
+        whose tables do not, e.g. edited by hand, is read through a join sorted by row id,
+        which needs memory for the sort).
+        """
         rid = quote_identifier(ROW_ID)
+        codes, evals = f"codes_{int(dataset_id)}", f"eval_{int(eval_id)}"
         cols = ", ".join(f"c.{quote_identifier(f)}" for f in features)
+        if self._rows_in_order(codes, evals):
+            return f"SELECT {cols}, e.error, e.weight FROM {codes} c POSITIONAL JOIN {evals} e"
         return (
-            f"SELECT {cols}, e.error, e.weight FROM codes_{int(dataset_id)} c "
-            f"JOIN eval_{int(eval_id)} e ON c.{rid} = e.{rid} ORDER BY c.{rid}"
+            f"SELECT {cols}, e.error, e.weight FROM {codes} c "
+            f"JOIN {evals} e ON c.{rid} = e.{rid} ORDER BY c.{rid}"
         )
+
+    def _rows_in_order(self, codes: str, evals: str) -> bool:
+        """Whether both tables hold rows 0, 1, 2, ... in that order (one streamed pass)."""
+        rid = quote_identifier(ROW_ID)
+        n_codes = self.con.execute(f"SELECT count(*) FROM {codes}").fetchall()[0][0]
+        n_evals = self.con.execute(f"SELECT count(*) FROM {evals}").fetchall()[0][0]
+        if n_codes != n_evals:
+            return False
+        row = self.con.execute(
+            f"SELECT count(*) FROM {codes} c POSITIONAL JOIN {evals} e POSITIONAL JOIN "
+            f"range({int(n_codes)}) r(i) WHERE c.{rid} IS DISTINCT FROM r.i "
+            f"OR e.{rid} IS DISTINCT FROM r.i"
+        ).fetchall()
+        return bool(row[0][0] == 0)
 
     def has_weights(self, eval_id: int) -> bool:
         """Whether any row's weight differs from 1."""
