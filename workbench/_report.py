@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -96,14 +97,10 @@ def run_scan(
             )
         else:
             session = _spark_session(spark)
-            # Spark has no unsigned integers: the codes go over as INTEGER.
-            casts = ", ".join(
-                f"CAST({quote_identifier(n)} AS INTEGER) AS {quote_identifier(n)}" for n in names
-            )
-            table = store.con.sql(
-                f"SELECT {casts}, error, weight FROM ({rows_sql})"
-            ).to_arrow_table()
-            frame = session.createDataFrame(table)
+            # Spark reads the codes itself, from a parquet copy written once per
+            # evaluation and feature set; the driver only ever holds counts.
+            export = spark_export(queries, names, rows_sql)
+            frame = session.read.parquet(str(export))
             search.fit_spark(
                 frame,
                 features=names,
@@ -159,6 +156,56 @@ def _batch_rows(n_rows: int, code_bytes: Sequence[int], memory_limit: Any) -> in
     limit, _ = memory_budget(memory_limit)
     per_row = 4 * (sum(code_bytes) + 16) + 16
     return int(min(1_000_000, max(50_000, limit // (4 * per_row))))
+
+
+def spark_export(queries: SliceQueries, names: Sequence[str], rows_sql: str) -> Path:
+    """The evaluation's codes, error and weight as one parquet file Spark can read.
+
+    Written once, next to the store (``<store>.spark/``; a temporary folder for an
+    in-memory store), streamed batch by batch so memory stays bounded, and reused by later
+    Spark scans of the same rows, model and features. Rows keep their order (one file,
+    row groups in row order), which the confirmation split follows. On a cluster, the
+    store's folder must be one the executors read (a shared or mounted file system).
+    """
+    import hashlib
+    import tempfile
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    store = queries.store
+    evaluation = queries.evaluation
+    if store.path == ":memory:":
+        folder = Path(tempfile.gettempdir()) / "workbench-spark"
+    else:
+        folder = Path(store.path).with_name(Path(store.path).name + ".spark")
+    key = hashlib.sha256(
+        "\x1f".join(
+            [
+                str(evaluation["dataset_fingerprint"]),
+                str(evaluation["model_fingerprint"]),
+                str(queries.eval_id),
+                str(evaluation["n_rows"]),
+                *names,
+            ]
+        ).encode()
+    ).hexdigest()[:16]
+    path = folder / f"codes_{queries.dataset_id}_{queries.eval_id}_{key}.parquet"
+    if path.exists():
+        return path
+    folder.mkdir(parents=True, exist_ok=True)
+    # Spark has no unsigned integers: the codes go over as INTEGER.
+    casts = ", ".join(
+        f"CAST({quote_identifier(n)} AS INTEGER) AS {quote_identifier(n)}" for n in names
+    )
+    relation = store.con.sql(f"SELECT {casts}, error, weight FROM ({rows_sql})")
+    reader = relation.to_arrow_reader(1_000_000)
+    partial = path.with_suffix(".partial")
+    with pq.ParquetWriter(partial, reader.schema) as writer:
+        for batch in reader:
+            writer.write_table(pa.Table.from_batches([batch]), row_group_size=1_000_000)
+    partial.replace(path)
+    return path
 
 
 def _spark_session(spark: Any) -> Any:

@@ -143,3 +143,11 @@ def test_workbench_scan_on_spark_same_as_numpy(spark, tmp_path):
     assert [(s.predicates, s.slice_size, s.p_value) for s in on_spark] == [
         (s.predicates, s.slice_size, s.p_value) for s in in_memory
     ]
+    # Spark read the rows itself from a parquet copy next to the store (written once).
+    exported = list((tmp_path / "s.duckdb.spark").glob("*.parquet"))
+    assert len(exported) == 1
+    stamp = exported[0].stat().st_mtime_ns
+    with wb.Workbench.open(tmp_path / "s.duckdb") as bench:
+        again = bench.scan(engine="spark", spark=spark, k=3)
+    assert exported[0].stat().st_mtime_ns == stamp
+    assert [s.predicates for s in again] == [s.predicates for s in in_memory][:3]
