@@ -167,6 +167,37 @@ def voila_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         yield start
 
 
+@pytest.fixture(scope="module")
+def lab_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """Serve a folder with one JupyterLab; returns ``start(folder) -> (base URL, token)``."""
+    with contextlib.ExitStack() as stack:
+
+        def start(folder: Path) -> tuple[str, str]:
+            port = free_port()
+            token = uuid.uuid4().hex
+            log = tmp_path_factory.mktemp("logs") / "lab-folder.log"
+            command = [
+                sys.executable,
+                "-m",
+                "jupyterlab",
+                "--no-browser",
+                "--ServerApp.ip=127.0.0.1",
+                f"--ServerApp.port={port}",
+                "--ServerApp.port_retries=0",
+                f"--IdentityProvider.token={token}",
+                f"--ServerApp.root_dir={folder}",
+                "--ServerApp.allow_root=True",
+                "--LabApp.news_url=None",
+                "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+                "--LabApp.extension_manager=readonly",
+            ]
+            probe = f"http://127.0.0.1:{port}/api/status?token={token}"
+            stack.enter_context(serve(command, probe, folder, log))
+            return f"http://127.0.0.1:{port}/", token
+
+        yield start
+
+
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1360, "height": 900}, accept_downloads=True)
