@@ -227,3 +227,53 @@ def test_round_trip_of_a_pandas_export(tmp_path: Path) -> None:
     frame.to_csv(path, index=False)
     back = read_table(path)
     pd.testing.assert_frame_equal(back, frame, check_dtype=False)
+
+
+def _png() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(out, "PNG")
+    return out.getvalue()
+
+
+NOT_TABLES = [
+    ("png", _png, "photo.csv", "an image (PNG)"),
+    ("png-in-gzip", lambda: gzip.compress(_png()), "photo.csv.gz", "an image (PNG)"),
+    ("png-as-parquet", _png, "photo.parquet", "an image (PNG)"),
+    ("jpeg", lambda: b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(200), "a.tsv", "an image (JPEG)"),
+    ("pdf", lambda: b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "report.csv", "a PDF document"),
+    ("zip", lambda: b"PK\x03\x04\x14\x00" + bytes(40), "data.csv", "a ZIP archive"),
+    (
+        "xlsx",
+        lambda: b"PK\x03\x04\x14\x00" + b"xl/workbook.xml" + bytes(20),
+        "b.csv",
+        "an Excel workbook",
+    ),
+    ("gzip-not-named", lambda: gzip.compress(b"a,b\n1,2\n"), "data.csv", "a gzip-compressed file"),
+    ("nul-bytes", lambda: bytes(range(256)) * 4, "blob.txt", "binary data"),
+]
+
+
+@pytest.mark.parametrize(
+    ("make", "name", "kind"), [case[1:] for case in NOT_TABLES], ids=[c[0] for c in NOT_TABLES]
+)
+def test_binary_files_are_named_not_parsed(
+    tmp_path: Path, make: object, name: str, kind: str
+) -> None:
+    content = make()  # type: ignore[operator]
+    path = tmp_path / name
+    path.write_bytes(content)
+    for source in (content, path):
+        with pytest.raises(wb.NotATableError) as info:
+            read_table(source, name=name)
+        message = str(info.value)
+        assert f"looks like {kind}" in message and "not a table" in message, message
+        assert "fix: upload (or pass) a CSV, TSV or Parquet file" in message
+        for internal in ("C error", "latin-1", "utf-8", "ArrowInvalid", "Parquet magic"):
+            assert internal not in message, message
+
+
+def test_utf16_with_a_byte_order_mark_is_text() -> None:
+    frame = read_table("a,b\n1,2\n".encode("utf-16"), name="wide.csv")
+    assert frame.to_dict("list") == {"a": [1], "b": [2]}

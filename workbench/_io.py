@@ -20,6 +20,7 @@ Imports pandas, pyarrow, polars (lazily) and ``workbench.exceptions``.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import gzip
 import io
@@ -34,7 +35,13 @@ from typing import Any
 
 import pandas as pd
 
-from workbench.exceptions import DataError, EmptyDataError, InputFileError, ParameterError
+from workbench.exceptions import (
+    DataError,
+    EmptyDataError,
+    InputFileError,
+    NotATableError,
+    ParameterError,
+)
 
 __all__ = ["SUPPORTED_SUFFIXES", "CsvFormat", "read_table", "sniff_csv"]
 
@@ -123,6 +130,77 @@ def _detect_encoding(head: bytes) -> str:
         except UnicodeDecodeError:
             pass
     return "latin-1"
+
+
+#: Signatures of files that are not text tables: (offset, magic bytes, what it is).
+_SIGNATURES: tuple[tuple[int, bytes, str], ...] = (
+    (0, b"\x89PNG\r\n\x1a\n", "an image (PNG)"),
+    (0, b"\xff\xd8\xff", "an image (JPEG)"),
+    (0, b"GIF87a", "an image (GIF)"),
+    (0, b"GIF89a", "an image (GIF)"),
+    (0, b"II*\x00", "an image (TIFF)"),
+    (0, b"MM\x00*", "an image (TIFF)"),
+    (0, b"%PDF-", "a PDF document"),
+    (0, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Office document (.xls or .doc)"),
+    (0, b"PAR1", "a Parquet file (name it .parquet)"),
+    (0, b"\x1f\x8b", "a gzip-compressed file (name it .csv.gz)"),
+    (0, b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+    (0, b"Rar!\x1a\x07", "a RAR archive"),
+    (0, b"\xfd7zXZ\x00", "an xz-compressed file"),
+    (0, b"SQLite format 3\x00", "a SQLite database"),
+    (8, b"DUCK", "a DuckDB database"),
+    (0, b"ID3", "a sound file (MP3)"),
+    (0, b"fLaC", "a sound file (FLAC)"),
+    (0, b"OggS", "a sound file (Ogg)"),
+    (4, b"ftyp", "a video or sound file (MP4)"),
+)
+
+
+def binary_kind(head: bytes, *, compressed_ok: bool = False) -> str | None:
+    """What a file that is not a text table looks like, from its first bytes; None if text.
+
+    ``compressed_ok`` accepts gzip data (a ``.gz`` name says the file is compressed).
+
+    Examples
+    --------
+    >>> binary_kind(b"\x89PNG\r\n\x1a\n...")
+    'an image (PNG)'
+    >>> binary_kind(b"age,income\n38,50K\n") is None
+    True
+    """
+    for offset, magic, kind in _SIGNATURES:
+        if head[offset : offset + len(magic)] == magic:
+            if magic == b"\x1f\x8b" and compressed_ok:
+                return None
+            return kind
+    if head.startswith(b"RIFF") and head[8:12] in (b"WEBP", b"WAVE", b"AVI "):
+        return {b"WEBP": "an image (WebP)", b"WAVE": "a sound file (WAV)"}.get(
+            head[8:12], "a video (AVI)"
+        )
+    if head.startswith(b"PK\x03\x04"):
+        if b"xl/" in head[:4096]:
+            return "an Excel workbook (.xlsx; save it as CSV from Excel)"
+        if b"word/" in head[:4096]:
+            return "a Word document (.docx)"
+        return "a ZIP archive (unpack it first)"
+    # Text has no NUL bytes, except UTF-16/32, which starts with a byte order mark.
+    start = head[:4096]
+    controls = sum(start.count(bytes([b])) for b in (*range(9), *range(14, 32)))
+    if (b"\x00" in start or controls > len(start) // 10) and not start.startswith(
+        (b"\xff\xfe", b"\xfe\xff")
+    ):
+        return "binary data, not text"
+    return None
+
+
+def _refuse_binary(head: bytes, name: str, *, compressed_ok: bool = False) -> None:
+    kind = binary_kind(head, compressed_ok=compressed_ok)
+    if kind is not None:
+        raise NotATableError(
+            f"The file {name!r} looks like {kind}, not a table. Expected a CSV, TSV or Parquet "
+            "file of rows and columns; fix: upload (or pass) a CSV, TSV or Parquet file, "
+            "exported from the program that holds the table."
+        )
 
 
 def _sample_lines(text: str, limit: int = 200) -> list[str]:
@@ -443,11 +521,16 @@ def _read_csv(
     na = _check_options(delimiter, decimal, thousands, encoding, na_values)
     gz = name.endswith(".gz")
     if isinstance(source, bytes):
+        _refuse_binary(source[:_HEAD_BYTES], name, compressed_ok=gz)
         raw = _gunzip(source, name, max_bytes) if gz else source
         if max_bytes is not None and len(raw) > max_bytes:
             raise _TooLarge(name, max_bytes).error()
         head = raw[: 4 * _HEAD_BYTES]
     else:
+        stored_head = b""
+        with contextlib.suppress(OSError), open(source, "rb") as stored:
+            stored_head = stored.read(_HEAD_BYTES)
+        _refuse_binary(stored_head, name, compressed_ok=gz)
         try:
             with gzip.open(source, "rb") if gz else open(source, "rb") as fh:
                 head = fh.read(4 * _HEAD_BYTES)
@@ -458,12 +541,16 @@ def _read_csv(
                 raise _TooLarge(name, max_bytes)
         except (OSError, EOFError, zlib.error) as exc:
             raise InputFileError(
-                f"Could not read {name!r}: {_short(str(exc))}. Expected a readable CSV file"
+                f"Could not read {name!r}: "
+                + ("could not unpack it " if gz else "")
+                + f"({_short(str(exc))}). Expected a readable CSV file"
                 + (" compressed with gzip" if gz else "")
                 + "; check that the file is complete and of the type its name says."
             ) from None
         except _TooLarge as exc:
             raise exc.error() from None
+    if gz:
+        _refuse_binary(head, name)  # what the gzip file holds
     if not head.strip():
         raise EmptyDataError(
             f"The file {name!r} is empty. Expected a CSV with a header row and at least one "
@@ -573,6 +660,13 @@ def _read_parquet(source: Path | bytes, name: str, max_bytes: int | None) -> pd.
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    if isinstance(source, bytes):
+        head = source[:_HEAD_BYTES]
+    else:
+        with open(source, "rb") as stored:
+            head = stored.read(_HEAD_BYTES)
+    if not head.startswith(b"PAR1"):
+        _refuse_binary(head, name)
     try:
         handle = pq.ParquetFile(io.BytesIO(source) if isinstance(source, bytes) else source)
         if max_bytes is not None:

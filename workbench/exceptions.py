@@ -11,7 +11,8 @@ message without a traceback::
     │   ├── EmptyDataError                    no rows, or nothing left to learn from
     │   └── LabelError                        label/prediction unusable for the metric
     ├── InputFileError          (OSError)     a file cannot be read, or its type is unknown
-    │   └── InvalidClaimError                 a claim file is malformed or contradicts itself
+    │   ├── InvalidClaimError                 a claim file is malformed or contradicts itself
+    │   └── NotATableError                    an image, archive or other binary, not a table
     ├── ModelError              (TypeError)   the model cannot produce predictions
     ├── StoreError                            the DuckDB store cannot be used
     │   ├── StoreLockedError                  another process holds the file
@@ -37,6 +38,7 @@ __all__ = [
     "LabelError",
     "MissingExtraError",
     "ModelError",
+    "NotATableError",
     "ParameterError",
     "SliceNotFoundError",
     "StoreError",
@@ -93,6 +95,10 @@ class InputFileError(WorkbenchError, OSError):
 
 class InvalidClaimError(InputFileError):
     """A claim is not well formed, or its predicates, text and SQL disagree."""
+
+
+class NotATableError(InputFileError):
+    """The file is an image, an archive, a PDF or other binary data, not a text table."""
 
 
 class ModelError(WorkbenchError, TypeError):
