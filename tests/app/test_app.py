@@ -495,3 +495,136 @@ def test_upload_size_is_measured_not_taken_from_the_browser(
     app.load_file(adult_csv, "adult.csv", entry)
     assert app.data_msg.level == "error"
     assert "more than the 500 kB this app accepts" in app.data_msg.text
+
+
+# -- the upload step: what the button says, files that are not tables, reading options --------
+def _png() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (16, 16), "blue").save(out, "PNG")
+    return out.getvalue()
+
+
+def test_upload_button_names_the_chosen_file(
+    app: AuditApp, upload: Upload, linked: pd.DataFrame
+) -> None:
+    # ipywidgets writes "(number of files)" after the description; the stylesheet shows
+    # the tooltip instead, so the tooltip is what the button says.
+    assert "wb-app-upload" in app.upload._dom_classes
+    assert app.upload.tooltip == "Upload a CSV, TSV or Parquet file"
+    assert app.upload_name.value == ""
+    upload(app, linked.to_csv(index=False).encode(), "loans 2024.csv")
+    assert app.upload.tooltip == "Upload another file"
+    assert "Chosen: <b>loans 2024.csv</b>" in app.upload_name.value
+    assert app.upload.value == ()  # the raw bytes are still released once parsed
+    app.load_sample("adult")
+    assert app.upload_name.value == "" and app.upload.tooltip == "Upload a CSV, TSV or Parquet file"
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "kind"),
+    [
+        pytest.param(_png(), "photo.csv", "an image (PNG)", id="png"),
+        pytest.param(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "report.tsv", "a PDF document", id="pdf"),
+        pytest.param(
+            b"PK\x03\x04\x14\x00" + bytes(60),
+            "data.csv",
+            "a ZIP archive (unpack it first)",
+            id="zip",
+        ),
+    ],
+)
+def test_a_binary_file_renamed_csv_is_named_as_what_it_is(
+    app: AuditApp, upload: Upload, adult_csv: bytes, content: bytes, name: str, kind: str
+) -> None:
+    upload(app, content, name)
+    assert app.data_msg.level == "error"
+    text = app.data_msg.text
+    assert f"looks like {kind}, not a table" in text, text
+    assert "fix: upload (or pass) a CSV, TSV or Parquet file" in text
+    for internal in ("C error", "latin-1", "utf-8", "delimiter", "Traceback"):
+        assert internal not in text, text
+    assert f"Chosen: <b>{name}</b>" in app.upload_name.value
+    assert app.format_box.layout.display == "none"  # reading options cannot help here
+    assert app.columns_card.layout.display == "none"
+    upload(app, adult_csv, "adult.csv")
+    assert app.data_msg.level == "" and app.frame is not None
+
+
+def _euro_csv(linked: pd.DataFrame) -> bytes:
+    frame = linked.assign(amount=np.linspace(0.5, 1500.25, len(linked)).round(2))
+    return frame.to_csv(index=False, sep=";", decimal=",").encode("utf-8")
+
+
+def test_reading_options_correct_a_misdetected_decimal_point(app: AuditApp, upload: Upload) -> None:
+    # Scores with three decimals after a point are ambiguous in a ';' file: European
+    # spreadsheets write ';' with '.' as thousands separator, so 0.125 is read as 125.
+    rows = ["label;prediction;score;region"] + [
+        f"{i % 2};{(i // 2) % 2};0.{125 + i % 700:03d};{'nsew'[i % 4]}" for i in range(200)
+    ]
+    upload(app, "\n".join(rows).encode(), "scores.csv")
+    assert app.frame is not None and app.frame["score"].max() > 100
+    assert app.format_box.layout.display is None  # shown for a CSV
+    assert (app.format_delimiter.value, app.format_decimal.value) == (";", ",")
+    assert app.format_thousands.value == "."
+    app.format_decimal.value = "."
+    app.format_thousands.value = ""
+    app.format_button.click()
+    assert app.data_msg.level == "", app.data_msg.text
+    assert app.frame["score"].between(0, 1).all()
+    assert app.frame["score"].iloc[0] == pytest.approx(0.125)
+    assert "decimal point, thousands none" in app.preview.value
+    assert app.columns_card.layout.display is None
+
+
+def test_reading_options_undo_a_wrong_delimiter(
+    app: AuditApp, upload: Upload, linked: pd.DataFrame
+) -> None:
+    upload(app, _euro_csv(linked), "euro.csv")
+    assert app.frame is not None and app.frame["amount"].dtype == float
+    assert (app.format_delimiter.value, app.format_decimal.value) == (";", ",")
+    # Forced wrong: one column, or numbers as text; the message points at the menus.
+    app.format_delimiter.value = ","
+    app.format_decimal.value = "."
+    app.format_thousands.value = ""
+    app.format_button.click()
+    assert app.data_msg.level == "error" or app.frame["amount"].dtype != float
+    if app.data_msg.level == "error":
+        assert "menus below" in app.data_msg.text and "Read the file again" in app.data_msg.text
+        assert app.columns_card.layout.display == "none" and app.frame is None
+        assert app.format_box.layout.display is None  # still there to fix it
+    # Corrected from the menus.
+    app.format_delimiter.value = ";"
+    app.format_decimal.value = ","
+    app.format_thousands.value = "."
+    app.format_encoding.value = "utf-8"
+    app.format_missing.value = "NA, n/a"
+    app.format_button.click()
+    assert app.data_msg.level == "", app.data_msg.text
+    assert app.frame is not None and app.frame["amount"].dtype == float
+    assert app.frame["amount"].max() == pytest.approx(1500.25)
+    assert app.csv_options() == {
+        "delimiter": ";",
+        "decimal": ",",
+        "thousands": ".",
+        "encoding": "utf-8",
+        "na_values": ["NA", "n/a"],
+    }
+    assert "delimiter semicolon, decimal comma" in app.preview.value
+    flagged = scan_and_flag(app)
+    assert flagged.slice_id
+
+
+def test_reading_options_are_hidden_for_samples_and_parquet(
+    app: AuditApp,
+    upload: Upload,
+    adult: pd.DataFrame,
+    parquet_bytes: Callable[[pd.DataFrame], bytes],
+) -> None:
+    app.load_sample("adult")
+    assert app.format_box.layout.display == "none"
+    upload(app, parquet_bytes(adult.head(500)), "adult.parquet")
+    assert app.format_box.layout.display == "none"
+    app.read_again()
+    assert app.data_msg.level == "error" and "only CSV files" in app.data_msg.text

@@ -27,6 +27,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from PIL import Image
 
 import workbench as wb
 
@@ -190,6 +191,24 @@ def test_upload_scan_flag_export(page: Any, tmp_path: Path) -> None:
 @pytest.mark.timeout(300)
 @pytest.mark.flaky(reruns=1, only_rerun=["TimeoutError"])
 def test_bad_files_get_messages(page: Any, tmp_path: Path) -> None:
+    # The button says what it does (not "Upload CSV / parquet (0)"), then which file came.
+    after = (
+        "(() => { const b = document.querySelector('.wb-app .widget-upload');"
+        " return [getComputedStyle(b, '::after').content, getComputedStyle(b).fontSize]; })()"
+    )
+    assert page.evaluate(after) == ['"Upload a CSV, TSV or Parquet file"', "0px"]
+    image = io.BytesIO()
+    Image.new("RGB", (32, 32), "orange").save(image, "PNG")
+    renamed = tmp_path / "chart.csv"
+    renamed.write_bytes(image.getvalue())
+    upload(page, renamed)
+    text = message(page, "error", "not a table")
+    assert "looks like an image (PNG), not a table" in text, text
+    assert "fix: upload (or pass) a CSV, TSV or Parquet file" in text
+    assert "C error" not in text and "latin-1" not in text
+    assert "chart.csv" in page.locator("[data-testid=chosen-file]").inner_text()
+    assert page.evaluate(after)[0] == '"Upload another file"'
+
     broken = tmp_path / "predictions.xlsx"
     broken.write_bytes(b"PK\x03\x04 a spreadsheet, not a table")
     upload(page, broken)

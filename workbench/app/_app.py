@@ -121,8 +121,43 @@ MENU_HINT = (
     "the right columns in the Label and Prediction menus above (step 2), then press "
     "“Prepare data” again."
 )
+#: Added to errors about reading a CSV: the menus under the upload can fix most.
+FORMAT_HINT = (
+    "If the file is a table, change how it is read in the menus below (delimiter, decimal "
+    "mark, encoding) and press “Read the file again”."
+)
 #: What the file picker offers (the reader also checks the full suffix, e.g. ``.csv.gz``).
 UPLOAD_ACCEPT = ".csv,.tsv,.txt,.gz,.parquet,.pq"
+#: The "how the file is read" menus: (label shown, value passed to ``read_table``);
+#: ``AUTO`` lets the reader detect it.
+AUTO = "auto"
+DELIMITER_CHOICES = (
+    ("Detect", AUTO),
+    ("Comma  ,", ","),
+    ("Semicolon  ;", ";"),
+    ("Tab", "\t"),
+    ("Pipe  |", "|"),
+)
+DECIMAL_CHOICES = (("Detect", AUTO), ("Point  1.5", "."), ("Comma  1,5", ","))
+THOUSANDS_CHOICES = (
+    ("Detect", AUTO),
+    ("None  1234", ""),
+    ("Comma  1,234", ","),
+    ("Point  1.234", "."),
+    ("Space  1 234", " "),
+    ("Apostrophe  1'234", "'"),
+)
+ENCODING_CHOICES = (
+    ("Detect", AUTO),
+    ("UTF-8", "utf-8"),
+    ("UTF-8 with BOM", "utf-8-sig"),
+    ("UTF-16", "utf-16"),
+    ("Windows-1252", "cp1252"),
+    ("Latin-1", "latin-1"),
+)
+#: What the upload button says before and after a file was chosen.
+UPLOAD_LABEL = "Upload a CSV, TSV or Parquet file"
+UPLOAD_AGAIN_LABEL = "Upload another file"
 
 
 class _Message(w.HTML):
@@ -255,11 +290,17 @@ class AuditApp(w.VBox):
             accept=UPLOAD_ACCEPT,
             multiple=False,
             description="Upload CSV / parquet",
-            layout=w.Layout(width="200px"),
+            # ipywidgets writes "description (number of files)" on the button, which reads
+            # "(0)" once the bytes are released; the stylesheet shows this tooltip instead.
+            tooltip=UPLOAD_LABEL,
+            layout=w.Layout(width="auto"),
         )
+        self.upload.add_class("wb-app-upload")
         self.upload.observe(self._on_upload, "value")
+        self.upload_name = w.HTML(layout=w.Layout(width="auto"))
         self.data_msg = _Message()
         self.preview = w.HTML()
+        self._build_format_controls()
         limit = style.size_text(self.max_upload_bytes)
         self.data_card = _card(
             [
@@ -276,10 +317,15 @@ class AuditApp(w.VBox):
                     layout=_row_layout(),
                 ),
                 w.HBox(
-                    [w.HTML('<span class="wb-app wb-app-hint">or</span>'), self.upload],
+                    [
+                        w.HTML('<span class="wb-app wb-app-hint">or</span>'),
+                        self.upload,
+                        self.upload_name,
+                    ],
                     layout=_row_layout(margin="4px 0 0 0"),
                 ),
                 self.data_msg,
+                self.format_box,
                 self.preview,
             ]
         )
@@ -442,6 +488,101 @@ class AuditApp(w.VBox):
             self.bounty_card,
         ]
 
+    def _build_format_controls(self) -> None:
+        """Menus that say how an uploaded CSV is read, shown once one is uploaded."""
+        style_ = {"description_width": "initial"}
+        menu = w.Layout(width="auto")
+        self.format_delimiter = w.Dropdown(
+            options=list(DELIMITER_CHOICES), value=AUTO, description="Delimiter", style=style_
+        )
+        self.format_decimal = w.Dropdown(
+            options=list(DECIMAL_CHOICES), value=AUTO, description="Decimal mark", style=style_
+        )
+        self.format_thousands = w.Dropdown(
+            options=list(THOUSANDS_CHOICES),
+            value=AUTO,
+            description="Thousands separator",
+            style=style_,
+        )
+        self.format_encoding = w.Dropdown(
+            options=list(ENCODING_CHOICES), value=AUTO, description="Encoding", style=style_
+        )
+        self.format_missing = w.Text(
+            description="Also missing",
+            placeholder="e.g. NA, null (empty cells always are)",
+            style=style_,
+            layout=w.Layout(width="320px"),
+        )
+        for control in (
+            self.format_delimiter,
+            self.format_decimal,
+            self.format_thousands,
+            self.format_encoding,
+        ):
+            control.layout = menu
+        self.format_button = w.Button(
+            description="Read the file again",
+            icon="refresh",
+            tooltip="Read the uploaded file again with these settings",
+            layout=w.Layout(width="auto", min_width="fit-content"),
+        )
+        self.format_button.on_click(lambda _: self.read_again())
+        self.format_box = w.VBox(
+            [
+                w.HTML(
+                    '<div class="wb-app wb-app-label">How the file is read</div>'
+                    '<div class="wb-app wb-app-hint">Detected from the file; if the preview '
+                    "below looks wrong (one column, numbers as text, 0.125 read as 125, odd "
+                    "letters), change these and read the file again.</div>"
+                ),
+                w.HBox(
+                    [
+                        self.format_delimiter,
+                        self.format_decimal,
+                        self.format_thousands,
+                        self.format_encoding,
+                        self.format_missing,
+                        self.format_button,
+                    ],
+                    layout=_row_layout(),
+                ),
+            ],
+            layout=w.Layout(width="100%", display="none", margin="6px 0 0 0"),
+        )
+        self.format_box.add_class("wb-app-format")
+        self._upload_path: Path | None = None  # the uploaded CSV, kept to read it again
+        self._upload_size = 0
+
+    def csv_options(self) -> dict[str, Any]:
+        """The reading options chosen in the "How the file is read" menus (None: detect)."""
+
+        def chosen(control: w.Dropdown) -> str | None:
+            return None if control.value == AUTO else str(control.value)
+
+        missing = [v.strip() for v in self.format_missing.value.split(",") if v.strip()]
+        return {
+            "delimiter": chosen(self.format_delimiter),
+            "decimal": chosen(self.format_decimal),
+            "thousands": chosen(self.format_thousands),
+            "encoding": chosen(self.format_encoding),
+            "na_values": missing or None,
+        }
+
+    def _show_format(self, fmt: dict[str, Any] | None) -> None:
+        """Set the menus to the format the file was read with (or back to "Detect")."""
+        values = fmt or {}
+        for control, key in (
+            (self.format_delimiter, "delimiter"),
+            (self.format_decimal, "decimal"),
+            (self.format_thousands, "thousands"),
+            (self.format_encoding, "encoding"),
+        ):
+            value = values.get(key, AUTO)
+            if value not in [v for _, v in control.options]:
+                control.options = [*control.options, (repr(value), value)]
+            control.value = value
+        self.format_missing.value = ", ".join(values.get("na_values", ()))
+
     # -- guarding ----------------------------------------------------------------------------
     def _guard(self, message: _Message, action: Any, *args: Any, **kwargs: Any) -> Any:
         """Run a step; show what went wrong in ``message`` instead of raising."""
@@ -476,6 +617,10 @@ class AuditApp(w.VBox):
             )
         path = wb.sample_path(name)
         frame = wb.read_table(path)
+        self._upload_path = None
+        self.upload_name.value = ""
+        self.upload.tooltip = UPLOAD_LABEL
+        _show(self.format_box, False)
         choice = SAMPLE_CHOICES[name]
         self._set_frame(frame, path.name, f"bundled sample <b>{style.esc(path.name)}</b>")
         # The samples' image and audio paths are relative to the repository root.
@@ -494,6 +639,8 @@ class AuditApp(w.VBox):
         if not entries:
             return
         entry = entries[0]
+        self.upload.tooltip = UPLOAD_AGAIN_LABEL
+        self.upload_name.value = style.chosen_file_html(str(entry["name"]), len(entry["content"]))
         self._guard(
             self.data_msg, self.load_file, bytes(entry["content"]), str(entry["name"]), entry
         )
@@ -535,24 +682,66 @@ class AuditApp(w.VBox):
                 "Expected a CSV (.csv, .tsv, .txt, optionally .gz) or parquet (.parquet) file "
                 "with a header row; export your table in one of those formats."
             )
-        # The same limit holds for the unpacked data (gzip is unpacked in a streaming
-        # fashion and stopped at the limit, parquet is checked on its metadata).
-        frame = wb.read_table(content, name=name, max_bytes=self.max_upload_bytes)
-        fmt = frame.attrs.get("csv_format")
-        if fmt is None:
-            how = "parquet"
-        else:
+        self._upload_path = None
+        _show(self.format_box, False)
+        if lower.endswith((".parquet", ".pq")):
+            # The same limit holds for the unpacked data (parquet: checked on its metadata).
+            frame = wb.read_table(content, name=name, max_bytes=self.max_upload_bytes)
+            self._set_frame(
+                frame,
+                name,
+                f"uploaded <b>{style.esc(name)}</b> ({style.size_text(size)}; read as parquet)",
+            )
+            return frame
+        # A text table is kept on disk (not in memory), so it can be read again with other
+        # settings from the "How the file is read" menus.
+        folder = self.workdir / "uploads"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / (Path(name).name or "upload.csv")
+        path.write_bytes(content)
+        self._upload_path, self._upload_size = path, size
+        self._show_format(None)
+        return self._read_upload()
+
+    def read_again(self) -> pd.DataFrame | None:
+        """Read the uploaded CSV again with the options in the "How the file is read" menus."""
+        return self._guard(self.data_msg, self._read_upload)
+
+    def _read_upload(self) -> pd.DataFrame | None:
+        path = self._upload_path
+        if path is None:
+            raise wb.DataError("Upload a CSV file first; only CSV files have reading options.")
+        name = path.name
+        try:
+            # The same limit holds for the unpacked data (gzip is unpacked in a streaming
+            # fashion and stopped at the limit).
+            frame = wb.read_table(path, max_bytes=self.max_upload_bytes, **self.csv_options())
+            fmt = frame.attrs["csv_format"]
             how = (
-                ("gzipped " if lower.endswith(".gz") else "")
+                ("gzipped " if name.lower().endswith(".gz") else "")
                 + "CSV, "
                 + wb.CsvFormat(**{**fmt, "na_values": tuple(fmt["na_values"])}).describe()
             )
-        self._set_frame(
-            frame,
-            name,
-            f"uploaded <b>{style.esc(name)}</b> ({style.size_text(size)}; read as "
-            f"{style.esc(how)})",
-        )
+            self._set_frame(
+                frame,
+                name,
+                f"uploaded <b>{style.esc(name)}</b> ({style.size_text(self._upload_size)}; "
+                f"read as {style.esc(how)})",
+            )
+        except wb.NotATableError:
+            self._upload_path = None
+            path.unlink(missing_ok=True)
+            raise
+        except wb.WorkbenchError as exc:
+            self._reset_after_data()
+            self.frame = None
+            self.preview.value = ""
+            _show(self.columns_card, False)
+            _show(self.format_box, True)
+            self.data_msg.show("error", str(exc), [FORMAT_HINT])
+            return None
+        _show(self.format_box, True)
+        self._show_format(fmt)
         return frame
 
     def _set_frame(self, frame: pd.DataFrame, name: str, source_html: str) -> None:

@@ -13,6 +13,7 @@ from workbench.widgets._html import BASE_STYLE, download_link_html, esc, size_te
 
 __all__ = [
     "STYLE",
+    "chosen_file_html",
     "download_link_html",
     "guess_html",
     "header_html",
@@ -72,6 +73,11 @@ STYLE = (
   padding: 6px 10px; white-space: pre-wrap; word-break: break-all; margin: 6px 0; }
 .wb-app-card .widget-hbox { gap: 6px 12px; }
 .wb-app-label { font-weight: 600; margin: 6px 0 2px; }
+.wb-app-upload.widget-upload { font-size: 0 !important; }
+.wb-app-upload.widget-upload i { font-size: 13px; margin-right: 6px; }
+.wb-app-upload.widget-upload::after { content: attr(title); font-size: 13px; }
+.wb-app .wb-app-chosen { color: var(--a-muted); }
+.wb-app .wb-app-chosen b { color: var(--a-fg); }
 .wb-app-features .widget-checkbox { width: auto; }
 .wb-app-features .widget-checkbox label { overflow: hidden; text-overflow: ellipsis; }
 </style>
@@ -140,6 +146,14 @@ def guess_html(reasons: dict[str, str]) -> str:
     return (
         '<div class="wb-app"><div class="wb-app-hint" data-testid="guess-reasons">Why these '
         f"columns:<ul>{items}</ul></div></div>"
+    )
+
+
+def chosen_file_html(name: str, size: int) -> str:
+    """The file the user picked, beside the upload button."""
+    return (
+        f'<span class="wb-app wb-app-chosen" data-testid="chosen-file">Chosen: '
+        f"<b>{esc(name)}</b> ({size_text(size)})</span>"
     )
 
 
