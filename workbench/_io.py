@@ -157,13 +157,13 @@ _SIGNATURES: tuple[tuple[int, bytes, str], ...] = (
 
 
 def binary_kind(head: bytes, *, compressed_ok: bool = False) -> str | None:
-    """What a file that is not a text table looks like, from its first bytes; None if text.
+    r"""What a file that is not a text table looks like, from its first bytes; None if text.
 
     ``compressed_ok`` accepts gzip data (a ``.gz`` name says the file is compressed).
 
     Examples
     --------
-    >>> binary_kind(b"\x89PNG\r\n\x1a\n...")
+    >>> binary_kind(bytes.fromhex("89504e470d0a1a0a") + b"...")
     'an image (PNG)'
     >>> binary_kind(b"age,income\n38,50K\n") is None
     True
