@@ -302,6 +302,24 @@ def test_distinct_drops_near_duplicates(planted: pd.DataFrame) -> None:
     bench.close()
 
 
+def test_distinct_of_the_exact_top_k_is_the_default_scan(planted: pd.DataFrame) -> None:
+    # one rule for near-duplicates: folding the exact top list after the scan gives the
+    # groups the default scan folds while it searches (it walks the exact top 4k)
+    bench = wb.Workbench.from_predictions(
+        planted, label="label", prediction="pred", path=":memory:"
+    )
+    default = bench.scan(k=5)
+    exact = bench.scan(k=20, distinct=False)
+    folded = bench.distinct(exact)
+    assert [s.description for s in folded[:5]] == [s.description for s in default]
+    for mine, theirs in zip(folded[:5], default, strict=True):
+        assert set(theirs.also_described_as) <= set(mine.also_described_as)
+    # every exact slice is either listed or an alternative description of a listed one
+    named = {s.description for s in folded} | {a for s in folded for a in s.also_described_as}
+    assert named == {s.description for s in exact}
+    bench.close()
+
+
 def test_save_slice_keeps_a_chosen_slice_with_the_scan(
     planted: pd.DataFrame, tmp_path: Path
 ) -> None:

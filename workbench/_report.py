@@ -3,8 +3,8 @@
 ``run_scan`` hands the stored integer codes and per-row errors to
 :class:`~workbench.search.SliceSearch` (with each code's typed predicate, so the
 findings come back with the predicates that select their rows), numbers the slices,
-records the parameters and timings, and saves the scan. ``distinct`` drops
-near-duplicate slices. Imports the store (through ``SliceQueries``), search and
+records the parameters and timings, and saves the scan. ``distinct`` folds
+near-duplicate findings by the search's one rule (``fold_near_duplicates``). Imports the store (through ``SliceQueries``), search and
 findings.
 """
 
@@ -21,7 +21,7 @@ from workbench._slices import SliceQueries
 from workbench._validation import Interval, validate_params
 from workbench._version import __version__
 from workbench.exceptions import ColumnNotFoundError, DataError
-from workbench.findings import Findings, Slice, predicates_mask, quote_identifier
+from workbench.findings import Findings, predicates_mask, quote_identifier
 from workbench.store._store import now
 
 __all__ = ["distinct", "run_scan"]
@@ -246,8 +246,18 @@ def _row_masks(queries: SliceQueries, findings: Findings) -> list[np.ndarray]:
 
 
 def distinct(queries: SliceQueries, findings: Findings, *, max_overlap: float = 0.5) -> Findings:
-    """The findings without near-duplicates: a slice is dropped when its rows overlap a
-    better-ranked kept slice by more than ``max_overlap`` (Jaccard index of the rows)."""
+    """The findings without near-duplicates, by the search's one rule.
+
+    Walking down the findings in order, a slice whose rows overlap a kept slice's by
+    more than ``max_overlap`` (Jaccard index over the rows of the data) is folded
+    into the kept slice it overlaps most: its description (and its own alternatives)
+    join that slice's ``also_described_as``. Slices without rows are dropped. This
+    is what ``SliceSearch(distinct=True)`` does during a scan
+    (:func:`workbench.search.fold_near_duplicates`); here the overlaps come from the
+    stored rows of each finding.
+    """
+    from workbench.search import fold_near_duplicates, jaccard_of_masks
+
     validate_params(
         "Workbench.distinct",
         {"max_overlap": max_overlap},
@@ -255,17 +265,22 @@ def distinct(queries: SliceQueries, findings: Findings, *, max_overlap: float = 
     )
     if not len(findings):
         return findings
-    kept: list[Slice] = []
-    masks: list[np.ndarray] = []
-    for s, mask in zip(findings, _row_masks(queries, findings), strict=True):
-        size = int(mask.sum())
-        redundant = False
-        for other in masks:
-            union = int((mask | other).sum())
-            if union and int((mask & other).sum()) / union > max_overlap:
-                redundant = True
-                break
-        if not redundant and size:
-            kept.append(s)
-            masks.append(mask)
-    return findings.replace(slices=tuple(kept))
+    masks = _row_masks(queries, findings)
+    present = [i for i, mask in enumerate(masks) if mask.any()]
+    kept, attached = fold_near_duplicates(
+        len(present),
+        jaccard_of_masks([masks[i] for i in present]),
+        max_overlap=max_overlap,
+    )
+    slices = []
+    for position in kept:
+        s = findings[present[position]]
+        folded = [findings[present[j]] for j in attached[position]]
+        if folded:
+            alternatives = [s.also_described_as]
+            alternatives += [(f.description, *f.also_described_as) for f in folded]
+            names = dict.fromkeys(a for group in alternatives for a in group)
+            names.pop(s.description, None)
+            s = s.replace(also_described_as=tuple(names))
+        slices.append(s)
+    return findings.replace(slices=tuple(slices))

@@ -488,11 +488,15 @@ class Workbench:
         return self._store.load_split(findings.scan_id)
 
     def distinct(self, findings: Findings | None = None, *, max_overlap: float = 0.5) -> Findings:
-        """The findings without near-duplicates: a slice is dropped when its rows overlap a
-        better-ranked kept slice by more than ``max_overlap`` (Jaccard index of the rows).
+        """The findings without near-duplicates: a slice whose rows overlap a
+        better-ranked kept slice's by more than ``max_overlap`` (Jaccard index of the
+        rows) is folded into it, its description joining the kept slice's
+        ``also_described_as``.
 
         SliceLine's exact top-k often fills with variants of one group (the same rows
         described with one more or one fewer condition); this keeps the first of each.
+        It is the rule a default (distinct) scan applies while it searches
+        (``workbench.search.fold_near_duplicates``), applied to stored findings.
         """
         findings = findings if findings is not None else self.findings()
         return _report.distinct(self._queries, findings, max_overlap=max_overlap)

@@ -15,6 +15,7 @@ from workbench.search._aggregators import (
 )
 from workbench.search._change import ChangedSlice, ChangeFindings, OverallChange
 from workbench.search._counts import SliceCounts
+from workbench.search._overlap import fold_near_duplicates, jaccard_of_masks
 from workbench.search._parameters import SCAN_PARAMETERS, ScanParameter, scan_defaults
 from workbench.search._search import SliceSearch
 from workbench.search._split import SplitAssigner
@@ -35,6 +36,8 @@ __all__ = [
     "SplitAssigner",
     "benjamini_hochberg",
     "error_rows",
+    "fold_near_duplicates",
+    "jaccard_of_masks",
     "scan_defaults",
     "slice_statistics",
 ]

@@ -31,6 +31,7 @@ from workbench.search._inputs import (
     labels_to_predicates,
 )
 from workbench.search._lattice import TIE_TOLERANCE, LatticeResult, lattice_search
+from workbench.search._overlap import fold_near_duplicates
 from workbench.search._parameters import ResolvedParameters, check_scan_parameters, scan_defaults
 from workbench.search._split import SplitAssigner
 from workbench.search._stats import benjamini_hochberg, error_rows, slice_statistics
@@ -822,10 +823,10 @@ def _distinct_groups(
     use_split: bool,
     params: ResolvedParameters,
 ) -> tuple[list[int], dict[int, list[int]]]:
-    """Walk down the exact ranking and keep a slice unless its rows overlap a kept
-    one's by more than ``max_overlap`` (Jaccard over all rows); such a slice becomes
-    an alternative description of the kept slice it overlaps most. The walk stops at
-    the k-th kept slice, so the alternatives are the slices ranked above it.
+    """Walk down the exact ranking and fold near-duplicates (Jaccard over all rows
+    above ``max_overlap``, see :func:`~workbench.search._overlap.fold_near_duplicates`)
+    into the kept slices as alternative descriptions; the overlaps are counted by the
+    aggregator from the slices' codes.
 
     Returns the kept positions (at most ``k``, in rank order) and, per kept position,
     the positions of its alternatives (in rank order).
@@ -866,27 +867,9 @@ def _distinct_groups(
             out[i, j] = common[p] / union if union > 0 else 0.0
         return out
 
-    kept: list[int] = []
-    attached: dict[int, list[int]] = {}
-    block = 50  # candidates whose overlaps are counted in one batch
-    for start in range(0, n, block):
-        members = range(start, min(start + block, n))
-        known = jaccard(
-            [(j, i) for i in members for j in kept]
-            + [(j, i) for i in members for j in members if j < i]
-        )
-        for i in members:
-            if kept:
-                overlaps = [known[j, i] for j in kept]
-                best = int(np.argmax(overlaps))
-                if overlaps[best] > params.max_overlap:
-                    attached[kept[best]].append(i)
-                    continue
-            kept.append(i)
-            attached[i] = []
-            if len(kept) == params.k:
-                return kept, attached
-    return kept, attached
+    return fold_near_duplicates(
+        len(result.scores), jaccard, max_overlap=params.max_overlap, k=params.k
+    )
 
 
 #: How the first note of findings on data too small for findings starts (stable text).
