@@ -160,3 +160,17 @@ def test_sharpness_does_not_grow_when_a_photo_is_downscaled() -> None:
     photo = data.astronaut()
     small = np.asarray(Image.fromarray(photo).resize((96, 96), Image.Resampling.LANCZOS))
     assert describe_image(small)["sharpness"] <= describe_image(photo)["sharpness"]
+
+
+def test_a_warm_cast_is_flagged_not_corrected(single_faces) -> None:
+    # a warm light (linear gains 1.0 / 0.86 / 0.66) moves ITA by -11.6 .. -18.0
+    # degrees; it is not corrected, but the tinted brightest areas flag 6 of the 7
+    # faces "cannot_correct_cast". Without the cast 4 of 7 are flagged already: the
+    # group photo is lit warm (or its walls are beige); a single picture cannot tell.
+    warm = np.array([1.0, 0.86, 0.66]) / 0.87
+    flagged = 0
+    for rgb in single_faces.values():
+        row = describe_image(linear_to_srgb_uint8(srgb_to_linear(rgb) * warm))
+        flagged += row["skin_correction"] == "cannot_correct_cast"
+    assert flagged >= 5
+    assert describe_image(data.astronaut())["skin_correction"] == "exposure"

@@ -48,7 +48,10 @@ COLUMNS: tuple[str, ...] = (
     "face_w",
     "face_h",
     "skin_reference",
+    "skin_correction",
     "skin_ita_deg_uncorrected",
+    "white_a_star",
+    "white_b_star",
     "luminance_mean",
     "luminance_std",
     "underexposed_share",
@@ -94,6 +97,7 @@ def _failed_row(width: float = math.nan, height: float = math.nan) -> dict[str, 
         skin_tone="unknown",
         face_found=False,
         skin_reference="none",
+        skin_correction="unknown",
         lighting="unknown",
         contrast="unknown",
         color_cast="unknown",
@@ -188,7 +192,10 @@ def describe_image(item: Any, *, scene_classifier: SceneClassifier | None = None
         "face_w": box[2],
         "face_h": box[3],
         "skin_reference": skin.reference if main is not None else "none",
+        "skin_correction": skin.correction,
         "skin_ita_deg_uncorrected": round(ita_raw, 2),
+        "white_a_star": round(skin.white_a_star, 2),
+        "white_b_star": round(skin.white_b_star, 2),
         "luminance_mean": round(luminance_mean, 4),
         "luminance_std": round(luminance_std, 4),
         "underexposed_share": round(float((gray < 20).mean()), 4),
@@ -299,7 +306,9 @@ class ImageDescriptors:
 
     Skin tone (ITA on the forehead and cheeks of the largest detected face,
     after normalising the exposure; ``no_face`` and a missing ITA when no face
-    is found), the face count and the largest face's box, lighting, contrast,
+    is found; ``skin_correction`` says ``cannot_correct_cast`` when the
+    brightest areas are tinted by a coloured light, which is not corrected,
+    and ``cannot_correct_dark`` for a photo too dark to normalise), the face count and the largest face's box, lighting, contrast,
     colour cast, indoor/outdoor scene, sharpness, colourfulness and size, one
     row per image. :func:`describe_faces` gives one row per face.
 

@@ -44,10 +44,19 @@ from workbench.features.image._color import (
     ita_to_skin_tone,
     linear_to_lab,
     linear_to_srgb_uint8,
+    srgb_to_linear,
 )
 from workbench.features.image._detect import Face, detect_faces, face_patches
 
-__all__ = ["NO_FACE", "FaceSkin", "SkinMeasurement", "exposure_gain", "measure_skin"]
+__all__ = [
+    "NO_FACE",
+    "FaceSkin",
+    "SkinMeasurement",
+    "bright_end",
+    "exposure_gain",
+    "measure_skin",
+    "white_reference",
+]
 
 #: The skin-tone label of a photo in which no face was found.
 NO_FACE = "no_face"
@@ -56,6 +65,8 @@ NO_FACE = "no_face"
 WHITE_TARGET = 0.71
 #: The bright end is the brightest area of the image at this many pixels across.
 BRIGHT_SIDE = 64
+#: Above this chroma (C*ab) of the brightest areas the light is called coloured.
+CAST_LIMIT = 10.0
 #: Gains beyond this factor are not trusted (too little signal).
 MAX_GAIN = 8.0
 MIN_SKIN_PIXELS = 30
@@ -84,6 +95,27 @@ class SkinMeasurement:
     faces: tuple[FaceSkin, ...]
     gain: float
     reference: str  # "white_patch" or "too_dark"
+    white_a_star: float = 0.0
+    white_b_star: float = 0.0
+
+    @property
+    def correction(self) -> str:
+        """What the skin tone could be corrected for.
+
+        ``"exposure"``: the exposure was normalised and the brightest areas are
+        near grey (no sign of a coloured light); ``"cannot_correct_cast"``:
+        the brightest areas are tinted (a warm or cool light, or a coloured
+        wall) and ITA is not corrected for it; ``"cannot_correct_dark"``: the
+        photo is too dark to normalise; ``"no_face"``. Gamma-like tone curves
+        cannot be detected from one picture and are not corrected.
+        """
+        if not self.faces:
+            return NO_FACE
+        if self.reference == "too_dark":
+            return "cannot_correct_dark"
+        if math.hypot(self.white_a_star, self.white_b_star) > CAST_LIMIT:
+            return "cannot_correct_cast"
+        return "exposure"
 
     @property
     def main(self) -> FaceSkin | None:
@@ -115,6 +147,15 @@ def _median_lb(values: np.ndarray) -> tuple[float, float]:
     return float(np.median(kept[:, 0])), float(np.median(kept[:, 2]))
 
 
+def _cells(linear: np.ndarray) -> np.ndarray:
+    height, width = linear.shape[:2]
+    scale = BRIGHT_SIDE / max(height, width)
+    if scale >= 1.0:
+        return linear
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return cv2.resize(linear, size, interpolation=cv2.INTER_AREA)
+
+
 def bright_end(linear: np.ndarray) -> float:
     """The image's bright end: the brightest area of its luminance at 64 pixels across.
 
@@ -123,13 +164,32 @@ def bright_end(linear: np.ndarray) -> float:
     keeps the estimate when a border or a plain background is added around
     the same picture.
     """
-    height, width = linear.shape[:2]
-    luminance: np.ndarray = (linear.reshape(-1, 3) @ _LUMA).reshape(height, width)
-    scale = BRIGHT_SIDE / max(height, width)
-    if scale < 1.0:
-        size = (max(1, round(width * scale)), max(1, round(height * scale)))
-        luminance = cv2.resize(luminance, size, interpolation=cv2.INTER_AREA)
-    return float(luminance.max())
+    return float((_cells(linear) @ _LUMA).max())
+
+
+def white_reference(linear: np.ndarray) -> tuple[float, float, float]:
+    """The bright end and the colour (a*, b*) of the areas within 80 % of it.
+
+    Under a neutral light the brightest things in a picture (walls, paper,
+    clothes, sky) are near grey; a warm or cool light tints them. A tint of
+    the bright areas is also what a coloured wall gives, so it is reported as
+    a reason the skin tone cannot be trusted, never used to change it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> bright, a_star, b_star = white_reference(np.full((4, 4, 3), 0.5, np.float32))
+    >>> round(bright, 2), abs(a_star) < 0.01, abs(b_star) < 0.01
+    (0.5, True, True)
+    """
+    cells = _cells(linear)
+    luminance = cells @ _LUMA
+    bright = float(luminance.max())
+    if bright <= 0.0:
+        return 0.0, 0.0, 0.0
+    colour = cells[luminance >= 0.8 * bright].mean(axis=0) / bright
+    lab = linear_to_lab(np.clip(colour * 0.7, 0.0, 1.0).reshape(1, 1, 3).astype(np.float32))
+    return bright, float(lab[0, 0, 1]), float(lab[0, 0, 2])
 
 
 def exposure_gain(linear: np.ndarray) -> tuple[float, str]:
@@ -146,7 +206,10 @@ def exposure_gain(linear: np.ndarray) -> tuple[float, str]:
     >>> exposure_gain(np.full((4, 4, 3), 0.25, np.float32))
     (2.84, 'white_patch')
     """
-    bright = bright_end(linear)
+    return _gain(bright_end(linear))
+
+
+def _gain(bright: float) -> tuple[float, str]:
     if bright * MAX_GAIN < WHITE_TARGET:
         return 1.0, "too_dark"
     return round(WHITE_TARGET / bright, 4), "white_patch"
@@ -166,21 +229,31 @@ def measure_skin(linear: np.ndarray, rgb: np.ndarray) -> SkinMeasurement:
     -------
     SkinMeasurement
     """
-    gain, reference = exposure_gain(linear)
-    normalised = linear if gain == 1.0 else np.clip(linear * gain, 0.0, 1.0)
+    bright, white_a, white_b = white_reference(linear)
+    gain, reference = _gain(bright)
     # faces are searched on the exposure-normalised picture: the same photo
     # under less light then gives the same boxes and landmarks, and a dim
-    # photo's faces are not left in the lowest grey levels
-    faces = detect_faces(rgb if gain == 1.0 else linear_to_srgb_uint8(normalised))
+    # photo's faces are not left in the lowest grey levels (a table lookup on
+    # the 8-bit values is the same as scaling the light)
+    faces = detect_faces(rgb if gain == 1.0 else cv2.LUT(rgb, _gain_table(gain)))
     if not faces:
-        return SkinMeasurement(faces=(), gain=gain, reference=reference)
-    lab_raw = linear_to_lab(linear)
-    lab = lab_raw if gain == 1.0 else linear_to_lab(normalised)
-    skin_like = _skin_like(lab)
+        return SkinMeasurement(
+            faces=(), gain=gain, reference=reference, white_a_star=white_a, white_b_star=white_b
+        )
+    height, width = rgb.shape[:2]
     measured = []
     for face in faces:
-        patches = face_patches(face, rgb.shape[:2])
-        mask = patches & skin_like
+        patches = face_patches(face, (height, width))
+        rows, cols = np.nonzero(patches.any(axis=1))[0], np.nonzero(patches.any(axis=0))[0]
+        if len(rows) == 0:
+            measured.append(FaceSkin(face, math.nan, math.nan, ita_to_skin_tone(math.nan), 0))
+            continue
+        # Lab only around the patches: most of a picture is not skin
+        box = (slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1))
+        patches = patches[box]
+        lab_raw = linear_to_lab(linear[box])
+        lab = lab_raw if gain == 1.0 else linear_to_lab(np.clip(linear[box] * gain, 0.0, 1.0))
+        mask = patches & _skin_like(lab)
         if mask.sum() < MIN_SKIN_PIXELS:
             mask = patches  # unusual colour (a strong cast, paint): trim and take the median
         count = int(mask.sum())
@@ -202,4 +275,14 @@ def measure_skin(linear: np.ndarray, rgb: np.ndarray) -> SkinMeasurement:
                 skin_pixels=count,
             )
         )
-    return SkinMeasurement(faces=tuple(measured), gain=gain, reference=reference)
+    return SkinMeasurement(
+        faces=tuple(measured),
+        gain=gain,
+        reference=reference,
+        white_a_star=white_a,
+        white_b_star=white_b,
+    )
+
+
+def _gain_table(gain: float) -> np.ndarray:
+    return linear_to_srgb_uint8(srgb_to_linear(np.arange(256, dtype=np.uint8)) * gain)
