@@ -106,13 +106,14 @@ SPEECH = [
     new_markdown_cell(
         "## Descriptors from the waveform\n\n"
         "A real audit rarely knows the true SNR. `AudioDescriptors` estimates it from the audio "
-        "(with loudness, clipping, silences, speaking rate and bandwidth); here on the shipped "
-        "clips, checked against the true mixing SNR."
+        "(with loudness, clipping, silences, speaking rate and bandwidth); here on up to 20 "
+        "shipped clips of each condition, checked against the true mixing SNR."
     ),
     new_code_cell(
         "from scipy.stats import spearmanr\n\n"
         "from workbench.features.audio import AudioDescriptors\n\n"
-        "shipped = clips.dropna(subset=['audio_path']).reset_index(drop=True)\n"
+        "shipped = clips.dropna(subset=['audio_path'])\n"
+        "shipped = shipped.groupby('condition', observed=True).head(20).reset_index(drop=True)\n"
         "items = [{'audio': str(repo / p), 'text': t} for p, t in zip(shipped['audio_path'], shipped['reference'])]\n"
         "desc = wb.run_extractor(AudioDescriptors(), items, batch_size=64)\n"
         "noisy = shipped['snr_db_true'].notna().to_numpy()\n"

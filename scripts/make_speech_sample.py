@@ -16,8 +16,13 @@ What it does, in order:
 3. transcribes every clip with PocketSphinx using a bigram language model built
    from the sentence set (cached, so a rerun resumes), in parallel processes;
 4. computes word errors and the audio descriptors, writes
-   ``speech_clips.parquet``, a subset of the audio as Ogg Vorbis, and prints the
-   figures quoted in the README.
+   ``speech_clips.parquet`` and, as Ogg Vorbis, the audio of every clip shown on
+   the first page of member rows of a top slice of the scans the sample is shown
+   with (``speech_common.first_page_clips``), and prints the figures quoted in the
+   README.
+
+The pieces shared with ``make_speech_new_site.py`` (voices, mixing, recogniser,
+columns, shipped audio) are in ``speech_common.py``.
 
 The SNR of a mix is ``10 log10(P_speech / P_noise)``, with ``P_speech`` the mean
 power of the utterance itself (before the silence padding) and ``P_noise`` the
@@ -28,6 +33,7 @@ Usage::
     python scripts/make_speech_sample.py            # the shipped sample, 4,160 clips (~25 min on 2 cores)
     python scripts/make_speech_sample.py --use-sentences 6    # a 1,248-clip subset (~8 min)
     python scripts/make_speech_sample.py --out /tmp/speech --use-sentences 1  # quick check
+    python scripts/make_speech_sample.py --media-only   # only the shipped audio again (~1 min)
 
 Needs: espeak-ng (Debian package), numpy, scipy, pandas, pyarrow, soundfile,
 jiwer, pocketsphinx.
@@ -37,113 +43,44 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import io
 import json
 import os
-import subprocess
-import sys
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import soundfile as sf
-from scipy import signal
+from speech_common import (
+    ACCENTS,
+    BABBLE_SENTENCES,
+    RATE,
+    REPO,
+    SEED,
+    SENTENCES,
+    SPEAKERS,
+    TELEPHONE_SHARE,
+    audio_folder,
+    audio_paths,
+    final_table,
+    first_page_clips,
+    mix,
+    padded,
+    speak_all,
+    transcribe_cached,
+    write_audio,
+)
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from workbench.metrics._wer import error_rate, word_errors
 
-from workbench.adapters import PocketSphinxASR  # noqa: E402
-from workbench.metrics._wer import error_rate, word_errors  # noqa: E402
-
-SEED = 20261123
-RATE = 16000
-
-SENTENCES = [
-    "Turn on the lights in the kitchen.",
-    "Set an alarm for seven in the morning.",
-    "Call my sister when you get home.",
-    "What is the weather like in London today?",
-    "Play some quiet music in the living room.",
-    "The train to the city leaves at 8 o'clock.",
-    "Please send the report to the whole team.",
-    "Remind me to buy bread and milk tomorrow.",
-    "The council will vote on the new budget next week.",
-    "Heavy rain is expected across the north tonight.",
-    "Turn the volume down and close the window.",
-    "How long will it take to drive to the airport?",
-    "Book a table for 4 people at the Italian restaurant.",
-    "The museum opens again after a long repair.",
-    "Stock markets fell sharply on Monday morning.",
-    "Open the garage door and switch off the heating.",
-    "Our flight was delayed by almost two hours.",
-    "Read me the latest news about the election.",
-    "The children walked to school in the snow.",
-    "Add eggs, flour and sugar to the shopping list.",
-    "The bridge will be closed for 3 days for repairs.",
-    "Find a quiet coffee shop near the station.",
-    "Scientists found water under the frozen surface.",
-    "Pause the film and turn on the subtitles.",
-    "The bank raised interest rates for the first time this year.",
-    "Send a message saying I will be ten minutes late.",
-    "Thousands of fans waited outside the stadium.",
-    "Lock the front door before you go to bed.",
-    "The hospital needs more nurses and doctors.",
-    "Show me the fastest route to the harbour.",
-    "A strong wind knocked down trees in the park.",
-    "Translate this letter into French for me.",
-    "The team won the final match in 2019.",
-    "Check my calendar for meetings on Friday.",
-    "Farmers are worried about the dry summer.",
-    "Start the washing machine at half past nine.",
-]
-# Background talkers for babble: other sentences, so babble words are mostly out of domain.
-BABBLE_SENTENCES = [
-    "I think we should leave before it gets dark.",
-    "Nobody knew where the old map had gone.",
-    "She bought a new bicycle for her brother.",
-    "We talked about the holiday for hours.",
-    "The painter finished the ceiling on Tuesday.",
-    "Could you pass me that blue notebook?",
-    "He always forgets to water the plants.",
-    "They moved to a small village by the sea.",
-]
-ACCENTS = [
-    "en-us",
-    "en-us-nyc",
-    "en-gb",
-    "en-gb-x-rp",
-    "en-gb-scotland",
-    "en-gb-x-gbclan",
-    "en-gb-x-gbcwmd",
-    "en-029",
-]
-SPEAKERS = {"m1": "", "f3": "+f3"}
 NOISES = ("white", "pink", "babble")
 SNRS = (20, 10, 5, 0)
 CONDITIONS = [("clean", None)] + [(n, s) for n in NOISES for s in SNRS]
 CLEAN_FLOOR_DB = 40.0
-TELEPHONE_SHARE = 0.25
 
 
 def condition_name(noise: str, snr: float | None) -> str:
     return "clean" if snr is None else f"{noise} {snr:g} dB"
-
-
-def speak(text: str, voice: str, speed: int) -> np.ndarray:
-    """espeak-ng -> float64 samples at 16 kHz."""
-    wav = subprocess.run(
-        ["espeak-ng", "-v", voice, "-s", str(speed), "--stdout", text],
-        check=True,
-        capture_output=True,
-    ).stdout
-    samples, rate = sf.read(io.BytesIO(wav), dtype="float64")
-    if rate != RATE:
-        g = np.gcd(RATE, rate)
-        samples = signal.resample_poly(samples, RATE // g, rate // g)
-    return samples
 
 
 def pink_noise(n: int, rng: np.random.Generator) -> np.ndarray:
@@ -164,20 +101,10 @@ def babble_noise(n: int, pool: list[np.ndarray], rng: np.random.Generator) -> np
     return out
 
 
-def power(x: np.ndarray) -> float:
-    return float(np.mean(x**2))
-
-
-_TELEPHONE = signal.butter(6, [300, 3400], btype="bandpass", fs=RATE, output="sos")
-
-
 def render_clip(spec: dict, speech: np.ndarray, pool: list[np.ndarray]) -> np.ndarray:
     """Deterministic int16 audio of one clip from its spec (all randomness seeded by clip)."""
     rng = np.random.default_rng([SEED, spec["clip_index"]])
-    lead = np.zeros(int(spec["lead_s"] * RATE))
-    trail = np.zeros(int(spec["trail_s"] * RATE))
-    clean = np.concatenate([lead, speech, trail])
-    p_speech = power(speech)
+    clean = padded(spec, speech)
     clean_clip = spec["noise_type"] == "none"
     snr = CLEAN_FLOOR_DB if clean_clip else float(spec["snr_db_true"])
     kind = "white" if clean_clip else spec["noise_type"]
@@ -187,13 +114,7 @@ def render_clip(spec: dict, speech: np.ndarray, pool: list[np.ndarray]) -> np.nd
         noise = pink_noise(len(clean), rng)
     else:
         noise = babble_noise(len(clean), pool, rng)
-    noise *= np.sqrt(p_speech / power(noise) / 10 ** (snr / 10))
-    mix = clean + noise
-    if spec["channel"] == "telephone":
-        mix = signal.sosfilt(_TELEPHONE, mix)
-    gain = 10 ** (spec["level_dbfs"] / 20) / np.sqrt(p_speech)
-    mix = np.clip(mix * gain, -1.0, 32767 / 32768)
-    return np.rint(mix * 32768).astype(np.int16)  # round, never truncate
+    return mix(spec, speech, clean, noise, snr)
 
 
 def design(n_sentences: int) -> pd.DataFrame:
@@ -231,72 +152,16 @@ def design(n_sentences: int) -> pd.DataFrame:
     return table
 
 
-def voice_of(accent: str, speaker: str) -> str:
-    return accent + SPEAKERS[speaker]
+def renderer(table: pd.DataFrame, utterances: dict, pool: list[np.ndarray]):
+    """clip id -> its int16 audio."""
+    specs = table.set_index("clip_id", drop=False).to_dict("index")
 
+    def render(clip_id: str) -> np.ndarray:
+        spec = specs[clip_id]
+        speech = utterances[(spec["accent"], spec["speaker"], spec["sentence_id"])]
+        return render_clip(spec, speech, pool)
 
-def speak_all(table: pd.DataFrame) -> tuple[dict, list[np.ndarray]]:
-    utterances = {}
-    for (accent, speaker, sentence_id), _ in table.groupby(["accent", "speaker", "sentence_id"]):
-        utterances[(accent, speaker, sentence_id)] = speak(
-            SENTENCES[sentence_id], voice_of(accent, speaker), 160
-        )
-    pool = [
-        speak(text, voice_of(ACCENTS[i % len(ACCENTS)], "f3" if i % 2 else "m1"), 170)
-        for i, text in enumerate(BABBLE_SENTENCES)
-    ]
-    return utterances, pool
-
-
-_ASR: PocketSphinxASR | None = None
-
-
-def _init_worker() -> None:
-    global _ASR
-    _ASR = PocketSphinxASR(sentences=SENTENCES)
-
-
-def _decode(job: tuple[str, np.ndarray]) -> tuple[str, str]:
-    clip_id, pcm = job
-    assert _ASR is not None
-    return clip_id, _ASR((pcm, RATE))
-
-
-def transcribe_all(table, utterances, pool, cache_file: Path, workers: int) -> dict[str, str]:
-    done: dict[str, str] = {}
-    if cache_file.exists():
-        for line in cache_file.read_text().splitlines():
-            record = json.loads(line)
-            done[record["clip_id"]] = record["hypothesis"]
-    # Sentence by sentence across all voices, so that a partial run is a balanced design.
-    todo = table[~table["clip_id"].isin(done)].sort_values(["sentence_rank", "clip_index"])
-    print(f"ASR: {len(done)} cached, {len(todo)} to decode with {workers} processes", flush=True)
-    start = time.time()
-    with (
-        ProcessPoolExecutor(max_workers=workers, initializer=_init_worker) as pool_exec,
-        cache_file.open("a") as out,
-    ):
-        for lo in range(0, len(todo), 100):
-            chunk = todo.iloc[lo : lo + 100]
-            jobs = [
-                (
-                    spec["clip_id"],
-                    render_clip(
-                        spec,
-                        utterances[(spec["accent"], spec["speaker"], spec["sentence_id"])],
-                        pool,
-                    ),
-                )
-                for spec in chunk.to_dict("records")
-            ]
-            for clip_id, hyp in pool_exec.map(_decode, jobs, chunksize=4):
-                done[clip_id] = hyp
-                out.write(json.dumps({"clip_id": clip_id, "hypothesis": hyp}) + "\n")
-            out.flush()
-            n = lo + len(chunk)
-            rate = n / (time.time() - start)
-            print(f"  {n}/{len(todo)} decoded, {rate:.1f} clips/s", flush=True)
-    return done
+    return render
 
 
 def design_fingerprint(table: pd.DataFrame) -> str:
@@ -305,14 +170,59 @@ def design_fingerprint(table: pd.DataFrame) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()[:12]
 
 
-def choose_shipped(table: pd.DataFrame, n_ship: int) -> set[str]:
-    """A stratified subset: every accent x condition cell is represented."""
+def choose_shipped(table: pd.DataFrame) -> set[str]:
+    """Every clip on a first page of member rows of a top slice of the shown scans, and one
+    seeded clip of every accent x condition cell (so every condition can be heard)."""
     rng = np.random.default_rng(SEED + 1)
-    per_cell = max(1, n_ship // table.groupby(["accent", "condition"]).ngroups)
-    chosen: list[str] = []
-    for _, cell in table.groupby(["accent", "condition"]):
-        chosen += list(rng.choice(cell["clip_id"].to_numpy(), size=per_cell, replace=False))
-    return set(chosen)
+    chosen = {
+        str(rng.choice(cell["clip_id"].to_numpy()))
+        for _, cell in table.groupby(["accent", "condition"], observed=True)
+    }
+    return chosen.union(*first_page_clips(table).values())
+
+
+def ship_audio(table: pd.DataFrame, render, out: Path, root: Path) -> pd.DataFrame:
+    """Write the shipped clips' audio and set ``audio_path`` (null for the others)."""
+    shipped = choose_shipped(table)
+    audio_dir, rel = audio_folder(out, root)
+    ordered = [cid for cid in table["clip_id"] if cid in shipped]
+    write_audio(audio_dir, ((cid, render(cid)) for cid in ordered), prefix="clip")
+    size = sum(f.stat().st_size for f in audio_dir.glob("clip*.ogg"))
+    print(f"audio of {len(ordered)} clips shipped, {size / 1e6:.1f} MB", flush=True)
+    return table.assign(audio_path=audio_paths(table["clip_id"], shipped, rel))
+
+
+def media_only(args: argparse.Namespace) -> None:
+    """Rewrite only the shipped audio (and ``audio_path``) of the existing table: the clips
+    are rendered again by the seeded pipeline; transcripts and descriptors stay as they are."""
+    path = args.out / "speech_clips.parquet"
+    existing = pd.read_parquet(path)
+    table = design(args.sentences)
+    known = table.set_index("clip_id").loc[existing["clip_id"]]
+    if not (known["reference"].to_numpy() == existing["reference"].to_numpy()).all():
+        raise SystemExit(f"{path} does not hold this script's design; rebuild it in full")
+    table = table[table["clip_id"].isin(existing["clip_id"])].reset_index(drop=True)
+    utterances, pool = speak_all(table)
+    render = renderer(table, utterances, pool)
+    existing = ship_audio(existing.drop(columns="audio_path"), render, args.out, args.repo_root)
+    check_against_table(existing, render)
+    existing.to_parquet(path, index=False, compression="zstd")
+
+
+def check_against_table(table: pd.DataFrame, render) -> None:
+    """The rendered audio is what was transcribed: its length and level agree with the
+    table's descriptors (computed from the 16-bit audio the recogniser heard)."""
+    from workbench.features.audio import describe_audio
+
+    worst = {"duration_s": 0.0, "loudness_dbfs": 0.0, "clipping_share": 0.0}
+    for row in table.dropna(subset=["audio_path"]).head(50).to_dict("records"):
+        pcm = render(row["clip_id"])
+        now = describe_audio(pcm.astype(np.float64) / 32768, 16000)
+        for col in worst:
+            worst[col] = max(worst[col], abs(float(now[col]) - float(row[col])))
+    print("largest difference from the table on 50 rendered clips:", worst, flush=True)
+    if worst["duration_s"] > 1e-9 or worst["loudness_dbfs"] > 0.01:
+        raise SystemExit("the rendered clips differ from the transcribed ones (espeak-ng version?)")
 
 
 def main() -> None:
@@ -322,7 +232,6 @@ def main() -> None:
         "--repo-root", type=Path, default=REPO, help="audio_path is written relative to this"
     )
     parser.add_argument("--out", type=Path, default=REPO / "sample_data" / "speech")
-    parser.add_argument("--ship", type=int, default=208, help="clips whose audio is shipped")
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
     parser.add_argument(
         "--cache-dir",
@@ -337,9 +246,18 @@ def main() -> None:
         help="keep the first N of each speaker's --sentences (the shipped sample: all 20)",
     )
     parser.add_argument("--asr-only", action="store_true", help="stop after transcription")
+    parser.add_argument(
+        "--media-only",
+        action="store_true",
+        help="only rewrite the shipped audio of the existing table (no ASR, ~1 min)",
+    )
     args = parser.parse_args()
 
     t0 = time.time()
+    if args.media_only:
+        media_only(args)
+        print(f"done in {time.time() - t0:.0f} s", flush=True)
+        return
     table = design(args.sentences)
     fingerprint = design_fingerprint(table)
     if args.use_sentences is not None:
@@ -348,7 +266,10 @@ def main() -> None:
     cache_file = args.cache_dir / f"asr-{fingerprint}.jsonl"
     print(f"{len(table)} clips; design {fingerprint}; speaking...", flush=True)
     utterances, pool = speak_all(table)
-    hyps = transcribe_all(table, utterances, pool, cache_file, args.workers)
+    render = renderer(table, utterances, pool)
+    # Sentence by sentence across all voices, so that a partial run is a balanced design.
+    order = table.sort_values(["sentence_rank", "clip_index"])["clip_id"].tolist()
+    hyps = transcribe_cached(order, render, cache_file, args.workers)
     if args.asr_only:
         return
     table["hypothesis"] = table["clip_id"].map(hyps)
@@ -359,57 +280,20 @@ def main() -> None:
     print("descriptors...", flush=True)
     from workbench.features.audio import AudioDescriptors
 
-    audio_dir = args.out / "audio"
-    audio_dir.mkdir(parents=True, exist_ok=True)
-    for old in [*audio_dir.glob("*.flac"), *audio_dir.glob("*.ogg")]:
-        old.unlink()
-    shipped = choose_shipped(table, args.ship)
-    transcript_texts = []
-    items = []
-    for spec in table.to_dict("records"):
-        pcm = render_clip(
-            spec, utterances[(spec["accent"], spec["speaker"], spec["sentence_id"])], pool
-        )
-        items.append((pcm, RATE))
-        transcript_texts.append(spec["reference"])
-        if spec["clip_id"] in shipped:
-            sf.write(
-                audio_dir / f"{spec['clip_id']}.ogg", pcm, RATE, format="OGG", subtype="VORBIS"
-            )
     descriptors = AudioDescriptors().extract(
-        [{"audio": a, "text": t} for a, t in zip(items, transcript_texts, strict=True)]
+        [
+            {"audio": (render(cid), RATE), "text": text}
+            for cid, text in zip(table["clip_id"], table["reference"], strict=True)
+        ]
     )
     table = pd.concat([table.reset_index(drop=True), descriptors], axis=1)
-    try:
-        rel_audio = audio_dir.resolve().relative_to(args.repo_root.resolve())
-    except ValueError:
-        rel_audio = audio_dir.resolve()
-    table["audio_path"] = [
-        f"{rel_audio.as_posix()}/{cid}.ogg" if cid in shipped else None for cid in table["clip_id"]
-    ]
-    table["snr_db_true"] = table["snr_db_true"].astype("float64")
-    for col in ("accent", "speaker", "noise_type", "condition", "channel"):
-        table[col] = table[col].astype("category")
+    table["condition"] = table["condition"].astype("category")
     table["condition"] = table["condition"].cat.reorder_categories(
         [condition_name(n, s) for n, s in CONDITIONS], ordered=True
     )
-    columns = [
-        "clip_id",
-        "sentence_id",
-        "accent",
-        "speaker",
-        "noise_type",
-        "snr_db_true",
-        "condition",
-        "channel",
-        "reference",
-        "hypothesis",
-        "word_errors",
-        "ref_words",
-        *descriptors.columns,
-        "audio_path",
-    ]
-    table[columns].to_parquet(args.out / "speech_clips.parquet", index=False, compression="zstd")
+    table = final_table(table.assign(audio_path=None), descriptors.columns)
+    table = ship_audio(table.drop(columns="audio_path"), render, args.out, args.repo_root)
+    table.to_parquet(args.out / "speech_clips.parquet", index=False, compression="zstd")
     report(table)
     print(f"done in {time.time() - t0:.0f} s", flush=True)
 

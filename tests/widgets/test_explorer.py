@@ -434,10 +434,40 @@ def test_media_columns_render_inline(tmp_path: Path) -> None:
     assert html.index("image_path") < html.index(">label<") < html.index(">note<")
 
 
+def _header(html: str) -> list[str]:
+    return re.findall(r"<th[^>]*>([^<]*)</th>", html.split("</thead>")[0])
+
+
+def test_media_column_keeps_its_place_on_pages_without_media(tmp_path: Path) -> None:
+    frame = planted(600)
+    with wb.Workbench.from_predictions(frame, label="y", prediction="pred", path=":memory:") as b:
+        top = b.scan(k=1, max_predicates=2, min_support=0.02, confirm=False)[0]
+        first = b.members(top, limit=2).index.tolist()
+    # Only the slice's first two rows have a recording, under a name that says nothing.
+    frame["file"] = [str(_wav(tmp_path / f"r{i}.wav")) if i in first else None for i in range(600)]
+    bench = wb.Workbench.from_predictions(
+        frame, label="y", prediction="pred", features=["colour", "size", "shape"], path=":memory:"
+    )
+    bench.scan(k=1, max_predicates=2, min_support=0.02, confirm=False)
+    explorer = Explorer(bench, rows_page_size=5)
+    explorer.select(explorer.table.rows[0]["slice_id"])
+    page1 = explorer.rows_html.value
+    assert page1.count("<audio") == 2
+    explorer.rows_next.click()
+    page2 = explorer.rows_html.value
+    assert "rows 6–10" in explorer.rows_where.value and "<audio" not in page2
+    assert _header(page2) == _header(page1)
+    assert _header(page1)[1] == "file"
+    bench.close()
+
+
 def test_detection_and_custom_renderers() -> None:
     assert detect_column_kind("photo_image_path", ["x/y.JPG"]) == "image"
     assert detect_column_kind("recording", ["a.ogg", "b.flac"]) == "audio"
-    assert detect_column_kind("image_path", [None]) is None  # no text values: not media
+    # a page where the media column has no file keeps it media (it does not move)
+    assert detect_column_kind("image_path", [None]) == "image"
+    assert detect_column_kind("image_path", []) is None  # no values at all: not media
+    assert detect_column_kind("image_path", [3, 4]) is None  # numbers: not media
     assert detect_column_kind("city", ["Paris"]) is None
     register_renderer("percent", lambda v: f"{100 * v:.0f}%")
     try:

@@ -101,6 +101,7 @@ class Explorer(w.VBox):
         self.add_class("wb-explorer")
         self.bench = bench
         self.column_kinds = dict(column_kinds or {})
+        self._media_kinds: dict[str, str] = {}
         self.media_root = media_root
         self.rows_page_size = rows_page_size
         self._export_dir = Path(export_dir) if export_dir is not None else None
@@ -573,9 +574,14 @@ class Explorer(w.VBox):
         frame = self.bench.members(
             s, limit=size, offset=self._rows_page * size, worst_first=bool(self.rows_worst.value)
         )
+        # A column once shown as media stays media on pages where it has no file, so the
+        # players and thumbnails keep their place from page to page.
+        for column, kind in views.member_kinds(frame, self.column_kinds).items():
+            if kind in ("image", "audio"):
+                self._media_kinds.setdefault(column, kind)
         self.rows_html.value = views.members_html(
             frame,
-            kinds=self.column_kinds,
+            kinds={**self._media_kinds, **self.column_kinds},
             media_root=self.media_root,
             alignment=self.bench.metric_kind == "text",
         )

@@ -98,14 +98,17 @@ def detect_column_kind(name: str, values: Sequence[Any]) -> str | None:
     """``"image"``, ``"audio"`` or None for a member column, from its name and values.
 
     A column is media when its name ends like ``image_path`` / ``audio_path`` (or
-    ``_image``, ``_audio``, ...), or when its first non-missing text values end in
-    an image or audio file extension.
+    ``_image``, ``_audio``, ...) and its values are text or all missing (a page of
+    rows without media keeps its media column), or when its first non-missing text
+    values end in an image or audio file extension.
 
     Examples
     --------
     >>> detect_column_kind("image_path", ["a.png"])
     'image'
     >>> detect_column_kind("clip", ["x/y.FLAC"])
+    'audio'
+    >>> detect_column_kind("audio_path", [None, None])
     'audio'
     >>> detect_column_kind("sex", ["Female"]) is None
     True
@@ -116,11 +119,22 @@ def detect_column_kind(name: str, values: Sequence[Any]) -> str | None:
         return "image"
     if texts and all(t.lower().endswith(AUDIO_EXTENSIONS) for t in texts):
         return "audio"
-    if texts and any(lowered == n or lowered.endswith("_" + n) for n in _IMAGE_NAMES):
-        return "image"
-    if texts and any(lowered == n or lowered.endswith("_" + n) for n in _AUDIO_NAMES):
-        return "audio"
+    all_missing = bool(values) and all(_is_missing(v) for v in values)
+    if texts or all_missing:
+        if any(lowered == n or lowered.endswith("_" + n) for n in _IMAGE_NAMES):
+            return "image"
+        if any(lowered == n or lowered.endswith("_" + n) for n in _AUDIO_NAMES):
+            return "audio"
     return None
+
+
+def _is_missing(value: Any) -> bool:
+    if value is None or (isinstance(value, str) and not value):
+        return True
+    try:
+        return bool(value != value)  # NaN
+    except (TypeError, ValueError):  # pandas.NA
+        return True
 
 
 def _text_html(value: Any) -> str:

@@ -33,6 +33,7 @@ __all__ = [
     "confusion_html",
     "distributions_html",
     "error_values_html",
+    "member_kinds",
     "members_html",
     "metrics_html",
     "notes_html",
@@ -340,6 +341,19 @@ _SPECIAL = {
 }
 
 
+def member_kinds(
+    frame: pd.DataFrame, kinds: Mapping[str, str] | None = None
+) -> dict[str, str | None]:
+    """The kind of each column of a page of member rows (``kinds`` first, then detected
+    from the column's name and the page's values)."""
+    sample = {
+        c: frame[c].head(20).tolist()
+        for c in frame.columns
+        if not pd.api.types.is_numeric_dtype(frame[c])
+    }
+    return column_kinds(list(frame.columns), sample, dict(kinds or {}))
+
+
 def members_html(
     frame: pd.DataFrame,
     *,
@@ -356,12 +370,7 @@ def members_html(
     if frame.empty:
         return '<div class="wb-x wb-note">No rows on this page.</div>'
     frame = frame.reset_index()
-    sample = {
-        c: frame[c].head(20).tolist()
-        for c in frame.columns
-        if not pd.api.types.is_numeric_dtype(frame[c])
-    }
-    detected = column_kinds(list(frame.columns), sample, dict(kinds or {}))
+    detected = member_kinds(frame, kinds)
     media = [
         c for c in frame.columns if detected.get(c) in ("image", "audio") or (kinds or {}).get(c)
     ]
