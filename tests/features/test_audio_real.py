@@ -6,6 +6,7 @@ transcripts, BSD; skipped when not installed: see ``real_media.py``).
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 import subprocess
@@ -167,14 +168,19 @@ def test_asr_resamples_and_does_not_depend_on_batch_order(clips: dict[Path, str]
 
 
 def test_snr_error_on_real_speech_mixed_at_known_snr(clips: dict[Path, str]) -> None:
-    # ten real clips x white noise at -5..20 dB: measured mean absolute error 0.6 dB
-    # (2.6 dB over white, pink and babble; see the AudioDescriptors docs)
-    rng = np.random.default_rng(0)
-    errors = []
-    for path in clips:
-        speech, rate = load_audio(path)
-        power = float(np.mean(speech**2))
-        for snr in (-5, 0, 5, 10, 20):
-            noise = rng.normal(size=speech.size) * np.sqrt(power / 10 ** (snr / 10))
-            errors.append(describe_audio(speech + noise, rate)["snr_db"] - snr)
-    assert float(np.mean(np.abs(errors))) <= 1.5
+    # The README's figures come from benchmarks/snr_real_speech.py: ten real clips mixed
+    # with white, pink and babble noise at -5..20 dB; measured mean absolute error 0.7 dB
+    # (white), 3.0 dB (pink), 8.1 dB (babble), 3.9 dB over all 150 mixes.
+    spec = importlib.util.spec_from_file_location(
+        "snr_real_speech", Path(__file__).resolve().parents[2] / "benchmarks" / "snr_real_speech.py"
+    )
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    frame = bench.measure()
+    assert len(frame) == 3 * 5 * len(clips) == 150
+    error = frame.assign(abs_error=frame["error_db"].abs()).groupby("noise")["abs_error"].mean()
+    assert error["white"] <= 1.5
+    assert error["pink"] <= 4.0
+    assert error["babble"] <= 10.0
+    assert frame["error_db"].abs().mean() <= 5.0

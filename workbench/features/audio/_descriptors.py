@@ -20,11 +20,12 @@ sample rate; levels are mean-square dBFS, where a full-scale square wave is
   every frame: the clip's speech power with the noise subtracted frame by
   frame, over the noise power, which is how mixing SNR is defined (speech
   power over the whole clip). Measured on the ten real pocketsphinx-testdata
-  clips mixed at -5, 0, 5, 10 and 20 dB: mean absolute error 2.6 dB (bias
-  +1.8 dB); white noise within 2 dB at every level, pink +4.5 dB at -5 dB,
-  babble (four other real talkers) +10 dB at -5 dB falling to -1 dB at 20 dB,
-  because a percentile underestimates a fluctuating noise's power. The earlier
-  estimate over speech frames only read 5.3 dB high on average.
+  clips mixed at -5, 0, 5, 10 and 20 dB (``benchmarks/snr_real_speech.py``):
+  mean absolute error 3.9 dB over 150 mixes (bias +3.2 dB); white noise 0.7 dB
+  (within 2 dB at every level), pink 3.0 dB (+6 dB at -5 dB), babble (the four
+  other clips of a folder) 8.1 dB: +15 dB at -5 dB falling to 0 dB at 20 dB,
+  because a percentile underestimates a fluctuating noise's power. Read it as
+  a ranking of noisiness more than as a calibrated level for babble.
 * ``loudness_dbfs``: the mean power of the speech frames.
 * ``clipping_share``: the share of samples within 0.1 % of full scale.
 * ``duration_s``, ``leading_silence_s``, ``trailing_silence_s``: from the first
