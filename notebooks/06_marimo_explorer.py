@@ -1,9 +1,11 @@
-"""The explorer's table and drill-down in marimo (run: marimo edit notebooks/06_marimo_explorer.py).
+"""The explorer in marimo (run: marimo edit notebooks/06_marimo_explorer.py).
 
-marimo shows anywidgets through ``mo.ui.anywidget``: the slice table is one, and a
-click on a row (its ``selected`` trait) re-runs the cell that shows that slice's
-drill-down. The ipywidgets parts of ``bench.explore()`` (buttons, refine, flag)
-are for JupyterLab, Notebook, VS Code and Voilà.
+Inside marimo ``bench.explore()`` returns the explorer built from anywidgets only
+(marimo shows those through ``mo.ui.anywidget``, not ipywidgets): the slice table,
+the error-by-slice chart and, below them, the chosen slice's drill-down with its
+actions: narrow it down by a condition, flag it with a note, export its rows or the
+flagged slices (downloaded by the browser, whatever their size). ``explorer.table``
+is also a marimo UI element: the last cell reacts to the selected row.
 """
 
 import marimo
@@ -17,9 +19,8 @@ def _():
     import marimo as mo
 
     import workbench as wb
-    from workbench.widgets import SliceTable, drill_down_html
 
-    return SliceTable, drill_down_html, mo, wb
+    return mo, wb
 
 
 @app.cell
@@ -32,21 +33,21 @@ def _(wb):
         exclude="pred_v2,proba_v2",
         path=":memory:",
     )
-    findings = bench.scan(k=10, max_predicates=3, min_support=0.01)
-    return bench, findings
+    bench.scan(k=10, max_predicates=3, min_support=0.01)
+    return (bench,)
 
 
 @app.cell
-def _(SliceTable, findings, mo):
-    table = mo.ui.anywidget(SliceTable(findings, selected=findings[0].slice_id))
-    table
+def _(bench):
+    explorer = bench.explore()
+    table = explorer.table
+    explorer
     return (table,)
 
 
 @app.cell
-def _(bench, drill_down_html, findings, mo, table):
-    chosen = table.value.get("selected") or findings[0].slice_id
-    mo.Html(drill_down_html(bench, chosen))
+def _(mo, table):
+    mo.md(f"Selected in the table: **{table.value.get('selected') or 'none'}**")
     return
 
 

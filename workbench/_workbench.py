@@ -690,13 +690,20 @@ class Workbench:
         ``baseline``, the change view instead (:class:`workbench.widgets.ChangeView`):
         before/after per slice of the differential scan ``self.scan(baseline=...)``
         (pass ``result=`` to show one already run), with both sides' member rows.
+        Inside marimo (which shows anywidgets but not ipywidgets) it returns
+        :class:`workbench.widgets.MarimoExplorer`: the slice table, chart and a
+        drill-down with refine, flag and export.
         """
         if baseline is not None:
             from workbench.widgets import ChangeView
 
             return ChangeView(self, baseline, **options)
-        from workbench.widgets import Explorer
+        from workbench.widgets import Explorer, MarimoExplorer, running_in_marimo
 
+        if running_in_marimo():
+            # marimo shows anywidgets only: the table, chart, drill-down, refine, flag and
+            # export, without the ipywidgets of the full explorer.
+            return MarimoExplorer(self, scan_id, **options)
         return Explorer(self, scan_id=scan_id, **options)
 
     def close(self) -> None:

@@ -2,7 +2,7 @@
 
 :class:`Explorer` is what ``Workbench.explore()`` returns: a slice table, an
 error-by-slice chart and a drill-down into one slice, over a Workbench handed
-in; :class:`ChangeView` (``Workbench.explore(baseline=...)``) shows what got worse
+in (inside marimo, :class:`MarimoExplorer`: the same loop from anywidgets only); :class:`ChangeView` (``Workbench.explore(baseline=...)``) shows what got worse
 between two sides. :func:`register_renderer` plugs in how member columns of a kind (images,
 audio, speech alignments, ...) are shown. This package needs the ``app`` extra
 (ipywidgets, anywidget, plotly); the core ``import workbench`` never imports it.
@@ -27,6 +27,7 @@ from workbench.widgets._change_view import ChangeView
 from workbench.widgets._controls import ScanInputs
 from workbench.widgets._explorer import Explorer
 from workbench.widgets._groups import GroupsView
+from workbench.widgets._marimo import DrillPanel, MarimoExplorer, running_in_marimo
 from workbench.widgets._renderers import (
     alignment_html,
     detect_column_kind,
@@ -38,8 +39,10 @@ from workbench.widgets._table import SliceTable
 
 __all__ = [
     "ChangeView",
+    "DrillPanel",
     "Explorer",
     "GroupsView",
+    "MarimoExplorer",
     "ScanInputs",
     "SliceTable",
     "alignment_html",
@@ -47,4 +50,5 @@ __all__ = [
     "drill_down_html",
     "get_renderer",
     "register_renderer",
+    "running_in_marimo",
 ]
