@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import make_speech_sample as sample
@@ -38,6 +39,7 @@ from speech_common import (
     audio_folder,
     audio_paths,
     final_table,
+    last_mile_clips,
     mix,
     padded,
     power,
@@ -110,6 +112,56 @@ def design() -> pd.DataFrame:
     return table[table["sentence_rank"] < KEEP_SENTENCES].reset_index(drop=True)
 
 
+def one_per_voice(table: pd.DataFrame) -> set[str]:
+    """The first clip of each voice's first sentence (``table`` is the design)."""
+    first = table[table["sentence_rank"] == 0]
+    return set(first.groupby(["accent", "speaker"])["clip_id"].first())
+
+
+def ship_audio(
+    table: pd.DataFrame, pcm: Callable[[str], np.ndarray], out: Path, shipped: set[str]
+) -> pd.DataFrame:
+    """Write the audio of ``shipped`` and of the new-site rows the last-mile view shows
+    (when the sample is there); set ``audio_path`` (null for the others)."""
+    sample_file = out / "speech_clips.parquet"
+    if sample_file.exists():
+        shown = last_mile_clips(pd.read_parquet(sample_file), table)
+        shipped = shipped.union(*(ids for key, ids in shown.items() if key.startswith("after")))
+    audio_dir, rel = audio_folder(out, REPO)
+    ordered = [cid for cid in table["clip_id"] if cid in shipped]
+    write_audio(audio_dir, ((cid, pcm(cid)) for cid in ordered), prefix="site")
+    print(f"audio of {len(ordered)} new-site clips shipped", flush=True)
+    return table.assign(audio_path=audio_paths(table["clip_id"], shipped, rel))
+
+
+def media_only(out: Path) -> None:
+    """Rewrite only the shipped audio (and ``audio_path``) of the existing new-site table,
+    rendered again by the seeded pipeline; transcripts and descriptors stay as they are."""
+    path = out / "new_site_clips.parquet"
+    existing = pd.read_parquet(path)
+    table = design()
+    if list(table["clip_id"]) != list(existing["clip_id"]):
+        raise SystemExit(f"{path} does not hold this script's design; rebuild it in full")
+    utterances, _ = speak_all(table)
+    specs = table.set_index("clip_id", drop=False).to_dict("index")
+
+    def pcm(clip_id: str) -> np.ndarray:
+        spec = specs[clip_id]
+        return render(spec, utterances[(spec["accent"], spec["speaker"], spec["sentence_id"])])
+
+    existing = ship_audio(existing.drop(columns="audio_path"), pcm, out, one_per_voice(table))
+    from workbench.features.audio import describe_audio
+
+    for row in existing.dropna(subset=["audio_path"]).head(20).to_dict("records"):
+        now = describe_audio(pcm(row["clip_id"]).astype(np.float64) / 32768, RATE)
+        if (
+            abs(now["duration_s"] - row["duration_s"]) > 1e-9
+            or abs(now["loudness_dbfs"] - row["loudness_dbfs"]) > 0.01
+        ):
+            raise SystemExit("the rendered clips differ from the transcribed ones (espeak-ng?)")
+    existing.to_parquet(path, index=False, compression="zstd")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, default=REPO / "sample_data" / "speech")
@@ -119,8 +171,17 @@ def main() -> None:
         type=Path,
         default=Path(tempfile.gettempdir()) / "slice-workbench-speech-cache",
     )
+    parser.add_argument(
+        "--media-only",
+        action="store_true",
+        help="only rewrite the shipped audio of the existing table (no ASR)",
+    )
     args = parser.parse_args()
     t0 = time.time()
+    if args.media_only:
+        media_only(args.out)
+        print(f"done in {time.time() - t0:.0f} s", flush=True)
+        return
     table = design()
     utterances, _ = speak_all(table)
     args.cache_dir.mkdir(parents=True, exist_ok=True)
@@ -148,13 +209,9 @@ def main() -> None:
         ]
     )
     table = pd.concat([table.reset_index(drop=True), descriptors], axis=1)
-    audio_dir, rel = audio_folder(args.out, REPO)
-    shipped = set(
-        table[table["sentence_rank"] == 0].groupby(["accent", "speaker"])["clip_id"].first()
-    )
-    write_audio(audio_dir, ((cid, pcm[cid]) for cid in sorted(shipped)), prefix="site")
-    table["audio_path"] = audio_paths(table["clip_id"], shipped, rel)
-    table = final_table(table, descriptors.columns)
+    first = one_per_voice(table)
+    table = final_table(table.assign(audio_path=None), descriptors.columns)
+    table = ship_audio(table.drop(columns="audio_path"), pcm.__getitem__, args.out, first)
     table.to_parquet(args.out / "new_site_clips.parquet", index=False, compression="zstd")
     wer = table["word_errors"].sum() / table["ref_words"].sum()
     print(f"new-site WER {wer:.1%} over {len(table)} clips")

@@ -64,6 +64,7 @@ from speech_common import (
     audio_paths,
     final_table,
     first_page_clips,
+    last_mile_clips,
     mix,
     padded,
     speak_all,
@@ -170,20 +171,25 @@ def design_fingerprint(table: pd.DataFrame) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()[:12]
 
 
-def choose_shipped(table: pd.DataFrame) -> set[str]:
-    """Every clip on a first page of member rows of a top slice of the shown scans, and one
-    seeded clip of every accent x condition cell (so every condition can be heard)."""
+def choose_shipped(table: pd.DataFrame, site: pd.DataFrame | None) -> set[str]:
+    """Every clip on a first page of member rows of a top slice of the shown scans, the
+    vendor-side rows of the last-mile view (when the new site is built), and one seeded
+    clip of every accent x condition cell (so every condition can be heard)."""
     rng = np.random.default_rng(SEED + 1)
     chosen = {
         str(rng.choice(cell["clip_id"].to_numpy()))
         for _, cell in table.groupby(["accent", "condition"], observed=True)
     }
+    if site is not None:
+        shown = last_mile_clips(table, site)
+        chosen = chosen.union(*(ids for key, ids in shown.items() if key.startswith("before")))
     return chosen.union(*first_page_clips(table).values())
 
 
 def ship_audio(table: pd.DataFrame, render, out: Path, root: Path) -> pd.DataFrame:
     """Write the shipped clips' audio and set ``audio_path`` (null for the others)."""
-    shipped = choose_shipped(table)
+    site_file = out / "new_site_clips.parquet"
+    shipped = choose_shipped(table, pd.read_parquet(site_file) if site_file.exists() else None)
     audio_dir, rel = audio_folder(out, root)
     ordered = [cid for cid in table["clip_id"] if cid in shipped]
     write_audio(audio_dir, ((cid, render(cid)) for cid in ordered), prefix="clip")

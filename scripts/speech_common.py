@@ -10,8 +10,9 @@ It also says which clips ship their audio: every clip on the first page of membe
 the top slices (the first page of the slice table) of the scans the sample is shown with
 -- the audit app's speech sample, the scans of ``notebooks/02_speech_accent_noise.ipynb``
 and ``tests/test_speech_sample_scan.py`` -- in row order and worst errors first
-(:data:`SHOWN_SCANS`, :func:`first_page_clips`). ``tests/test_speech_sample_media.py``
-checks that every one of them has its audio.
+(:data:`SHOWN_SCANS`, :func:`first_page_clips`), and the rows the last-mile view of
+``notebooks/05_last_mile.ipynb`` shows on both sides (:func:`last_mile_clips`).
+``tests/test_speech_sample_media.py`` checks that every one of them has its audio.
 """
 
 from __future__ import annotations
@@ -320,6 +321,43 @@ SHOWN_SCANS: list[tuple[str, Callable[[pd.DataFrame], pd.DataFrame], Any, dict]]
     ("app", lambda clips: clips, _app_features, {}),
     ("all columns", lambda clips: clips, None, {}),
 ]
+
+
+#: The last-mile example (notebook 05): the vendor's conditions, the features, the scan.
+LAST_MILE_CONDITIONS = ("white 10 dB", "white 5 dB", "pink 10 dB", "pink 5 dB")
+LAST_MILE_FEATURES = ["accent", "speaker", "snr", "channel"]
+LAST_MILE_SCAN = {"min_support": 10, "k": 8}
+
+
+def last_mile_clips(clips: pd.DataFrame, site: pd.DataFrame) -> dict[str, set[str]]:
+    """Clip ids the last-mile view shows (its rows, worst first, on both sides) for every
+    slice of notebook 05's differential scan, keyed by ``"before|after: <slice>"``."""
+    import workbench as wb
+    from workbench.widgets import ChangeView
+
+    n_rows = int(inspect.signature(ChangeView.__init__).parameters["page_size"].default)
+    vendor = clips[clips["condition"].isin(LAST_MILE_CONDITIONS)]
+    kw: dict[str, Any] = {
+        "label": "reference",
+        "prediction": "hypothesis",
+        "metric": "wer",
+        "features": LAST_MILE_FEATURES,
+        "path": ":memory:",
+    }
+    before = wb.Workbench.from_predictions(
+        vendor.assign(snr=vendor["snr_db_true"].map(_snr_label)).reset_index(drop=True), **kw
+    )
+    after = wb.Workbench.from_predictions(
+        site.assign(snr=site["snr_db_true"].map(_snr_label)), **kw
+    )
+    out: dict[str, set[str]] = {}
+    for s in after.scan(baseline=before, **LAST_MILE_SCAN):
+        for side, bench in (("before", before), ("after", after)):
+            rows = bench.members(list(s.predicates), limit=n_rows, worst_first=True)
+            out[f"{side}: {s.description}"] = set(rows["clip_id"])
+    before.close()
+    after.close()
+    return out
 
 
 def page_sizes() -> tuple[int, int]:

@@ -29,7 +29,7 @@ def test_new_site_sample_has_the_speech_sample_columns(sides) -> None:
     assert len(site) == 320 and set(site["noise_type"]) == {"machine"}
     assert set(site["accent"]) == set(vendor["accent"])
     shipped = site["audio_path"].dropna()
-    assert len(shipped) == 16
+    assert len(shipped) >= 16  # one per voice, and every row the last-mile view shows
     root = wb.sample_path("speech").parents[2]
     assert all((root / p).exists() for p in shipped)
 

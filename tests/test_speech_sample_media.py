@@ -2,7 +2,8 @@
 
 The scans are those the sample is shown with (the audit app, notebook 02 and
 ``test_speech_sample_scan.py``), listed once in ``scripts/speech_common.py``, which also
-decides which clips ``scripts/make_speech_sample.py`` ships.
+decides which clips ``scripts/make_speech_sample.py`` ships; likewise the rows the last-mile
+view of notebook 05 shows on both sides.
 """
 
 from __future__ import annotations
@@ -54,3 +55,20 @@ def test_first_page_rows_of_top_slices_have_audio_that_decodes() -> None:
         assert rate == 16000
         # the shipped clip is the one transcribed: same length as its descriptor says
         assert abs(len(samples) / rate - by_id.at[clip_id, "duration_s"]) < 1e-3, clip_id
+
+
+def test_rows_of_the_last_mile_view_have_audio() -> None:
+    common = _speech_common()
+    clips, site = wb.load_sample("speech"), wb.load_sample("speech_new_site")
+    root = wb.sample_path("speech").parents[2]
+    shown = common.last_mile_clips(clips, site)
+    assert shown and len(shown) % 2 == 0  # each slice, both sides
+    paths = {
+        **dict(zip(clips["clip_id"], clips["audio_path"], strict=True)),
+        **dict(zip(site["clip_id"], site["audio_path"], strict=True)),
+    }
+    for key, ids in shown.items():
+        assert ids, key
+        for clip_id in ids:
+            assert isinstance(paths[clip_id], str), f"{key}: {clip_id} has no audio"
+            assert sf.info(root / paths[clip_id]).samplerate == 16000
