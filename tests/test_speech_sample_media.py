@@ -19,6 +19,7 @@ import workbench as wb
 
 sf = pytest.importorskip("soundfile")
 pytest.importorskip("jiwer")
+pytest.importorskip("ipywidgets")  # the audit app and the explorer name the page sizes
 
 SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
 
@@ -48,7 +49,10 @@ def test_first_page_rows_of_top_slices_have_audio_that_decodes() -> None:
         lacking = sorted(i for i in ids if not isinstance(by_id.at[i, "audio_path"], str))
         if lacking:
             missing[key] = lacking[:5]
-    assert not missing, f"first-page rows without audio: {missing}"
+    assert not missing, (
+        f"first-page rows without audio: {missing}. The scans or their defaults changed: "
+        "run `python scripts/make_speech_sample.py --media-only` (about 2 min, no ASR)."
+    )
     for clip_id in sorted(set().union(*pages.values())):
         path = root / by_id.at[clip_id, "audio_path"]
         samples, rate = sf.read(path, dtype="float32")
@@ -70,5 +74,8 @@ def test_rows_of_the_last_mile_view_have_audio() -> None:
     for key, ids in shown.items():
         assert ids, key
         for clip_id in ids:
-            assert isinstance(paths[clip_id], str), f"{key}: {clip_id} has no audio"
+            assert isinstance(paths[clip_id], str), (
+                f"{key}: {clip_id} has no audio; run `python scripts/make_speech_new_site.py "
+                "--media-only` and `python scripts/make_speech_sample.py --media-only`"
+            )
             assert sf.info(root / paths[clip_id]).samplerate == 16000
