@@ -142,7 +142,8 @@ def groups_html(
         "(tinted: the whole interval lies above it)"
     )
     return (
-        '<div class="wb-x"><div class="wb-rows-wrap wb-groups-wrap">'
+        '<div class="wb-x"><div class="wb-rows-wrap wb-groups-wrap" tabindex="0" role="region" '
+        'aria-label="Group table">'
         f'<table class="wb-t" data-testid="group-table"><caption class="wb-note">{caption}</caption>'
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody>"
         f'<tfoot><tr data-testid="group-overall">{total_cells}</tr></tfoot></table></div>{more}</div>'

@@ -157,7 +157,7 @@ def also_html(s: Slice, open_up_to: int = 3) -> str:
     return (
         f'<details class="wb-also" data-testid="also-described-as"{opened}><summary>'
         f"Also described as <b>{esc(also[0])}</b>{more}</summary>"
-        f'<ul class="wb-also-list">{items}</ul>'
+        f'<ul class="wb-also-list" tabindex="0" aria-label="Other descriptions">{items}</ul>'
         '<div class="wb-note">Other conditions that pick (nearly) the same rows: the scan '
         "folded them into this slice.</div></details>"
     )

@@ -131,11 +131,12 @@ function render({ model, el }) {
       td.append(chips);
       if (row.n_also) {
         const more = row.n_also > row.also.length ? ` (+${row.n_also - row.also.length} more)` : "";
+        // the first description may be cut to the cell's width; the count never is
         td.append(h("div", {
           class: "wbt-also", "data-testid": "also-described-as",
           title: `Other descriptions of (nearly) the same rows:\n${row.also.join("\n")}${more}`,
-          text: `also described as ${row.also[0]}${row.n_also > 1 ? ` (+${row.n_also - 1} more)` : ""}`,
-        }));
+        }, h("span", { class: "wbt-also-text", text: `also described as ${row.also[0]}` }),
+        row.n_also > 1 ? h("span", { class: "wbt-also-more", text: ` (+${row.n_also - 1} more)` }) : null));
       }
     } else if (col.key === "slice_error") {
       td.append(h("span", { class: "wbt-num", text: row.slice_error }), h("span", { class: "wbt-ci", text: ` ${row.ci}` }));
