@@ -254,7 +254,7 @@ def test_drill_down_shows_which_values_carry_the_errors(explorer: Explorer) -> N
     html = explorer.carriers.value
     assert 'data-testid="error-values"' in html
     assert 'data-feature="colour"' in html and 'data-feature="size"' not in html
-    assert re.search(r'data-value="red" data-well-above>red ▲', html)
+    assert re.search(r'data-value="red" data-well-above>▲ red<', html)
     assert 'data-value="blue" data-well-above' not in html
     # the refine menu marks the values that carry the errors
     explorer.refine_feature.value = "colour"

@@ -108,7 +108,8 @@ STYLE = (
 .wb-x .wb-notes.wb-warn { background: #fff8c5; border-color: #bf8700; color: #1f2328; }
 .wb-x .wb-notes.wb-warn .wb-lead { font-weight: 600; font-size: 13.5px; }
 .wb-x .wb-notes.wb-warn .wb-note { color: #3d444d; }
-.wb-x .wb-carry { display: grid; grid-template-columns: minmax(60px, 1fr) 56px 64px 64px; gap: 2px 8px;
+.wb-x .wb-carriers { display: grid; grid-template-columns: repeat(auto-fill, minmax(290px, 1fr)); gap: 10px; }
+.wb-x .wb-carry { display: grid; grid-template-columns: minmax(0, 1fr) auto auto auto; gap: 2px 10px;
   align-items: center; font-size: 12px; font-variant-numeric: tabular-nums; }
 .wb-x .wb-carry > span { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .wb-x .wb-carry .wb-ch { color: var(--wb-muted); font-size: 11px; }
@@ -559,10 +560,14 @@ def error_values_html(
         return '<div class="wb-x wb-note">No other features to break the errors down by.</div>'
     cards = []
     for feature, group in part.groupby("feature", sort=False):
+        if len(group) < 2:  # one value holds every row of the slice: nothing to tell apart
+            continue
         rows_total = float(group["rows"].sum()) or 1.0
         share = group["error_share"].fillna(0.0)
         spread = 0.5 * float((share - group["rows"] / rows_total).abs().sum())
         cards.append((not bool(group["well_above"].any()), -spread, str(feature), group))
+    if not cards:
+        return '<div class="wb-x wb-note">Every other feature has one value in this slice.</div>'
     cards.sort(key=lambda c: (c[0], c[1]))
     slice_error = float(part["slice_error"].iloc[0])
     html_cards = []
@@ -571,11 +576,11 @@ def error_values_html(
         shown = group.head(max_values)
         lines = [
             '<span class="wb-ch">value</span><span class="wb-ch r">rows</span>'
-            '<span class="wb-ch r">error</span><span class="wb-ch r">of errors</span>'
+            '<span class="wb-ch r">error</span><span class="wb-ch r">share of errors</span>'
         ]
         for _, r in shown.iterrows():
             hot = bool(r["well_above"])
-            mark = " ▲" if hot else ""
+            mark = "▲ " if hot else ""  # before the name: a long name is cut, the mark never
             cls = ' class="wb-hot"' if hot else ""
             tip = (
                 f"{r['category']}: {fmt_count(r['rows'])} rows of the slice, error "
@@ -585,7 +590,7 @@ def error_values_html(
             )
             lines.append(
                 f'<span{cls} title="{esc(tip)}" data-value="{esc(r["category"])}"'
-                f"{' data-well-above' if hot else ''}>{esc(r['category'])}{mark}</span>"
+                f"{' data-well-above' if hot else ''}>{mark}{esc(r['category'])}</span>"
                 f'<span class="r">{fmt_count(r["rows"])}</span>'
                 f'<span class="r{" wb-hot" if hot else ""}">{fmt_error(r["error"])}</span>'
                 f'<span class="r">{fmt_share(r["error_share"])}</span>'
@@ -612,5 +617,5 @@ def error_values_html(
         )
     return (
         f'<div class="wb-x" data-testid="error-values"><div class="wb-note" style="margin-bottom:6px">'
-        f'{esc(lead)}</div><div class="wb-dists">{"".join(html_cards)}</div></div>'
+        f'{esc(lead)}</div><div class="wb-carriers">{"".join(html_cards)}</div></div>'
     )
