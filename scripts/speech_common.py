@@ -294,9 +294,10 @@ def _app_features() -> list[str]:
 
 
 #: The scans the sample is shown with: (name, rows, features, scan options). The first
-#: three are those of ``tests/test_speech_sample_scan.py`` and notebook 02 (the notebook's
-#: explorer opens on the first); "app" is the audit app's speech sample with its default
-#: scan; "all columns" a first look with every column and the default scan.
+#: two are those of ``tests/test_speech_sample_scan.py`` and notebook 02 (the notebook's
+#: explorer opens on the first), the third notebook 02's scan of the descriptors; "app" is
+#: the audit app's speech sample with its default scan; "all columns" a first look with
+#: every column and the default scan. Keep it in step with those when they change.
 SHOWN_SCANS: list[tuple[str, Callable[[pd.DataFrame], pd.DataFrame], Any, dict]] = [
     (
         "accent and noise",
