@@ -93,6 +93,9 @@ def test_core_loop_select_refine_flag_export(
     # The first slice is open from the start (a static export shows a drill-down too).
     assert explorer.current is not None and explorer.current.slice_id == findings[0].slice_id
     assert explorer.panel.has_slice and 'data-testid="slice-title"' in explorer.panel.html
+    # which values carry the open slice's errors, as in the full explorer
+    assert 'data-testid="error-values"' in explorer.panel.html
+    assert "p-value (adjusted)" in explorer.panel.html
 
     # A click on a row: the table's ``selected`` changes in the browser.
     third = findings[2]

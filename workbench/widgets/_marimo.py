@@ -206,6 +206,9 @@ class MarimoExplorer:
         from workbench.widgets._charts import overview_figure
 
         parts: list[Any] = [self.table]
+        notes = views.notes_html(self._findings)  # prominent when fewer slices qualify
+        if notes:
+            parts.insert(0, mo.Html(views.STYLE + notes))
         if len(self._findings):
             chart = overview_figure(
                 self._findings, self.bench.overall_error, self.bench.metric, height=260

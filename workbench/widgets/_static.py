@@ -60,6 +60,13 @@ def drill_down_html(bench: Any, slice_: Slice | str, *, plain_language: bool = T
             fdr=float(fdr) if isinstance(fdr, (int, float)) else None,
         ),
         errors,
+        '<div class="wb-x"><h3 class="wb-h">Which values carry the slice\'s errors</h3></div>',
+        views.error_values_html(
+            bench.error_values(s),
+            [p.feature for p in s.predicates],
+            n_rows=s.size_in_data,
+            plain_language=plain_language,
+        ),
         views.distributions_html(bench.distributions(s), [p.feature for p in s.predicates]),
     ]
     return '<div class="wb-x wb-static">' + "".join(parts) + "</div>"
