@@ -293,6 +293,8 @@ def test_high_cardinality_column_is_capped(app: AuditApp, upload: Upload) -> Non
 def test_no_slice_reaches_min_support(app: AuditApp, upload: Upload, linked: pd.DataFrame) -> None:
     upload(app, linked.to_csv(index=False).encode(), "linked.csv")
     app.prepare_button.click()
+    # the ranking and alpha are among the app's scan controls
+    assert {app.scan_inputs.ranking, app.scan_inputs.alpha} <= set(app.scan_controls.children)
     app.scan_support.value = 100_000  # more rows than the data has
     app.scan_button.click()
     app.scan_inputs.thread.join(timeout=60)  # type: ignore[union-attr]
