@@ -233,3 +233,15 @@ def test_default_scan_reports_a_small_minority_with_twice_the_error():
     assert any(named)
     sliceline = SliceSearch(ranking="sliceline", distinct=False).fit(df, errors).findings_
     assert "gender = non-binary" not in [s.description for s in sliceline]
+
+
+def test_vectorised_hypergeometric_tail_equals_scipy(rng):
+    from workbench.search._stats import hypergeom_upper_tail
+
+    for total, total_errors in [(300, 30), (1000, 121), (100_000, 13_000), (100_000, 3)]:
+        size = rng.integers(1, total, 400).astype(float)
+        mean = size * total_errors / total
+        errors = np.clip(np.rint(mean + rng.uniform(-3, 12, 400) * np.sqrt(mean + 1)), 0, size)
+        expected = np.exp(stats.hypergeom.logsf(errors - 1, total, total_errors, size))
+        got = hypergeom_upper_tail(errors, total, total_errors, size)
+        np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-300)
