@@ -7,14 +7,16 @@ read-only by every page's kernel, so a load takes seconds; idle kernels of close
 Voilà pages are culled after a minute, JupyterLab's sessions are shut down after each
 load, so they do not pile up. Run it alone: ``pytest tests/browser/test_render_loop.py``
 (``WORKBENCH_RENDER_LOOPS`` sets the Voilà count, 30 by default;
-``WORKBENCH_LAB_RENDER_LOOPS`` the JupyterLab count, 5 by default as a JupyterLab load
-takes three times as long: set it to 30 for the full loop).
+``WORKBENCH_LAB_RENDER_LOOPS`` the JupyterLab count, 3 by default as a JupyterLab load
+takes three times as long: set it to 30 for the full loop;
+``WORKBENCH_LAB_LOOP_NOTEBOOK=quickstart`` loops the quickstart notebook itself).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import urllib.request
 import uuid
 from pathlib import Path
@@ -25,7 +27,10 @@ import pytest
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 LOOPS = int(os.environ.get("WORKBENCH_RENDER_LOOPS", "30"))
-LAB_LOOPS = int(os.environ.get("WORKBENCH_LAB_RENDER_LOOPS", "5"))
+LAB_LOOPS = int(os.environ.get("WORKBENCH_LAB_RENDER_LOOPS", "3"))
+#: ``quickstart``: loop notebooks/01_quickstart.ipynb itself (the scan runs in each kernel).
+LAB_NOTEBOOK = os.environ.get("WORKBENCH_LAB_LOOP_NOTEBOOK", "")
+QUICKSTART = Path(__file__).resolve().parents[2] / "notebooks" / "01_quickstart.ipynb"
 ROW = ".wb-explorer .wbt-row"
 CHART_HAS_BARS = (
     "(() => { const p = document.querySelector('.wb-explorer .js-plotly-plot');"
@@ -135,7 +140,10 @@ def test_renders_in_a_row_in_jupyterlab(
     failures: list[str] = []
     for attempt in range(1, LAB_LOOPS + 1):
         # A fresh notebook (JupyterLab autosaves outputs) and a fresh workspace (no old tabs).
-        write_notebook(folder / "loop.ipynb", loop_source)
+        if LAB_NOTEBOOK == "quickstart":
+            shutil.copyfile(QUICKSTART, folder / "loop.ipynb")
+        else:
+            write_notebook(folder / "loop.ipynb", loop_source)
         url = f"{base}lab/workspaces/{uuid.uuid4().hex[:8]}/tree/loop.ipynb?token={token}&reset"
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         page = context.new_page()
