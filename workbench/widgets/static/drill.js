@@ -57,10 +57,12 @@ function render({ model, el }) {
   root.append(body, actions);
   el.append(root);
 
-  const draw = () => {
+  const drawBody = () => {
     body.innerHTML = model.get("html");
     const title = body.querySelector("[data-testid=slice-title]");
     if (title) title.setAttribute("tabindex", "-1");
+  };
+  const draw = () => {
     const options = model.get("refine_options") || [];
     refine.replaceChildren(
       ...options.map((o, i) => {
@@ -75,11 +77,13 @@ function render({ model, el }) {
     refine.disabled = add.disabled = options.length === 0;
     back.disabled = !model.get("refined");
     flag.textContent = model.get("flag_label");
-    if (document.activeElement !== note) note.value = model.get("note");
+    if (note.getRootNode().activeElement !== note) note.value = model.get("note");
     status.textContent = model.get("status");
   };
+  drawBody();
   draw();
-  for (const key of ["html", "refine_options", "has_slice", "refined", "flag_label", "note", "status"]) {
+  model.on("change:html", drawBody);
+  for (const key of ["refine_options", "has_slice", "refined", "flag_label", "note", "status"]) {
     model.on(`change:${key}`, draw);
   }
   model.on("change:focus_request", () => {
