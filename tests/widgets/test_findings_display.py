@@ -216,6 +216,17 @@ def test_notes_are_prominent_when_fewer_slices_qualify(explorer: Explorer) -> No
     assert all(_escaped(n) in value for n in findings.notes)
 
 
+def test_notes_are_prominent_when_nothing_is_significant(explorer: Explorer) -> None:
+    from workbench.widgets._views import notes_html
+
+    findings = explorer.findings
+    none = findings.replace(slices=tuple(s.replace(significant=False) for s in findings))
+    value = notes_html(none)
+    assert "wb-warn" in value
+    assert "No slice is significant" in value
+    assert "more rows" in value and "lower min support" in value
+
+
 def _all_rows(explorer: Explorer) -> list[dict[str, object]]:
     table = explorer.table
     table.page_size = 100

@@ -610,10 +610,16 @@ def error_values_html(
             "clearly more errors than the slice as a whole."
         )
     else:
+        # 0/1 errors have an interval per value; other errors are judged on 20 rows or more
+        clearly = (
+            "and clearly above it (95% interval)"
+            if part["error_ci_low"].notna().any()
+            else "on at least 20 rows"
+        )
         lead = (
             f"Over the slice's{rows} rows in the data (error {fmt_error(slice_error)}): rows, "
             "error and share of the slice's errors per value. ▲ marks a value whose error is at "
-            "least 1.25 times the slice's and clearly above it (95% interval)."
+            f"least 1.25 times the slice's {clearly}."
         )
     return (
         f'<div class="wb-x" data-testid="error-values"><div class="wb-note" style="margin-bottom:6px">'
