@@ -13,8 +13,12 @@ indoor and outdoor backgrounds. The task label is ``smiling``.
    the control: it shows the failure comes from the skew.
 2. Render a test set, predict it, and compute the descriptors with
    ``ImageDescriptors`` (what a user would run on their own images).
-3. Write ``image_predictions.parquet`` (one row per test image), the first
-   ``--shipped`` test images as JPEG files in ``png/``, a figure of measured
+3. Scan the test set's measured descriptors as the notebook and the app do,
+   and ship as JPEG files in ``png/`` every row shown on the first page of
+   member rows (in row order and worst first) of each slice on the first page
+   of the slice table, plus the first ``--shipped`` test images.
+4. Write ``image_predictions.parquet`` (one row per test image; ``image_path``
+   is empty for rows without a file), a figure of measured
    vs true ITA before and after the light correction, and print the figures
    quoted in ``sample_data/images/README.md`` (including the real photographs
    that ship with scikit-image).
@@ -37,6 +41,7 @@ from PIL import Image
 from skimage import data as skimage_data
 from sklearn.neural_network import MLPClassifier
 
+import workbench as wb
 from workbench.features.image import SKIN_TONE_ORDER, ImageDescriptors
 from workbench.features.image._color import linear_to_srgb_uint8, srgb_to_linear
 from workbench.samples import render_faces
@@ -52,6 +57,21 @@ TRAIN_SKEW = {
     ("normal", "dark"): 0.5,
     ("bright", "dark"): 0.5,
 }
+#: The descriptors the notebook, the app and the scan test search over.
+SCAN_FEATURES = [
+    "skin_tone",
+    "lighting",
+    "contrast",
+    "color_cast",
+    "scene",
+    "luminance_mean",
+    "sharpness",
+    "colourfulness",
+]
+#: Slices on the slice table's first page and member rows on a slice's first page
+#: (the explorer's ``page_size`` and ``rows_page_size``).
+TOP_SLICES = 10
+ROWS_PAGE = 20
 LIGHTING_COLOURS = {"dim": (40, 40, 200), "normal": (40, 160, 40), "bright": (230, 140, 20)}
 
 
@@ -153,6 +173,30 @@ def ita_figure(frame: pd.DataFrame, path: Path) -> None:
     Image.fromarray(canvas).save(path, optimize=True)
 
 
+def first_page_rows(frame: pd.DataFrame) -> list[int]:
+    """Positions of the rows shown on the first member page of each top slice."""
+    bench = wb.Workbench.from_predictions(
+        frame,
+        label="smiling",
+        prediction="prediction",
+        score="score",
+        features=SCAN_FEATURES,
+        path=":memory:",
+    )
+    try:
+        findings = bench.scan()
+        ids: set[str] = set()
+        for found in list(findings)[:TOP_SLICES]:
+            for worst_first in (False, True):
+                members = bench.members(found, limit=ROWS_PAGE, worst_first=worst_first)
+                ids.update(members["image_id"])
+        print(f"top slice: {findings[0].description} ({findings[0].slice_error:.1%} error)")
+    finally:
+        bench.close()
+    position = {image_id: i for i, image_id in enumerate(frame["image_id"])}
+    return sorted(position[i] for i in ids)
+
+
 def real_photos() -> pd.DataFrame:
     astronaut = skimage_data.astronaut()
     linear = srgb_to_linear(astronaut)
@@ -203,11 +247,12 @@ def main() -> None:
     png.mkdir(parents=True, exist_ok=True)
     for old in [*png.glob("*.png"), *png.glob("*.jpg")]:
         old.unlink()
+    shipped = sorted(set(range(min(args.shipped, len(frame)))) | set(first_page_rows(frame)))
     paths: list[str | None] = [None] * len(frame)
-    for i in range(min(args.shipped, len(frame))):
+    for i in shipped:
         # JPEG: the sensor noise makes PNG files five times larger
         path = png / f"{frame.loc[i, 'image_id']}.jpg"
-        Image.fromarray(test_images[i]).save(path, quality=88, optimize=True)
+        Image.fromarray(test_images[i]).save(path, quality=85, optimize=True)
         paths[i] = path.relative_to(ROOT).as_posix()
     frame["image_path"] = paths
     frame.drop(columns=["error"]).to_parquet(
@@ -216,7 +261,8 @@ def main() -> None:
     ita_figure(frame, OUT / "ita_correction.png")
 
     print(
-        f"\nwrote {len(frame)} rows, {args.shipped} JPEG files in {time.perf_counter() - started:.0f} s"
+        f"\nwrote {len(frame)} rows, {len(shipped)} JPEG files in "
+        f"{time.perf_counter() - started:.0f} s"
     )
     print(f"\nclassifier error overall: {frame['error'].mean():.1%}")
     print("error by true lighting x true skin tone:")
@@ -243,6 +289,12 @@ def main() -> None:
     frame["within_one"] = frame["within_one"] <= 1
     print("\nskin tone accuracy by true lighting:")
     print(frame.groupby("true_lighting")[["exact", "within_one", "face_found"]].mean().round(3))
+    print("skin tone accuracy by true skin tone:")
+    by_tone = frame.groupby("true_skin_tone")[["exact", "within_one", "face_found"]].mean()
+    print(by_tone.loc[list(SKIN_TONE_ORDER)].round(3))
+    print(f"exact overall {frame['exact'].mean():.1%}, within one {frame['within_one'].mean():.1%}")
+    print("skin_correction by true colour cast:")
+    print(pd.crosstab(frame["true_color_cast"], frame["skin_correction"]))
     error = (frame["skin_ita_deg"] - frame["true_ita_deg"]).abs()
     raw = (frame["skin_ita_deg_uncorrected"] - frame["true_ita_deg"]).abs()
     print("\nmedian |ITA error| in degrees, corrected vs raw:")

@@ -286,7 +286,8 @@ IMAGES = [
         "ITA mixes skin tone with illumination, so the extractor normalises the exposure (the "
         "photo's bright end is brought to a level calibrated on real face photos) and measures "
         "ITA on the forehead and cheeks of each detected face. A photo without a face gets "
-        "`no_face`, never a skin tone. "
+        "`no_face`, never a skin tone, and `skin_correction` says `cannot_correct_cast` when the "
+        "brightest areas are tinted by a coloured light (flagged, not corrected). "
         "Here on the photographs that ship with scikit-image, and on the astronaut photo with the "
         "light turned down."
     ),
@@ -303,8 +304,8 @@ IMAGES = [
         "with ImageDescriptors() as extractor:\n"
         "    real = extractor.extract(list(photos.values()))\n"
         "real.index = list(photos)\n"
-        "real[['face_count', 'skin_ita_deg_uncorrected', 'skin_ita_deg', 'skin_tone', 'lighting', 'scene',\n"
-        "      'sharpness', 'colourfulness']].round(1)"
+        "real[['face_count', 'skin_ita_deg_uncorrected', 'skin_ita_deg', 'skin_tone', 'skin_correction',\n"
+        "      'lighting', 'scene', 'sharpness', 'colourfulness']].round(1)"
     ),
     new_markdown_cell("## How well the descriptors hold on the rendered set (truth known)"),
     new_code_cell(
@@ -314,6 +315,10 @@ IMAGES = [
         "    'indoor/outdoor': faces['scene'] == faces['true_scene'],\n"
         "})\n"
         "hits.groupby(faces['true_lighting']).mean().round(3)"
+    ),
+    new_code_cell(
+        "# skin-tone category per true class: faces are found in every class, dark ones included\n"
+        "hits.assign(face_found=faces['face_found']).groupby(faces['true_skin_tone']).mean().round(3)"
     ),
     new_markdown_cell(
         "## Scan the measured descriptors\n\n"
@@ -346,11 +351,11 @@ IMAGES = [
     new_markdown_cell(
         "## Your own images: compute the descriptors inside the workbench\n\n"
         "`add_descriptors` runs an extractor over a column of image paths (or bytes), caches the "
-        "result in the DuckDB store and makes the descriptors searchable. Here on the 300 "
+        "result in the DuckDB store and makes the descriptors searchable. Here on the first 300 "
         "shipped images."
     ),
     new_code_cell(
-        "shipped = faces.dropna(subset=['image_path'])[['image_path', 'smiling', 'prediction']].reset_index(drop=True)\n"
+        "shipped = faces.dropna(subset=['image_path'])[['image_path', 'smiling', 'prediction']].head(300).reset_index(drop=True)\n"
         "own = wb.Workbench.from_predictions(shipped, label='smiling', prediction='prediction', path=':memory:')\n"
         "with ImageDescriptors(n_jobs=2) as extractor:\n"
         "    measured = own.add_descriptors(extractor, 'image_path', base_dir=repo, progress=False)\n"
