@@ -272,3 +272,19 @@ def test_drill_down_shows_which_values_carry_the_errors(explorer: Explorer) -> N
     labels = dict((v, label) for label, v in explorer.refine_value.options)
     assert labels["red"].endswith("▲") and not labels["blue"].endswith("▲")
     assert "error 0." in labels["red"]
+
+
+def test_a_large_groups_table_is_streamed_in_chunks(
+    explorer: Explorer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from workbench.widgets import _explorer
+    from workbench.widgets._download import FileDownload
+
+    monkeypatch.setattr(_explorer, "MAX_DOWNLOAD_BYTES", 100)
+    explorer.groups.show(["colour", "shape"], ["error_rate"])
+    explorer.groups.export_button.click()
+    (button,) = explorer.groups.download_stream.children
+    assert isinstance(button, FileDownload)
+    text = b"".join(button.chunks(64)).decode("utf-8")
+    assert len(text.splitlines()) == 1 + len(explorer.groups.table) == 13
+    assert 'data-testid="download-large"' in explorer.groups.download.value
