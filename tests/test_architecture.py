@@ -27,7 +27,7 @@ ALLOWED: dict[str, set[str] | None] = {
     "features": {"exceptions", "findings", "metrics", "_validation"},
     "adapters": {"exceptions", "features", "metrics", "_validation"},
     "store": {"exceptions", "findings", "_version", "duckdb"},
-    "search": {"exceptions", "findings", "_validation", "duckdb"},
+    "search": {"exceptions", "features", "findings", "_validation", "duckdb"},
     "export": {"exceptions", "findings", "_version"},
     "samples": {"exceptions", "features"},
     "bounty": {"exceptions", "findings", "export", "metrics", "_validation", "_version", "duckdb"},

@@ -18,13 +18,14 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from workbench.findings import MISSING, OTHER, Predicate
 
-__all__ = ["EncodedFeature", "FeatureEncoding", "encode_features"]
+__all__ = ["EncodedFeature", "FeatureEncoding", "encode_categories", "encode_features"]
 
 _ID_NAME = re.compile(r"(^|_|\b)(id|key|uuid|index|idx)($|_|\b)", re.IGNORECASE)
 
@@ -153,28 +154,82 @@ def _encode_numeric(
 def _encode_categorical(
     name: str, series: pd.Series, max_categories: int
 ) -> tuple[np.ndarray, EncodedFeature]:
+    return encode_categories(name, series, max_categories=max_categories)
+
+
+def _category_predicate(name: str, value: object, label: str | None) -> Predicate:
+    """The predicate of one category: a given predicate as is, an interval (from
+    ``pandas.cut``) as a range, any other value as equality."""
+    if isinstance(value, Predicate):
+        return value
+    if isinstance(value, pd.Interval):
+        return Predicate.range(name, value.left, value.right, closed=value.closed, label=label)
+    if isinstance(value, np.generic):
+        value = value.item()
+    return Predicate.eq(name, value, label=label)
+
+
+def encode_categories(
+    name: str,
+    series: pd.Series,
+    *,
+    max_categories: int | None = None,
+    order: str = "frequency",
+    labelled: bool = True,
+) -> tuple[np.ndarray, EncodedFeature]:
+    """Integer codes and one typed predicate per category of a categorical column.
+
+    The one categorical encoder: the stored features use it (most frequent first,
+    at most ``max_categories`` kept, the rest pooled as ``other``) and so does
+    ``SliceSearch.fit`` for columns that are already categories (``order="sorted"``:
+    a pandas categorical's own order, else sorted values, every value kept).
+    Missing values are their own ``missing`` category (last); intervals (from
+    ``pandas.cut``) become range predicates. With ``labelled=False`` a value's
+    predicate carries the value only (``Slice.conditions`` then gives the values
+    back, as a search over given categories should), not its text label.
+
+    Examples
+    --------
+    >>> codes, feature = encode_categories("sex", pd.Series(["M", "F", "M", None]))
+    >>> codes.tolist(), feature.labels
+    ([0, 1, 0, 2], ('M', 'F', 'missing'))
+    >>> encode_categories("sex", pd.Series(["M", "F", "M"]), order="sorted")[1].labels
+    ('F', 'M')
+    """
     is_bool = pd.api.types.is_bool_dtype(series)
     # factorize is vectorised (also for Arrow-backed strings); -1 marks missing values.
-    raw_codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    counts = np.bincount(raw_codes[raw_codes >= 0], minlength=len(uniques))
-    # Most frequent first; ties broken by first appearance, so the order is stable.
-    order = np.argsort(-counts, kind="stable")
+    if order == "sorted" and isinstance(series.dtype, pd.CategoricalDtype):
+        raw_codes = series.cat.codes.to_numpy().astype(np.int64)
+        uniques: Any = series.cat.categories
+    elif order == "sorted":
+        try:
+            raw_codes, uniques = pd.factorize(series, sort=True, use_na_sentinel=True)
+        except TypeError:  # values of mixed types cannot be sorted
+            raw_codes, uniques = pd.factorize(series, sort=False, use_na_sentinel=True)
+    else:
+        raw_codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    raw_codes = np.asarray(raw_codes, dtype=np.int64)
     n_distinct = len(uniques)
-    kept_positions = order[:max_categories]
+    if order == "sorted":
+        positions = np.arange(n_distinct)
+    else:
+        counts = np.bincount(raw_codes[raw_codes >= 0], minlength=n_distinct)
+        # Most frequent first; ties broken by first appearance, so the order is stable.
+        positions = np.argsort(-counts, kind="stable")
+    cap = n_distinct if max_categories is None else max_categories
+    kept_positions = positions[:cap]
     kept = [uniques[i] for i in kept_positions]
     labels = [str(v) for v in kept]
     missing = raw_codes < 0
     n_kept = len(kept)
-    # Categories keep their frequency rank as code; everything else is 'other'.
-    rank = np.full(len(uniques), n_kept, dtype=np.int64)
+    # Categories keep their rank as code; everything else is 'other'.
+    rank = np.full(n_distinct, n_kept, dtype=np.int64)
     rank[kept_positions] = np.arange(n_kept)
-    codes = (
-        rank[np.where(missing, 0, raw_codes)] if len(uniques) else np.zeros(len(series), np.int64)
-    )
+    codes = rank[np.where(missing, 0, raw_codes)] if n_distinct else np.zeros(len(series), np.int64)
     note = "boolean" if is_bool else f"categorical, {n_distinct} values"
-    if n_distinct > max_categories:
+    if n_distinct > cap:
         labels.append(OTHER)
-        note += f"; capped: the {max_categories} most frequent kept, the rest pooled as 'other'"
+        note += f"; capped: the {cap} most frequent kept, the rest pooled as 'other'"
     if missing.any():
         codes[missing] = len(labels)
         labels.append(MISSING)
@@ -184,8 +239,10 @@ def _encode_categorical(
         if labels[i] in reserved:
             labels[i] = f"{labels[i]} (value)"
     kind = "boolean" if is_bool else "categorical"
-    preds = [Predicate.eq(name, v, label=labels[i]) for i, v in enumerate(kept)]
-    if n_distinct > max_categories:
+    preds = [
+        _category_predicate(name, v, labels[i] if labelled else None) for i, v in enumerate(kept)
+    ]
+    if n_distinct > cap:
         preds.append(Predicate.not_in(name, kept, label=labels[n_kept]))
     if missing.any():
         preds.append(Predicate.missing(name, label=labels[-1]))

@@ -5,8 +5,10 @@ search needs -- per-feature integer codes with one
 :class:`~workbench.findings.Predicate` per code, float errors and weights -- or to
 raise a :mod:`workbench.exceptions` error saying what was expected, what came and
 how to fix it. (The parameters are checked against the one table in
-``_parameters``.) It imports numpy, pandas, pyarrow (lazily, for Arrow and polars
-input), ``workbench.findings`` and ``workbench.exceptions``.
+``_parameters``.) Columns that are already categories are encoded by the project's
+one categorical encoder (``workbench.features.encode_categories``, as the stored
+features are). It imports numpy, pandas, pyarrow (through Arrow and polars input),
+``workbench.features``, ``workbench.findings`` and ``workbench.exceptions``.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.exceptions import DataError, EmptyDataError
+from workbench.features import encode_categories
 from workbench.findings import Predicate
 
 __all__ = ["EncodedFeatures", "check_errors", "check_weights"]
@@ -115,50 +118,16 @@ def labels_to_predicates(name: str, labels: Sequence[Any]) -> list[Predicate]:
     return [_predicate(name, label) for label in labels]
 
 
-def _encode_pandas_column(series: pd.Series) -> tuple[np.ndarray, list[Any]]:
-    if isinstance(series.dtype, pd.CategoricalDtype):
-        codes = series.cat.codes.to_numpy().astype(np.int64)
-        labels = list(series.cat.categories)
-    else:
-        try:
-            codes, uniques = pd.factorize(series, sort=True, use_na_sentinel=True)
-        except TypeError:  # values of mixed types cannot be sorted
-            codes, uniques = pd.factorize(series, sort=False, use_na_sentinel=True)
-        labels = list(uniques)
-        codes = np.asarray(codes, dtype=np.int64)
-    if (codes < 0).any():
-        codes = np.where(codes < 0, len(labels), codes)
-        labels.append(None)
-    return codes, labels
-
-
-def _encode_arrow_column(column: Any) -> tuple[np.ndarray, list[Any]]:
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    if isinstance(column, pa.ChunkedArray):
-        column = column.combine_chunks()
-    if not pa.types.is_dictionary(column.type):
-        column = pc.dictionary_encode(column)
-    labels = column.dictionary.to_pylist()
-    codes = column.indices.to_numpy(zero_copy_only=False)
-    if column.null_count:
-        codes = np.where(column.is_null().to_numpy(zero_copy_only=False), -1, codes)
-    codes = np.asarray(codes, dtype=np.int64)
-    # sorted labels when they are sortable, as pandas.factorize(sort=True) gives
-    try:
-        order = sorted(range(len(labels)), key=lambda i: labels[i])
-    except TypeError:
-        order = list(range(len(labels)))
-    remap = np.empty(len(labels), dtype=np.int64)
-    remap[order] = np.arange(len(labels))
-    labels = [labels[i] for i in order]
-    if len(labels):
-        codes = np.where(codes >= 0, remap[np.maximum(codes, 0)], -1)
-    if (codes < 0).any():
-        codes = np.where(codes < 0, len(labels), codes)
-        labels.append(None)
-    return codes, labels
+def _encode_column(name: str, column: Any) -> tuple[np.ndarray, list[Predicate]]:
+    """Codes and predicates of one column that is already categorical, by the
+    project's one categorical encoder (every value kept, in sorted or categorical
+    order; missing values last)."""
+    if not isinstance(column, pd.Series):  # a pyarrow (Chunked)Array
+        column = column.to_pandas()
+    codes, feature = encode_categories(
+        name, column.reset_index(drop=True), order="sorted", labelled=False
+    )
+    return codes, list(feature.predicates)
 
 
 def encode_frame(features: Any) -> EncodedFeatures:
@@ -169,11 +138,13 @@ def encode_frame(features: Any) -> EncodedFeatures:
         kind = "pyarrow"
     if isinstance(features, pd.DataFrame):
         names = [str(c) for c in features.columns]
-        encoded = [_encode_pandas_column(features.iloc[:, j]) for j in range(features.shape[1])]
+        encoded = [_encode_column(names[j], features.iloc[:, j]) for j in range(features.shape[1])]
         n_rows = len(features)
     elif kind == "pyarrow" and hasattr(features, "column_names"):
         names = [str(c) for c in features.column_names]
-        encoded = [_encode_arrow_column(features.column(j)) for j in range(features.num_columns)]
+        encoded = [
+            _encode_column(names[j], features.column(j)) for j in range(features.num_columns)
+        ]
         n_rows = features.num_rows
     else:
         raise DataError(
@@ -192,11 +163,11 @@ def encode_frame(features: Any) -> EncodedFeatures:
             "Rename the columns."
         )
     columns, cards, predicates = [], [], []
-    for name, (codes, labels) in zip(names, encoded, strict=True):
-        card = max(len(labels), 1)
+    for codes, preds in encoded:
+        card = max(len(preds), 1)
         columns.append(codes.astype(code_dtype(card)))
         cards.append(card)
-        predicates.append(labels_to_predicates(name, labels))
+        predicates.append(preds)
     return EncodedFeatures(columns, tuple(cards), names, predicates)
 
 
