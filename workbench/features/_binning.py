@@ -157,12 +157,12 @@ def _encode_categorical(
     return encode_categories(name, series, max_categories=max_categories)
 
 
-def _category_predicate(name: str, value: object, label: str | None) -> Predicate:
+def _category_predicate(name: str, value: object, label: str | None, intervals: bool) -> Predicate:
     """The predicate of one category: a given predicate as is, an interval (from
-    ``pandas.cut``) as a range, any other value as equality."""
+    ``pandas.cut``) as a range when ``intervals``, any other value as equality."""
     if isinstance(value, Predicate):
         return value
-    if isinstance(value, pd.Interval):
+    if intervals and isinstance(value, pd.Interval):
         return Predicate.range(name, value.left, value.right, closed=value.closed, label=label)
     if isinstance(value, np.generic):
         value = value.item()
@@ -176,6 +176,7 @@ def encode_categories(
     max_categories: int | None = None,
     order: str = "frequency",
     labelled: bool = True,
+    intervals: bool = False,
 ) -> tuple[np.ndarray, EncodedFeature]:
     """Integer codes and one typed predicate per category of a categorical column.
 
@@ -183,10 +184,12 @@ def encode_categories(
     at most ``max_categories`` kept, the rest pooled as ``other``) and so does
     ``SliceSearch.fit`` for columns that are already categories (``order="sorted"``:
     a pandas categorical's own order, else sorted values, every value kept).
-    Missing values are their own ``missing`` category (last); intervals (from
-    ``pandas.cut``) become range predicates. With ``labelled=False`` a value's
-    predicate carries the value only (``Slice.conditions`` then gives the values
-    back, as a search over given categories should), not its text label.
+    Missing values are their own ``missing`` category (last). With ``intervals``
+    the intervals of ``pandas.cut`` become range predicates over the numbers they
+    were cut from (``SliceSearch.fit``; the stored features bin numbers themselves
+    and leave it off). With ``labelled=False`` a value's predicate carries the
+    value only (``Slice.conditions`` then gives the values back, as a search over
+    given categories should), not its text label.
 
     Examples
     --------
@@ -240,7 +243,8 @@ def encode_categories(
             labels[i] = f"{labels[i]} (value)"
     kind = "boolean" if is_bool else "categorical"
     preds = [
-        _category_predicate(name, v, labels[i] if labelled else None) for i, v in enumerate(kept)
+        _category_predicate(name, v, labels[i] if labelled else None, intervals)
+        for i, v in enumerate(kept)
     ]
     if n_distinct > cap:
         preds.append(Predicate.not_in(name, kept, label=labels[n_kept]))

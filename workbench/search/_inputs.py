@@ -125,7 +125,7 @@ def _encode_column(name: str, column: Any) -> tuple[np.ndarray, list[Predicate]]
     if not isinstance(column, pd.Series):  # a pyarrow (Chunked)Array
         column = column.to_pandas()
     codes, feature = encode_categories(
-        name, column.reset_index(drop=True), order="sorted", labelled=False
+        name, column.reset_index(drop=True), order="sorted", labelled=False, intervals=True
     )
     return codes, list(feature.predicates)
 
