@@ -133,6 +133,8 @@ def test_tiny_data_with_one_error_calls_nothing_significant(rng):
     first = search.findings_.notes[0]
     assert first.startswith("The data cannot support findings: the 172 rows hold 1 error,")
     assert "min_errors=5" in first and "use more rows" in first
+    # and no advice to list more slices
+    assert not any(note.startswith(("Only ", "No slice")) for note in search.findings_.notes)
 
 
 def test_too_few_rows_for_the_size_floor_cannot_support_findings(rng):

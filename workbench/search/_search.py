@@ -729,6 +729,7 @@ class SliceSearch(BaseEstimator):
             reported,
             qualifying=qualifying,
             held_back=held_back if unsupported is None else 0,
+            unsupported=unsupported is not None,
         )
         if unsupported is not None:
             notes.insert(0, unsupported)
@@ -971,6 +972,7 @@ def _notes(
     *,
     qualifying: int,
     held_back: int,
+    unsupported: bool,
 ) -> list[str]:
     notes = []
     if use_split:
@@ -1011,7 +1013,8 @@ def _notes(
     notes.extend(result.notes)  # a level narrowed to the candidate budget (wide data)
     if not (result.overall_error > 0):
         notes.append("Every error on the searched rows is 0: no slice can score above 0.")
-    elif reported < params.k:
+    elif reported < params.k and not unsupported:
+        # (on data that cannot support findings, listing more is not the advice)
         notes.append(_shortfall(params, result, reported, qualifying))
     if held_back:
         notes.append(
