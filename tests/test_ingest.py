@@ -81,15 +81,24 @@ def _run_scan(data: Path, db: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.mark.parametrize("how", ["kill -9", "Ctrl-C"])
-def test_interrupted_load_leaves_the_store_as_it_was(tmp_path: Path, how: str) -> None:
-    data, db, marker = tmp_path / "data.csv", tmp_path / "store.duckdb", tmp_path / "marker"
-    _frame().to_csv(data, index=False)
+def _write(frame: pd.DataFrame, path: Path) -> Path:
+    if path.suffix == ".parquet":
+        frame.to_parquet(path, index=False)
+    else:
+        frame.to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("how", "suffix"), [("kill -9", ".csv"), ("Ctrl-C", ".csv"), ("kill -9", ".parquet")]
+)
+def test_interrupted_load_leaves_the_store_as_it_was(tmp_path: Path, how: str, suffix: str) -> None:
+    db, marker = tmp_path / "store.duckdb", tmp_path / "marker"
+    data = _write(_frame(), tmp_path / f"data{suffix}")
     first = _run_scan(data, db)  # an earlier, complete load into the same store
     assert first.returncode == 0, first.stderr
     before = _contents(db)
-    other = tmp_path / "other.csv"
-    _frame(seed=4).to_csv(other, index=False)
+    other = _write(_frame(seed=4), tmp_path / f"other{suffix}")
     script = tmp_path / "paused.py"
     script.write_text(PAUSED_LOAD)
     child = subprocess.Popen(
@@ -263,3 +272,87 @@ def test_checksum_detects_changed_rows() -> None:
 
 def test_snippet_of_paused_load_is_valid() -> None:
     compile(textwrap.dedent(PAUSED_LOAD), "paused.py", "exec")
+
+
+def _stored(db: Path) -> dict[str, pd.DataFrame]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return {
+            name: con.execute(f"SELECT * FROM {name} ORDER BY ALL").df()
+            for name in ("datasets", "features", "feature_values", "codes_1", "eval_1")
+        } | {"data_1": con.execute("SELECT * FROM data_1 ORDER BY __wb_row_id").df()}
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("missing", ["error", "drop"])
+def test_a_parquet_file_streamed_in_stores_what_its_frame_does(
+    tmp_path: Path, missing: str
+) -> None:
+    """A parquet file is read column by column and written in record batches; the store
+    then holds the same fingerprint, codes, labels, predicates and evaluation as a load
+    of the whole file as one frame."""
+    from workbench._io import read_table
+
+    rng = np.random.default_rng(5)
+    frame = _frame(3000).assign(
+        income=rng.lognormal(10, 1, 3000).round(2),
+        score=rng.random(3000),
+        tier=pd.Categorical(rng.choice(["gold", "silver", None], 3000)),
+        pred=lambda f: f["pred"].where(rng.random(3000) > 0.02) if missing == "drop" else f["pred"],
+    )
+    frame.loc[::50, "income"] = np.nan
+    path = tmp_path / "data.parquet"
+    frame.to_parquet(path, index=False)
+    stores = {}
+    for kind, data in (("file", path), ("frame", read_table(path))):
+        stores[kind] = tmp_path / f"{kind}.duckdb"
+        wb.Workbench.from_predictions(
+            data, label="label", prediction="pred", score="score", missing=missing,
+            path=stores[kind], name="data",
+        ).close()  # fmt: skip
+    streamed, whole = _stored(stores["file"]), _stored(stores["frame"])
+    for name in ("features", "feature_values", "codes_1", "eval_1"):
+        pd.testing.assert_frame_equal(streamed[name], whole[name], check_dtype=False, obj=name)
+    for key in ("fingerprint", "n_rows", "columns"):
+        assert streamed["datasets"][key].tolist() == whole["datasets"][key].tolist(), key
+    kept = frame.dropna(subset=["pred"]).reset_index(drop=True)
+    assert streamed["data_1"]["__wb_row_id"].tolist() == list(range(len(kept)))
+    for column in ("zip", "income", "label", "pred", "tier"):
+        assert _values(streamed["data_1"][column]) == _values(kept[column]), column
+
+
+def _values(series: pd.Series) -> list[object]:
+    return [None if pd.isna(v) else v for v in series.astype(object)]
+
+
+def test_fingerprint_streams_the_columns_as_pandas_hashes_the_frame() -> None:
+    import hashlib
+
+    from workbench._ingest import fingerprint_frame
+
+    frame = _frame(500).assign(x=np.linspace(0, 1, 500), flag=True)
+    digest = hashlib.sha256()
+    for column in frame.columns:
+        digest.update(f"{column}\x00{frame[column].dtype}\x00".encode())
+    digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    assert fingerprint_frame(frame) == digest.hexdigest()[:16]
+
+
+@pytest.mark.parametrize(
+    ("label", "prediction"),
+    [
+        (pd.Series([1, 2, 3] * 40), pd.Series([1, 1, 2] * 40)),
+        (pd.Series(["a", "b", None] * 40), pd.Series([1.0, 2.5, np.nan] * 40)),
+        (pd.Series(pd.Categorical(["x", "y"] * 60)), pd.Series([True, False, False] * 40)),
+        (pd.Series([1, None, 2] * 40, dtype="Int64"), pd.Series(["NA", "x"] * 60, dtype="string")),
+        (pd.Series([0.0, -0.0, 1.0] * 40), pd.Series([0, 1, 2] * 40)),  # -0.0 reads as '-0.0'
+        (pd.Series([1, 1.0, "1"] * 40, dtype=object), pd.Series([0, 1, 2] * 40)),
+    ],
+)
+def test_checksums_of_distinct_pairs_equal_those_of_every_row(
+    label: pd.Series, prediction: pd.Series
+) -> None:
+    from workbench._ingest import _text_checksums
+
+    assert np.array_equal(row_checksums(label, prediction), _text_checksums(label, prediction))

@@ -2,7 +2,10 @@
 
 Reads the data, checks the label and prediction columns, computes the per-row error
 and weight with the metric, fingerprints the rows and the model, and writes the
-dataset, its feature codes and the evaluation to the store. Imports the store,
+dataset, its feature codes and the evaluation to the store. A parquet file is never
+one frame: its columns are read one at a time (fingerprint, leakage guard, binning)
+and its rows go to the store in Arrow record batches, so memory holds a few columns,
+the small integer codes and the per-row evaluation. Imports the store,
 features, metrics, adapters and ``_io``; the ``Workbench`` wraps what it returns.
 """
 
@@ -18,7 +21,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from workbench._io import read_table
+from workbench._io import read_columns, read_table
 from workbench._validation import Interval, Options, validate_params
 from workbench.adapters import Probabilities, adapt_model
 from workbench.exceptions import (
@@ -59,17 +62,46 @@ class Ingested(NamedTuple):
 RESERVED_PREFIX = "__wb_"
 
 
-def fingerprint_frame(frame: pd.DataFrame) -> str:
-    """A content hash of a table: same values, names and types give the same hash."""
+def fingerprint_frame(frame: Any, columns: Sequence[str] | None = None) -> str:
+    """A content hash of a table: same values, names and types give the same hash.
+
+    ``frame`` is a pandas frame or a file read column by column
+    (:class:`~workbench._io.ParquetColumns`): the columns are hashed one at a time, so
+    memory holds one column and one 64-bit hash per row (the value equals that of
+    ``pandas.util.hash_pandas_object`` over the whole frame).
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"a": [1, 2], "b": ["x", "y"]})
+    >>> fingerprint_frame(frame) == fingerprint_frame(frame.copy())
+    True
+    >>> fingerprint_frame(frame) == fingerprint_frame(frame.assign(b=["x", "z"]))
+    False
+    """
+    names = list(frame.columns) if columns is None else list(columns)
     digest = hashlib.sha256()
-    for column in frame.columns:
-        digest.update(f"{column}\x00{frame[column].dtype}\x00".encode())
-    hashed = pd.util.hash_pandas_object(frame, index=False).to_numpy()
-    digest.update(hashed.tobytes())
+    for column in names:
+        digest.update(f"{column}\x00{frame.dtypes[column]}\x00".encode())
+    # pandas' row hash over several columns (CPython's tuple hash), fed one column at a time.
+    out = np.full(len(frame), 0x345678, dtype=np.uint64)
+    mult = np.uint64(1000003)
+    for i, column in enumerate(names):
+        out ^= pd.util.hash_pandas_object(frame[column], index=False).to_numpy()
+        out *= mult
+        mult += np.uint64(82520 + 2 * (len(names) - i))
+    out += np.uint64(97531)
+    digest.update(out.tobytes())
     return digest.hexdigest()[:16]
 
 
-def require_columns(frame: pd.DataFrame, role: str, names: Iterable[str]) -> None:
+def _keep_rows(frame: Any, keep: np.ndarray) -> Any:
+    """``frame`` without the rows where ``keep`` is False, numbered from 0 again."""
+    if isinstance(frame, pd.DataFrame):
+        return frame.loc[keep].reset_index(drop=True)
+    return frame.filtered(keep)
+
+
+def require_columns(frame: Any, role: str, names: Iterable[str]) -> None:
     for name in names:
         if name not in frame.columns:
             raise ColumnNotFoundError.for_column(role, name, frame.columns)
@@ -143,7 +175,8 @@ def ingest_predictions(
         },
     )
     source = str(data) if isinstance(data, (str, os.PathLike)) else type(data).__name__
-    frame = read_table(data, **{k: v for k, v in (read_options or {}).items() if v is not None})
+    # A parquet file is read column by column and streamed to the store in record batches.
+    frame = read_columns(data, **{k: v for k, v in (read_options or {}).items() if v is not None})
     if len(frame) == 0:
         raise EmptyDataError(
             f"The data has no rows (columns: {list(frame.columns)[:10]}). Expected at least "
@@ -158,31 +191,40 @@ def ingest_predictions(
             f"label and prediction are the same column {label!r}. Pass the column with the "
             "true outcome as label and the model's output as prediction."
         )
-    keep = _check_label(frame[label], frame[prediction], missing, label, prediction)
+    label_series, prediction_series = frame[label], frame[prediction]
+    score_series = frame[score] if score is not None else None
+    keep = _check_label(label_series, prediction_series, missing, label, prediction)
     notes = []
     if not keep.all():
         notes.append(f"{int((~keep).sum())} rows without label or prediction were dropped")
-        frame = frame.loc[keep].reset_index(drop=True)
+        frame = _keep_rows(frame, keep)
+        label_series = label_series.loc[keep].reset_index(drop=True)
+        prediction_series = prediction_series.loc[keep].reset_index(drop=True)
+        if score_series is not None:
+            score_series = score_series.loc[keep].reset_index(drop=True)
     score_values: Any = None
-    if score is not None and not (
-        pd.api.types.is_numeric_dtype(frame[score]) and not pd.api.types.is_bool_dtype(frame[score])
+    if score_series is not None and not (
+        pd.api.types.is_numeric_dtype(score_series) and not pd.api.types.is_bool_dtype(score_series)
     ):
-        sample = frame[score].dropna()
+        sample = score_series.dropna()
         shown = repr(sample.iloc[0])[:40] if len(sample) else "nothing"
         raise DataError(
             f"The score column {score!r} must hold numbers (predicted probabilities). Got "
-            f"{frame[score].dtype} values such as {shown}. Pass the column of probabilities "
+            f"{score_series.dtype} values such as {shown}. Pass the column of probabilities "
             "(a CSV with decimal commas: pass decimal=','), or leave score out."
         )
-    if score is not None:
-        score_values = frame[score].to_numpy(dtype=np.float64, na_value=np.nan).view(Probabilities)
+    if score_series is not None:
+        score_values = score_series.to_numpy(dtype=np.float64, na_value=np.nan).view(Probabilities)
         score_values.pos_label = pos_label
     columns = {"label": label, "prediction": prediction, "score": score}
-    model_fp = fingerprint_frame(frame[[c for c in (prediction, score) if c]])
+    model_columns = {prediction: prediction_series}
+    if score is not None and score_series is not None:
+        model_columns[score] = score_series
+    model_fp = fingerprint_frame(pd.DataFrame(model_columns))
     return _store_evaluation(
         frame=frame,
-        label_series=frame[label],
-        prediction_series=frame[prediction],
+        label_series=label_series,
+        prediction_series=prediction_series,
         score_values=score_values,
         columns=columns,
         features=as_list(features),
@@ -274,7 +316,7 @@ def ingest_model(
 
 def _store_evaluation(
     *,
-    frame: pd.DataFrame,
+    frame: Any,
     label_series: pd.Series,
     prediction_series: pd.Series,
     score_values: Any,
@@ -332,8 +374,8 @@ def _store_evaluation(
             ]
         else:
             notes = [*notes, f"{int(weightless.sum())} rows with zero weight were dropped"]
-        frame = frame.loc[keep].reset_index(drop=True)
-        label_series = label_series.loc[keep].reset_index(drop=True)
+        frame = _keep_rows(frame, keep)
+        label_series = label_series.reset_index(drop=True).loc[keep].reset_index(drop=True)
         prediction_series = (
             prediction_series.reset_index(drop=True).loc[keep].reset_index(drop=True)
         )
@@ -411,7 +453,7 @@ def _store_evaluation(
 
 
 def _guard_leakage(
-    frame: pd.DataFrame,
+    frame: Any,
     features: list[str] | None,
     exclude: list[str],
     columns: Mapping[str, str | None],
@@ -460,7 +502,7 @@ def _guard_leakage(
 def encode_dataset(
     store: Store,
     dataset_id: int,
-    frame: pd.DataFrame,
+    frame: Any,
     columns: list[str],
     n_bins: int,
     max_categories: int,
@@ -473,7 +515,8 @@ def row_checksums(label: pd.Series, prediction: pd.Series) -> np.ndarray:
     """Per row, a 64-bit checksum of the label and the prediction as given (as text).
 
     Stored with each evaluation, so that what the store holds can be checked against
-    what went in.
+    what went in. Each distinct (label, prediction) pair is turned into text and hashed
+    once (the same value as hashing every row's text).
 
     Examples
     --------
@@ -482,6 +525,45 @@ def row_checksums(label: pd.Series, prediction: pd.Series) -> np.ndarray:
     >>> bool(a[0] == b[0]), bool(a[1] == b[1])
     (True, False)
     """
+    label = pd.Series(label).reset_index(drop=True)
+    prediction = pd.Series(prediction).reset_index(drop=True)
+    if not (_text_faithful(label) and _text_faithful(prediction)) or label.isna().all():
+        return _text_checksums(label, prediction)
+    label_codes, label_values = pd.factorize(label, use_na_sentinel=True)
+    pred_codes, pred_values = pd.factorize(prediction, use_na_sentinel=True)
+    width = len(pred_values) + 1
+    pairs = (label_codes.astype(np.int64) + 1) * width + (pred_codes.astype(np.int64) + 1)
+    distinct, inverse = np.unique(pairs, return_inverse=True)
+    if len(distinct) > len(pairs) // 2 or not len(pred_values):
+        return _text_checksums(label, prediction)
+
+    def values(uniques: Any, codes: np.ndarray) -> pd.Series:
+        # code -1 is a missing value, which reads as missing whatever it was
+        taken = pd.Series(uniques).take(np.maximum(codes, 0)).reset_index(drop=True)
+        return taken.astype(object).where(codes >= 0, None)
+
+    sums = _text_checksums(
+        values(label_values, distinct // width - 1), values(pred_values, distinct % width - 1)
+    )
+    return sums[inverse.ravel()]
+
+
+def _text_faithful(values: pd.Series) -> bool:
+    """Whether equal values (as ``factorize`` sees them) always read as the same text."""
+    dtype = values.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        return _text_faithful(pd.Series(dtype.categories))
+    if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_integer_dtype(dtype):
+        return True
+    if pd.api.types.is_string_dtype(dtype) and not pd.api.types.is_object_dtype(dtype):
+        return True
+    if pd.api.types.is_float_dtype(dtype):
+        numbers = values.to_numpy(dtype=np.float64, na_value=np.nan)
+        return not bool(np.any((numbers == 0) & np.signbit(numbers)))  # -0.0 reads as '-0.0'
+    return False
+
+
+def _text_checksums(label: pd.Series, prediction: pd.Series) -> np.ndarray:
     text = _as_text(label) + "\x1f" + _as_text(prediction)
     return pd.util.hash_pandas_object(text, index=False).to_numpy(dtype=np.uint64)
 

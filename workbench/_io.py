@@ -13,9 +13,14 @@ Files are read as written:
 * decompressed sizes can be capped (``max_bytes``), read in a streaming fashion, so a
   small compressed file cannot expand without bound.
 
+A parquet file can also be read one column or one batch of rows at a time
+(:class:`ParquetColumns`, what loading uses, so a large file never becomes one frame).
+CSV keeps this careful reader: DuckDB's CSV reader would type ``02134`` as a number,
+rename duplicate headers instead of refusing them and has no thousands separator.
+
 Every failure becomes an :class:`~workbench.exceptions.InputFileError` or
 :class:`~workbench.exceptions.DataError` that says what came and how to fix it.
-Imports pandas, pyarrow, polars (lazily) and ``workbench.exceptions``.
+Imports numpy, pandas, pyarrow, polars (lazily) and ``workbench.exceptions``.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from workbench.exceptions import (
@@ -43,7 +49,14 @@ from workbench.exceptions import (
     ParameterError,
 )
 
-__all__ = ["SUPPORTED_SUFFIXES", "CsvFormat", "read_table", "sniff_csv"]
+__all__ = [
+    "SUPPORTED_SUFFIXES",
+    "CsvFormat",
+    "ParquetColumns",
+    "read_columns",
+    "read_table",
+    "sniff_csv",
+]
 
 SUPPORTED_SUFFIXES = (".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz", ".parquet", ".pq")
 
@@ -681,6 +694,151 @@ def _read_parquet(source: Path | bytes, name: str, max_bytes: int | None) -> pd.
             "parquet file; check that it is not truncated, or export the data again."
         ) from None
     return table.to_pandas()
+
+
+class ParquetColumns:
+    """A parquet file read one column (or one batch of rows) at a time.
+
+    Behaves like the part of a pandas frame that loading needs: ``columns``, ``len()``
+    and ``frame[name]`` (a column as the whole file's ``to_pandas()`` would give it), so
+    a 10M-row file never sits in memory as one frame. ``keep`` (a boolean mask over the
+    file's rows) leaves rows out of every column and batch.
+
+    Examples
+    --------
+    >>> buffer = io.BytesIO()
+    >>> pd.DataFrame({"a": [1, 2, 3], "b": list("xyz")}).to_parquet(buffer)
+    >>> table = ParquetColumns(buffer.getvalue(), "f.parquet")
+    >>> list(table.columns), len(table), table["b"].tolist()
+    (['a', 'b'], 3, ['x', 'y', 'z'])
+    >>> table.filtered(np.array([True, False, True]))["a"].tolist()
+    [1, 3]
+    """
+
+    #: Columns read are kept (first come, first kept) up to this many bytes, since
+    #: loading reads every column a few times (fingerprint, leakage guard, binning).
+    cache_bytes = 512 * 2**20
+
+    def __init__(
+        self,
+        source: Path | bytes,
+        name: str,
+        max_bytes: int | None = None,
+        keep: Any = None,
+    ) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        self._source, self.name, self._max_bytes = source, name, max_bytes
+        try:
+            self._file = pq.ParquetFile(io.BytesIO(source) if isinstance(source, bytes) else source)
+            meta = self._file.metadata
+            if max_bytes is not None:
+                size = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+                if size > max_bytes:
+                    raise _TooLarge(name, max_bytes).error()
+            schema = self._file.schema_arrow
+            # Columns a pandas index was stored in are not data (to_pandas makes them the index).
+            index = (schema.pandas_metadata or {}).get("index_columns", [])
+            stored = {i for i in index if isinstance(i, str)}
+            positions = [i for i, f in enumerate(schema.names) if f not in stored]
+            names = [schema.names[i] for i in positions]
+            # The pandas dtype of every column, from the schema alone (no rows read).
+            empty = schema.empty_table().select(positions).to_pandas()
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise InputFileError(
+                f"Could not read {name!r} as parquet: {_short(str(exc), 160)}. Expected a valid "
+                "parquet file; check that it is not truncated, or export the data again."
+            ) from None
+        self._names = names
+        _check_columns(empty)  # duplicate, empty and case-clashing names
+        self.columns = pd.Index([str(c) for c in empty.columns], dtype=object)
+        self.dtypes = dict(zip(self.columns, empty.dtypes, strict=True))
+        self._keep = None if keep is None else np.asarray(keep, dtype=bool)
+        self._n = int(meta.num_rows) if self._keep is None else int(self._keep.sum())
+        self._cache: dict[str, pd.Series] = {}
+        self._cached = 0
+
+    def __len__(self) -> int:
+        return self._n
+
+    def filtered(self, keep: Any) -> ParquetColumns:
+        """The same file without the rows where ``keep`` (over the rows kept so far) is False."""
+        keep = np.asarray(keep, dtype=bool)
+        if self._keep is not None:
+            full = self._keep.copy()
+            full[full] = keep
+            keep = full
+        return ParquetColumns(self._source, self.name, self._max_bytes, keep)
+
+    def __getitem__(self, column: str) -> pd.Series:
+        if column not in self.dtypes:
+            raise KeyError(column)
+        if column in self._cache:
+            return self._cache[column]
+        series = self._read(column)
+        size = int(series.memory_usage(index=False, deep=False))
+        if self._cached + size <= self.cache_bytes:
+            self._cache[column] = series
+            self._cached += size
+        return series
+
+    def _read(self, column: str) -> pd.Series:
+        import pyarrow as pa
+
+        field = self._names[list(self.columns).index(column)]
+        try:
+            table = self._file.read(columns=[field], use_pandas_metadata=False)
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise InputFileError(
+                f"Could not read column {column!r} of {self.name!r}: {_short(str(exc), 160)}. "
+                "Expected a valid parquet file; check that it is not truncated."
+            ) from None
+        if self._keep is not None:
+            table = table.filter(pa.array(self._keep))
+        # The file's pandas metadata (categories, extension types) applies as for the whole.
+        table = table.replace_schema_metadata(self._file.schema_arrow.metadata)
+        series = table.to_pandas().iloc[:, 0]
+        if str(series.dtype) != str(self.dtypes[column]):
+            series = series.astype(self.dtypes[column])
+        return series.rename(column)
+
+    def record_batches(self, batch_size: int = 262_144) -> Any:
+        """The kept rows as a ``pyarrow.RecordBatchReader`` (column names as strings)."""
+        import pyarrow as pa
+
+        names = [str(c) for c in self.columns]
+        schema = pa.schema(
+            [
+                self._file.schema_arrow.field(f).with_name(n)
+                for f, n in zip(self._names, names, strict=True)
+            ]
+        )
+
+        def batches() -> Any:
+            start = 0
+            for batch in self._file.iter_batches(batch_size=batch_size, columns=self._names):
+                end = start + batch.num_rows
+                if self._keep is not None:
+                    batch = batch.filter(pa.array(self._keep[start:end]))
+                start = end
+                yield pa.RecordBatch.from_arrays(batch.columns, schema=schema)
+
+        return pa.RecordBatchReader.from_batches(schema, batches())
+
+
+def read_columns(data: Any, **options: Any) -> pd.DataFrame | ParquetColumns:
+    """Like :func:`read_table`, but a parquet file comes back as :class:`ParquetColumns`.
+
+    Loading reads a parquet file column by column and hands its rows to the store in
+    record batches, so no frame of the whole file is built. Other inputs (frames, CSV,
+    which keeps its careful reader) are read by :func:`read_table`.
+    """
+    if isinstance(data, (str, os.PathLike)):
+        path = Path(os.path.expanduser(os.fspath(data)))
+        if _suffix(path) in (".parquet", ".pq") and path.is_file() and os.access(path, os.R_OK):
+            return ParquetColumns(path, path.name, options.get("max_bytes"))
+    return read_table(data, **options)
 
 
 def _check_columns(frame: pd.DataFrame) -> pd.DataFrame:

@@ -305,7 +305,7 @@ def encode_features(
             skipped.append((name, "constant: one value for every row, so no slice can differ"))
             continue
         if not is_number and not is_bool:
-            sample = series.dropna().iloc[0]
+            sample = series.iloc[int(np.argmax(series.notna().to_numpy()))]
             if not isinstance(sample, (str, int, float, bool, np.generic)):
                 skipped.append(
                     (name, f"holds {type(sample).__name__} values: use an extractor for media")

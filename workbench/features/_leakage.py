@@ -32,6 +32,15 @@ MIN_CORRELATION = 0.99
 
 
 def _codes(values: pd.Series) -> tuple[np.ndarray, int] | None:
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        # The stored codes serve (no hashing); categories no row takes are dropped.
+        raw = values.cat.codes.to_numpy()
+        seen = np.bincount(raw[raw >= 0], minlength=len(values.cat.categories)) > 0
+        n_seen = int(seen.sum())
+        if n_seen > MAX_VALUES:
+            return None
+        compact = np.append(np.cumsum(seen) - 1, n_seen)  # code -1 (missing) -> n_seen
+        return compact[raw].astype(np.int64), n_seen + 1
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     if len(uniques) > MAX_VALUES:
         return None
@@ -45,7 +54,14 @@ def _entropy(counts: np.ndarray) -> float:
 
 
 def _uncertainty_removed(column: np.ndarray, k: int, target: np.ndarray, m: int) -> float:
-    joint = np.bincount(column * m + target, minlength=k * m).reshape(k, m).astype(float)
+    joint = np.bincount(column * m + target, minlength=k * m).reshape(k, m)
+    return _removed(joint)
+
+
+def _removed(counts: np.ndarray) -> float:
+    """Share of the target's entropy (the columns of ``counts``) that the rows' variable
+    removes, from their joint counts."""
+    joint = np.ascontiguousarray(counts).astype(float)
     h_target = _entropy(joint.sum(axis=0))
     if h_target == 0:
         return 0.0  # a constant target is determined by anything: nothing to learn
@@ -86,8 +102,10 @@ def leaky_columns(
                 # A restatement determines the target and is determined by it (a
                 # relabelling); a feature that merely predicts the target well
                 # (three regions, two classes) is kept.
-                forward = _uncertainty_removed(*coded, *target_coded)
-                backward = _uncertainty_removed(*target_coded, *coded)
+                # one joint table serves both directions (its transpose is the other)
+                (codes, k), (target_codes, m) = coded, target_coded
+                joint = np.bincount(codes * m + target_codes, minlength=k * m).reshape(k, m)
+                forward, backward = _removed(joint), _removed(joint.T)
                 if min(forward, backward) >= MIN_UNCERTAINTY_REMOVED:
                     found[column] = f"restates the {name} (95 % or more of its uncertainty)"
                     break

@@ -107,6 +107,27 @@ _HARDENED = {
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
+_FEATURE_COLUMNS = (
+    "dataset_id", "position", "feature", "kind", "cardinality", "interval", "note", "skipped",
+)  # fmt: skip
+_VALUE_COLUMNS = ("dataset_id", "feature", "code", "label", "sql", "n_rows", "predicate")
+
+
+def _numbered(reader: Any) -> Any:
+    """``reader``'s batches with the row id (0, 1, ...) as their first column."""
+    import pyarrow as pa
+
+    schema = reader.schema.insert(0, pa.field(ROW_ID, pa.int64()))
+
+    def batches() -> Any:
+        start = 0
+        for batch in reader:
+            ids = pa.array(np.arange(start, start + batch.num_rows, dtype=np.int64))
+            start += batch.num_rows
+            yield pa.RecordBatch.from_arrays([ids, *batch.columns], schema=schema)
+
+    return pa.RecordBatchReader.from_batches(schema, batches())
+
 
 def _memory_config() -> dict[str, str]:
     """DuckDB's memory limit under an address-space cap (``ulimit -v``, ``prlimit --as``).
@@ -313,11 +334,19 @@ class Store:
         assert row is not None
         return int(row[0])
 
-    def _create_table(self, table: str, frame: pd.DataFrame, *, row_ids: bool = False) -> None:
-        """Create (or replace) ``table`` from a frame; ``row_ids`` numbers its rows first."""
-        incoming = frame.reset_index(drop=True)
-        if row_ids:
-            incoming.insert(0, ROW_ID, np.arange(len(incoming), dtype=np.int64))
+    def _create_table(self, table: str, frame: Any, *, row_ids: bool = False) -> None:
+        """Create (or replace) ``table`` from a pandas frame, a ``pyarrow.Table`` or a
+        ``pyarrow.RecordBatchReader`` (streamed: one batch in memory at a time);
+        ``row_ids`` numbers its rows first."""
+        import pyarrow as pa
+
+        if isinstance(frame, pd.DataFrame):
+            incoming: Any = frame.reset_index(drop=True)
+            if row_ids:
+                incoming.insert(0, ROW_ID, np.arange(len(incoming), dtype=np.int64))
+        else:
+            reader = frame.to_reader() if isinstance(frame, pa.Table) else frame
+            incoming = _numbered(reader) if row_ids else reader
         self.con.register("_wb_incoming", incoming)
         try:
             self.con.execute(
@@ -337,16 +366,19 @@ class Store:
 
     def add_dataset(
         self,
-        frame: pd.DataFrame,
+        frame: Any,
         *,
         name: str,
         fingerprint: str,
         source: str,
         encoding: Mapping[str, Any] | None = None,
     ) -> int:
+        """Store a dataset's rows: a pandas frame, or a table read in parts that hands
+        them over as ``frame.record_batches()`` (a ``pyarrow.RecordBatchReader``)."""
         dataset_id = self._next_id("datasets", "dataset_id")
-        self._create_table(f"data_{dataset_id}", frame, row_ids=True)
-        columns = [{"name": str(c), "dtype": str(frame[c].dtype)} for c in frame.columns]
+        rows = frame if isinstance(frame, pd.DataFrame) else frame.record_batches()
+        self._create_table(f"data_{dataset_id}", rows, row_ids=True)
+        columns = [{"name": str(c), "dtype": str(frame.dtypes[c])} for c in frame.columns]
         self.con.execute(
             "INSERT INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
@@ -444,19 +476,27 @@ class Store:
                 )
         for position, (name, reason) in enumerate(skipped, start=len(rows)):
             rows.append([dataset_id, position, name, "skipped", 0, False, reason, True])
+        # One statement per table (executemany runs one statement per row).
         if rows:
-            self.con.executemany("INSERT INTO features VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            self._insert_rows("features", list(_FEATURE_COLUMNS), rows)
         if value_rows:
-            self.con.executemany(
-                "INSERT INTO feature_values (dataset_id, feature, code, label, sql, n_rows, "
-                "predicate) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                value_rows,
-            )
+            self._insert_rows("feature_values", list(_VALUE_COLUMNS), value_rows)
+        import pyarrow as pa
+
         self._create_table(
             f"codes_{dataset_id}",
-            pd.DataFrame({f.name: codes[f.name] for f in features}),
+            pa.table({f.name: codes[f.name] for f in features}),
             row_ids=True,
         )
+
+    def _insert_rows(self, table: str, columns: list[str], rows: list[list[Any]]) -> None:
+        incoming = pd.DataFrame(rows, columns=columns)
+        names = ", ".join(quote_identifier(c) for c in columns)
+        self.con.register("_wb_rows", incoming)
+        try:
+            self.con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM _wb_rows")
+        finally:
+            self.con.unregister("_wb_rows")
 
     def load_features(self, dataset_id: int) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
         """Feature descriptions (with a label and a typed predicate per code) and skipped columns."""
