@@ -76,6 +76,64 @@ def _numeric(values: pd.Series) -> np.ndarray | None:
     return values.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
+#: Most cells of the joint table of a column with every few-valued target together.
+_MAX_JOINT_CELLS = 1 << 22
+
+
+def _combine(
+    coded: Sequence[tuple[np.ndarray, int] | None],
+) -> tuple[np.ndarray, int, list[tuple[np.ndarray, int] | None]] | None:
+    """The few-valued targets as one code per row (of the value combinations that
+    occur), their count, and per target the value each combination holds (None for a
+    target with too many values)."""
+    used = [c for c in coded if c is not None]
+    if not used:
+        return None
+    size = int(np.prod([m for _, m in used], dtype=np.float64))
+    if size > _MAX_JOINT_CELLS:
+        return None
+    combo = np.zeros(len(used[0][0]), dtype=np.int64)
+    for codes, m in used:
+        combo = combo * m + codes
+    seen = np.flatnonzero(np.bincount(combo, minlength=size))
+    index = np.zeros(size, dtype=np.int64)
+    index[seen] = np.arange(len(seen))
+    parts: list[tuple[np.ndarray, int] | None] = []
+    rest = seen.copy()
+    for c in reversed(coded):
+        if c is None:
+            parts.append(None)
+            continue
+        parts.append((rest % c[1], c[1]))
+        rest //= c[1]
+    parts.reverse()
+    return index[combo], len(seen), parts
+
+
+def _joint_tables(
+    coded: tuple[np.ndarray, int] | None,
+    combined: tuple[np.ndarray, int, list[tuple[np.ndarray, int] | None]] | None,
+) -> list[np.ndarray | None] | None:
+    """Per target, the joint counts (column values x target values) from one pass."""
+    if coded is None or combined is None:
+        return None
+    (codes, k), (combo, n_combos, parts) = coded, combined
+    if k * n_combos > _MAX_JOINT_CELLS:
+        return None
+    joint = np.bincount(codes * n_combos + combo, minlength=k * n_combos).reshape(k, n_combos)
+    tables: list[np.ndarray | None] = []
+    for entry in parts:
+        if entry is None:
+            tables.append(None)
+            continue
+        part, m = entry
+        table = np.zeros((k, m), dtype=np.int64)
+        for value in np.unique(part):
+            table[:, value] = joint[:, part == value].sum(axis=1)
+        tables.append(table)
+    return tables
+
+
 def leaky_columns(
     frame: pd.DataFrame, columns: Sequence[str], targets: Mapping[str, Any]
 ) -> dict[str, str]:
@@ -91,27 +149,37 @@ def leaky_columns(
     for name, values in targets.items():
         series = pd.Series(np.asarray(values)) if not isinstance(values, pd.Series) else values
         series = series.reset_index(drop=True)
-        prepared.append((name, series, _codes(series), _numeric(series)))
+        prepared.append((name, _codes(series), _numeric(series)))
+    combined = _combine([coded for _, coded, _ in prepared])
     found: dict[str, str] = {}
     for column in columns:
         series = frame[column].reset_index(drop=True)
         coded = _codes(series)
         numbers = _numeric(series)
-        for name, _, target_coded, target_numbers in prepared:
+        # The joint counts of the column with every few-valued target at once (one pass
+        # over the rows; each target's table is a sum over the others' values).
+        joints = _joint_tables(coded, combined)
+        for position, (name, target_coded, target_numbers) in enumerate(prepared):
             if coded is not None and target_coded is not None:
                 # A restatement determines the target and is determined by it (a
                 # relabelling); a feature that merely predicts the target well
-                # (three regions, two classes) is kept.
-                # one joint table serves both directions (its transpose is the other)
-                (codes, k), (target_codes, m) = coded, target_coded
-                joint = np.bincount(codes * m + target_codes, minlength=k * m).reshape(k, m)
+                # (three regions, two classes) is kept. One joint table serves both
+                # directions (its transpose is the other).
+                joint = joints[position] if joints is not None else None
+                if joint is None:
+                    (codes, k), (target_codes, m) = coded, target_coded
+                    joint = np.bincount(codes * m + target_codes, minlength=k * m).reshape(k, m)
                 forward, backward = _removed(joint), _removed(joint.T)
                 if min(forward, backward) >= MIN_UNCERTAINTY_REMOVED:
                     found[column] = f"restates the {name} (95 % or more of its uncertainty)"
                     break
             if numbers is not None and target_numbers is not None:
-                both = ~np.isnan(numbers) & ~np.isnan(target_numbers)
-                a, b = numbers[both], target_numbers[both]
+                nan, target_nan = np.isnan(numbers), np.isnan(target_numbers)
+                if nan.any() or target_nan.any():
+                    both = ~nan & ~target_nan
+                    a, b = numbers[both], target_numbers[both]
+                else:
+                    a, b = numbers, target_numbers  # no copy when every value is there
                 if len(a) > 2 and a.std() > 0 and b.std() > 0:
                     r = float(np.corrcoef(a, b)[0, 1])
                     if abs(r) >= MIN_CORRELATION:
