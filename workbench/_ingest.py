@@ -419,6 +419,9 @@ def _store_evaluation(
                 encoding={"n_bins": n_bins, "max_categories": max_categories},
             )
             encode_dataset(store, dataset_id, frame, list(frame.columns), n_bins, max_categories)
+        n_rows = len(frame)
+        if not isinstance(frame, pd.DataFrame):
+            frame.clear_cache()  # the columns are in the store now
         model_id = store.add_model(name=model_name, fingerprint=model_fingerprint, kind=model_kind)
         label_values = label_series.reset_index(drop=True)
         prediction_values = prediction_series.reset_index(drop=True)
@@ -426,11 +429,12 @@ def _store_evaluation(
             {
                 "label": label_values,
                 "prediction": prediction_values,
-                "score": _score_column(score_values, len(frame)),
+                "score": _score_column(score_values, n_rows),
                 "error": error,
                 "weight": weight,
                 "checksum": row_checksums(label_values, prediction_values),
-            }
+            },
+            copy=False,  # no second copy of the per-row columns
         )
         all_columns = store.dataset_columns(dataset_id)
         excluded = [c for c in all_columns if c not in set(feature_names)]
@@ -533,8 +537,17 @@ def row_checksums(label: pd.Series, prediction: pd.Series) -> np.ndarray:
     pred_codes, pred_values = pd.factorize(prediction, use_na_sentinel=True)
     width = len(pred_values) + 1
     pairs = (label_codes.astype(np.int64) + 1) * width + (pred_codes.astype(np.int64) + 1)
-    distinct, inverse = np.unique(pairs, return_inverse=True)
-    if len(distinct) > len(pairs) // 2 or not len(pred_values):
+    if not len(pred_values):
+        return _text_checksums(label, prediction)
+    cells = (len(label_values) + 1) * width
+    if cells <= len(pairs):  # few pairs: counted, not sorted
+        distinct = np.flatnonzero(np.bincount(pairs, minlength=cells))
+        index = np.zeros(cells, dtype=np.int64)
+        index[distinct] = np.arange(len(distinct))
+        inverse = index[pairs]
+    else:
+        distinct, inverse = np.unique(pairs, return_inverse=True)
+    if len(distinct) > len(pairs) // 2:
         return _text_checksums(label, prediction)
 
     def values(uniques: Any, codes: np.ndarray) -> pd.Series:

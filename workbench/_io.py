@@ -783,6 +783,11 @@ class ParquetColumns:
             self._cached += size
         return series
 
+    def clear_cache(self) -> None:
+        """Forget the columns read so far (they are read again when asked for)."""
+        self._cache.clear()
+        self._cached = 0
+
     def _read(self, column: str) -> pd.Series:
         import pyarrow as pa
 

@@ -537,13 +537,39 @@ class Store:
         return out, skipped
 
     def load_codes(self, dataset_id: int, features: Sequence[str]) -> np.ndarray:
-        cols = ", ".join(quote_identifier(f) for f in features)
-        arrays = self.con.execute(
-            f"SELECT {cols} FROM codes_{dataset_id} ORDER BY {quote_identifier(ROW_ID)}"
-        ).fetchnumpy()
+        """The features' codes, one row per data row in row order (rows x features).
+
+        Read in record batches into one matrix, without DuckDB sorting the table: the
+        codes are written in row order, which a plain scan keeps (the row ids are checked
+        and the table is sorted only if they are out of order)."""
         if not features:
             return np.zeros((0, 0), dtype=np.uint8)
-        return np.column_stack([np.asarray(arrays[f]) for f in features])
+        cols = ", ".join(quote_identifier(f) for f in features)
+        rid = quote_identifier(ROW_ID)
+        table = f"codes_{int(dataset_id)}"
+        count = self.con.execute(f"SELECT count(*) FROM {table}").fetchall()
+        n = int(count[0][0])
+        for order in ("", f" ORDER BY {rid}"):
+            result: Any = self.con.execute(f"SELECT {rid}, {cols} FROM {table}{order}")
+            fetch = getattr(result, "to_arrow_reader", None)
+            if fetch is None:  # duckdb < 1.4
+                fetch = result.fetch_record_batch
+            reader = fetch(1 << 20)
+            dtype = np.result_type(*[f.type.to_pandas_dtype() for f in reader.schema][1:])
+            out = np.empty((n, len(features)), dtype=dtype)
+            start, in_order = 0, True
+            for batch in reader:
+                end = start + batch.num_rows
+                ids = batch.column(0).to_numpy()
+                if not np.array_equal(ids, np.arange(start, end)):
+                    in_order = False
+                    break
+                for j in range(len(features)):
+                    out[start:end, j] = batch.column(j + 1).to_numpy()
+                start = end
+            if in_order:
+                return out
+        raise StoreError(f"The codes of dataset {dataset_id} do not hold one row per row id.")
 
     def codes_and_errors_sql(self, dataset_id: int, eval_id: int, features: Sequence[str]) -> str:
         """A query of the features' codes, error and weight, in row order (for streaming).
