@@ -550,10 +550,10 @@ class Store:
         count = self.con.execute(f"SELECT count(*) FROM {table}").fetchall()
         n = int(count[0][0])
         for order in ("", f" ORDER BY {rid}"):
-            result: Any = self.con.execute(f"SELECT {rid}, {cols} FROM {table}{order}")
-            fetch = getattr(result, "to_arrow_reader", None)
+            relation: Any = self.con.sql(f"SELECT {rid}, {cols} FROM {table}{order}")
+            fetch = getattr(relation, "to_arrow_reader", None)
             if fetch is None:  # duckdb < 1.4
-                fetch = result.fetch_record_batch
+                fetch = relation.fetch_record_batch
             reader = fetch(1 << 20)
             dtype = np.result_type(*[f.type.to_pandas_dtype() for f in reader.schema][1:])
             out = np.empty((n, len(features)), dtype=dtype)
