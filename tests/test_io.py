@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import re
 import time
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pandas as pd
 import pytest
 
 import workbench as wb
-from workbench._io import read_table, sniff_csv
+from workbench._io import read_columns, read_table, sniff_csv
 
 
 def read(text: str | bytes, **options: object) -> pd.DataFrame:
@@ -272,6 +273,9 @@ def test_binary_files_are_named_not_parsed(
         assert "fix: upload (or pass) a CSV, TSV or Parquet file" in message
         for internal in ("C error", "latin-1", "utf-8", "ArrowInvalid", "Parquet magic"):
             assert internal not in message, message
+    if name.endswith(".parquet"):  # loading reads parquet column by column: same check
+        with pytest.raises(wb.NotATableError, match=f"looks like {re.escape(kind)}"):
+            read_columns(path)
 
 
 def test_utf16_with_a_byte_order_mark_is_text() -> None:

@@ -730,6 +730,13 @@ class ParquetColumns:
         import pyarrow.parquet as pq
 
         self._source, self.name, self._max_bytes = source, name, max_bytes
+        if isinstance(source, bytes):
+            head = source[:_HEAD_BYTES]
+        else:
+            with open(source, "rb") as stored:
+                head = stored.read(_HEAD_BYTES)
+        if not head.startswith(b"PAR1"):
+            _refuse_binary(head, name)
         try:
             self._file = pq.ParquetFile(io.BytesIO(source) if isinstance(source, bytes) else source)
             meta = self._file.metadata
@@ -740,8 +747,8 @@ class ParquetColumns:
             schema = self._file.schema_arrow
             # Columns a pandas index was stored in are not data (to_pandas makes them the index).
             index = (schema.pandas_metadata or {}).get("index_columns", [])
-            stored = {i for i in index if isinstance(i, str)}
-            positions = [i for i, f in enumerate(schema.names) if f not in stored]
+            in_index = {i for i in index if isinstance(i, str)}
+            positions = [i for i, f in enumerate(schema.names) if f not in in_index]
             names = [schema.names[i] for i in positions]
             # The pandas dtype of every column, from the schema alone (no rows read).
             empty = schema.empty_table().select(positions).to_pandas()
