@@ -281,3 +281,54 @@ def test_binary_files_are_named_not_parsed(
 def test_utf16_with_a_byte_order_mark_is_text() -> None:
     frame = read_table("a,b\n1,2\n".encode("utf-16"), name="wide.csv")
     assert frame.to_dict("list") == {"a": [1], "b": [2]}
+
+
+def test_a_leading_zero_group_is_never_thousands() -> None:
+    # 0.125 is not a valid thousands grouping: '.' is this file's decimal mark.
+    frame = read("id;score;n\na;0.125;3\nb;0.5;4\nc;1.234;5\n")
+    assert frame["score"].tolist() == [0.125, 0.5, 1.234]
+    fmt = frame.attrs["csv_format"]
+    assert (fmt["delimiter"], fmt["decimal"], fmt["notes"]) == (";", ".", [])
+
+
+def test_a_leading_zero_group_stays_text_when_the_decimal_mark_is_a_comma() -> None:
+    frame = read("id;score\na;0.125\nb;1.234\n", decimal=",")
+    assert frame["score"].tolist() == ["0.125", "1.234"]
+    notes = frame.attrs["csv_format"]["notes"]
+    assert len(notes) == 1 and "column 'score' kept as text: '0.125'" in notes[0]
+    # Two marks in one file: the column written otherwise stays as written, and says so.
+    frame = read("id;score;rate\na;0.125;2,5\nb;0.25;3\n")
+    assert frame["score"].tolist() == [0.125, 0.25]
+    assert frame["rate"].tolist() == ["2,5", "3"]
+    fmt = frame.attrs["csv_format"]
+    described = wb.CsvFormat(**{**fmt, "na_values": (), "notes": tuple(fmt["notes"])}).describe()
+    assert "decimal point" in described and "column 'rate' kept as text: '2,5'" in described
+
+
+@pytest.mark.parametrize("grouped", ["12.34", "1.2345", "1234.567", "-0.125", ".125"])
+def test_values_not_grouped_in_threes_are_decimals(grouped: str) -> None:
+    frame = read(f"id;v\na;{grouped}\nb;7\n")
+    assert frame["v"].tolist() == [float(grouped), 7.0]
+    assert frame.attrs["csv_format"]["decimal"] == "."
+
+
+def test_decimal_comma_with_thousands_dot_is_still_read() -> None:
+    frame = read("id;betrag\na;1.234,5\nb;0,25\nc;-12.345.678,9\n")
+    assert frame["betrag"].tolist() == [1234.5, 0.25, -12345678.9]
+    fmt = frame.attrs["csv_format"]
+    assert (fmt["decimal"], fmt["thousands"], fmt["notes"]) == (",", ".", [])
+
+
+def test_thousands_dot_alone_next_to_a_decimal_comma_elsewhere() -> None:
+    frame = read("id;n;rate\na;1.234;2,5\nb;12.500;3\n")
+    assert frame["n"].tolist() == [1234.0, 12500.0]
+    assert frame["rate"].tolist() == [2.5, 3.0]
+    assert frame.attrs["csv_format"]["notes"] == []
+
+
+def test_an_assumed_thousands_separator_is_said() -> None:
+    frame = read("x;n\na;1.234\n")
+    assert frame["n"].tolist() == [1234.0]
+    (note,) = frame.attrs["csv_format"]["notes"]
+    assert "read '.' as thousands separator" in note and "decimal='.'" in note
+    assert read("x;n\na;1.234\n", decimal=".")["n"].tolist() == [1.234]

@@ -61,6 +61,7 @@ __all__ = [
 SUPPORTED_SUFFIXES = (".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz", ".parquet", ".pq")
 
 _DELIMITERS = (",", ";", "\t", "|")
+_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 _HEAD_BYTES = 65536
 _BOOL_VALUES = {"True": True, "False": False, "true": True, "false": False}
 _BOOL_VALUES.update({"TRUE": True, "FALSE": False})
@@ -82,6 +83,9 @@ class CsvFormat:
         Thousands separator accepted in numbers (``""`` for none).
     na_values : tuple of str
         Cell texts read as missing besides the empty cell.
+    notes : tuple of str
+        What the reader noticed and did about it, e.g. a column of numbers kept as text
+        because its marks fit neither the decimal mark nor the thousands separator.
     """
 
     encoding: str = "utf-8"
@@ -89,6 +93,7 @@ class CsvFormat:
     decimal: str = "."
     thousands: str = ","
     na_values: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
 
     def describe(self) -> str:
         """One line for people, e.g. ``encoding utf-8, delimiter semicolon, decimal comma``."""
@@ -101,10 +106,12 @@ class CsvFormat:
         )
         if self.na_values:
             text += f", missing also {', '.join(repr(v) for v in self.na_values)}"
+        if self.notes:
+            text += "; " + "; ".join(self.notes)
         return text
 
     def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "na_values": list(self.na_values)}
+        return {**asdict(self), "na_values": list(self.na_values), "notes": list(self.notes)}
 
 
 def _short(text: object, limit: int = 80) -> str:
@@ -346,15 +353,26 @@ def _check_options(
 
 
 def _number_pattern(decimal: str, thousands: str) -> str:
+    """A number as written with these marks.
+
+    Thousands groups must be valid: a first group of 1-3 digits not starting with 0, then
+    groups of exactly three, so ``0.125`` or ``1.23`` are never taken for thousands.
+    """
     d = re.escape(decimal)
-    grouped = rf"\d{{1,3}}(?:{re.escape(thousands)}\d{{3}})+|" if thousands else ""
+    grouped = rf"[1-9]\d{{0,2}}(?:{re.escape(thousands)}\d{{3}})+|" if thousands else ""
     return rf"^[+-]?(?:(?:{grouped}\d+)(?:{d}\d*)?|{d}\d+)(?:[eE][+-]?\d+)?$"
 
 
-_COMMA_DECIMAL = r"^[+-]?\d*,(?:\d{1,2}|\d{4,})$"
-_DOT_GROUPS = r"^[+-]?\d{1,3}(?:\.\d{3}){2,}(?:,\d*)?$"
-_DOT_DECIMAL = r"^[+-]?\d*\.(?:\d{1,2}|\d{4,})$"
-_COMMA_GROUPS = r"^[+-]?\d{1,3}(?:,\d{3}){2,}(?:\.\d*)?$"
+# Evidence of the decimal mark. A single mark followed by three digits after a first group
+# of 1-3 digits not starting with 0 (1.234, 12,500) could be either, and tells nothing.
+_ONE_DOT = r"^[+-]?\d*\.\d+$"
+_ONE_COMMA = r"^[+-]?\d*,\d+$"
+_DOT_GROUP = r"^[+-]?[1-9]\d{0,2}\.\d{3}$"
+_COMMA_GROUP = r"^[+-]?[1-9]\d{0,2},\d{3}$"
+_DOT_GROUPS = r"^[+-]?[1-9]\d{0,2}(?:\.\d{3}){2,}$|^[+-]?[1-9]\d{0,2}(?:\.\d{3})+,\d*$"
+_COMMA_GROUPS = r"^[+-]?[1-9]\d{0,2}(?:,\d{3}){2,}$|^[+-]?[1-9]\d{0,2}(?:,\d{3})+\.\d*$"
+# Numbers as written in any form; only such columns get a note when they stay text.
+_NUMBER_LIKE = r"^[+-]?[\d.,]*\d[\d.,]*$"
 
 
 def _any_match(values: Any, *patterns: str) -> bool:
@@ -363,8 +381,22 @@ def _any_match(values: Any, *patterns: str) -> bool:
     return any(bool(pc.any(pc.match_substring_regex(values, p)).as_py()) for p in patterns)
 
 
-def _detect_decimal(columns: Iterable[Any], delimiter: str) -> str:
-    """``,`` when the numbers are written 1.234,5 / 0,25; ``.`` when 1,234.5 / 0.25."""
+def _any_match_but(values: Any, pattern: str, but: str) -> bool:
+    """Whether any value matches ``pattern`` and not ``but`` (RE2 has no lookahead)."""
+    import pyarrow.compute as pc
+
+    hits = pc.and_(
+        pc.match_substring_regex(values, pattern),
+        pc.invert(pc.match_substring_regex(values, but)),
+    )
+    return bool(pc.any(hits).as_py())
+
+
+def _detect_decimal(columns: Iterable[Any], delimiter: str) -> tuple[str, bool]:
+    """``,`` when the numbers are written 1.234,5 / 0,25; ``.`` when 1,234.5 / 0.25.
+
+    The second item says whether any value showed it (else it follows the delimiter).
+    """
     import pyarrow as pa
 
     comma = dot = 0
@@ -372,18 +404,18 @@ def _detect_decimal(columns: Iterable[Any], delimiter: str) -> str:
         sample = column.drop_null().slice(0, 20000)
         if len(sample) == 0 or not pa.types.is_string(sample.type):
             continue
-        # Unambiguous: a mark followed by other than three digits is a decimal mark;
-        # two of the same mark are thousands separators.
-        if _any_match(sample, _COMMA_DECIMAL, _DOT_GROUPS):
+        # Unambiguous: a single mark that cannot group thousands (0.125, 12.5, 1234.5)
+        # is a decimal mark; two of the same mark, or one before the other, are thousands.
+        if _any_match(sample, _DOT_GROUPS) or _any_match_but(sample, _ONE_COMMA, _COMMA_GROUP):
             comma += 1
-        if _any_match(sample, _DOT_DECIMAL, _COMMA_GROUPS):
+        if _any_match(sample, _COMMA_GROUPS) or _any_match_but(sample, _ONE_DOT, _DOT_GROUP):
             dot += 1
     if comma and not dot:
-        return ","
+        return ",", True
     if dot:
-        return "."
+        return ".", True
     # Nothing tells: spreadsheets that write ';' do so because ',' is their decimal mark.
-    return "," if delimiter == ";" else "."
+    return ("," if delimiter == ";" else "."), False
 
 
 def _leading_zeros(values: Any) -> bool:
@@ -400,18 +432,32 @@ def _leading_zeros(values: Any) -> bool:
     return bool(pc.any(pc.is_in(pc.utf8_slice_codeunits(signed, 1, 3), value_set=zeros)).as_py())
 
 
-def _convert(column: Any, decimal: str, thousands: str) -> Any:
+def _marks_note(values: Any, decimal: str, thousands: str, why: str) -> str | None:
+    """Why a column of numbers stays text, or None when it does not look like numbers."""
+    import pyarrow.compute as pc
+
+    if not pc.all(pc.match_substring_regex(values, _NUMBER_LIKE)).as_py():
+        return None
+    marks = f"decimal {decimal!r}" + (f", thousands {thousands!r}" if thousands else "")
+    return (
+        f"kept as text: {why} (read with {marks}); pass decimal=... / thousands=... "
+        "if it holds numbers"
+    )
+
+
+def _convert(column: Any, decimal: str, thousands: str) -> tuple[Any, str | None]:
     """An arrow string column as int64, float64 or bool when every value is one, else text.
 
     Text stays text when any value is not a number as written: ``nan`` or ``NA`` among
-    numbers, a leading zero, a decimal mark or a thousands separator out of place.
+    numbers, a leading zero, a decimal mark or a thousands separator out of place. The
+    second item says why a column of numbers stayed text (None otherwise).
     """
     import pyarrow as pa
     import pyarrow.compute as pc
 
     values = column.drop_null()
     if len(values) == 0:
-        return column
+        return column, None
 
     def casts(to: Any) -> bool:
         # A failing cast is slow on millions of values: try the first thousand first.
@@ -423,17 +469,23 @@ def _convert(column: Any, decimal: str, thousands: str) -> Any:
         return True
 
     if casts(pa.int64()):
-        return column if _leading_zeros(values) else pc.cast(column, pa.int64())
+        return (column if _leading_zeros(values) else pc.cast(column, pa.int64())), None
     text = column
     try:
         if thousands and pc.any(pc.match_substring(values, thousands)).as_py():
+            # A thousands separator only where every value is validly grouped: never read
+            # 0.125 as 125.
             pattern = _number_pattern(decimal, thousands)
-            if not pc.all(pc.match_substring_regex(values, pattern)).as_py():
-                return column
+            fits = pc.match_substring_regex(values, pattern)
+            if not pc.all(fits).as_py():
+                odd = values.filter(pc.invert(fits))[0].as_py()
+                why = f"{odd!r} is not a number grouped in thousands of {thousands!r}"
+                return column, _marks_note(values, decimal, thousands, why)
             text = pc.replace_substring(text, thousands, "")
         if decimal != ".":
             if pc.any(pc.match_substring(pc.drop_null(text), ".")).as_py():
-                return column
+                why = f"'.' appears where the decimal mark is {decimal!r}"
+                return column, _marks_note(values, decimal, thousands, why)
             text = pc.replace_substring(text, decimal, ".")
         pc.cast(pc.drop_null(text).slice(0, 1000), pa.float64())
         numbers = pc.cast(text, pa.float64())
@@ -442,12 +494,12 @@ def _convert(column: Any, decimal: str, thousands: str) -> Any:
         if pc.all(pc.is_in(values, value_set=pa.array(list(_BOOL_VALUES)))).as_py():
             return pc.if_else(
                 pc.is_null(column), pa.scalar(None, pa.bool_()), pc.is_in(column, value_set=truth)
-            )
-        return column
+            ), None
+        return column, None
     # 'nan' or 'NaN' written in a cell is a value, not a number (only empty cells are missing).
     if pc.any(pc.is_nan(numbers)).as_py() or _leading_zeros(values):
-        return column
-    return numbers
+        return column, None
+    return numbers, None
 
 
 def _header(text: str, delimiter: str, name: str) -> list[str]:
@@ -529,6 +581,7 @@ def _read_csv(
     max_bytes: int | None = None,
 ) -> tuple[pd.DataFrame, CsvFormat]:
     import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.csv as pacsv
 
     na = _check_options(delimiter, decimal, thousands, encoding, na_values)
@@ -648,15 +701,40 @@ def _read_csv(
     for column in table.columns:
         column = column.combine_chunks() if hasattr(column, "combine_chunks") else column
         columns.append(_null_where(column, missing))
-    dec = decimal or _detect_decimal(columns, sep)
+    dec, shown = (decimal, True) if decimal else _detect_decimal(columns, sep)
     thou = ("," if dec == "." else ".") if thousands is None else thousands
-    converted = [_convert(c, dec, thou) for c in columns]
+    converted = []
+    notes = []
+    for column_name, column in zip(header, columns, strict=True):
+        values, note = _convert(column, dec, thou)
+        converted.append(values)
+        if note is not None:
+            notes.append(f"column {_short(column_name, 40)} {note}")
+        elif (
+            thousands is None
+            and not shown
+            and thou
+            and pa.types.is_floating(values.type)
+            and pc.any(pc.match_substring(column.drop_null(), thou)).as_py()
+        ):
+            # No value told the marks apart (1.234 may be 1234 or 1.234): say what was assumed.
+            notes.append(
+                f"column {_short(column_name, 40)} read {thou!r} as thousands separator "
+                f"(no value showed the decimal mark; {dec!r} assumed for a "
+                f"{_DELIMITER_NAMES.get(sep, repr(sep))}-delimited file); pass "
+                f"decimal='{thou}' if it is the decimal mark"
+            )
     frame = pa.table(
         dict(zip([f"c{i}" for i in range(len(header))], converted, strict=True))
     ).to_pandas()
     frame.columns = pd.Index(header)
     fmt = CsvFormat(
-        encoding=used_encoding, delimiter=sep, decimal=dec, thousands=thou, na_values=na
+        encoding=used_encoding,
+        delimiter=sep,
+        decimal=dec,
+        thousands=thou,
+        na_values=na,
+        notes=tuple(notes),
     )
     return frame, fmt
 

@@ -559,14 +559,26 @@ def _euro_csv(linked: pd.DataFrame) -> bytes:
     return frame.to_csv(index=False, sep=";", decimal=",").encode("utf-8")
 
 
-def test_reading_options_correct_a_misdetected_decimal_point(app: AuditApp, upload: Upload) -> None:
-    # Scores with three decimals after a point are ambiguous in a ';' file: European
-    # spreadsheets write ';' with '.' as thousands separator, so 0.125 is read as 125.
+def test_a_leading_zero_score_is_never_read_as_thousands(app: AuditApp, upload: Upload) -> None:
+    # 0.125 cannot be a thousands grouping: in a ';' file it is still 0.125, not 125.
     rows = ["label;prediction;score;region"] + [
         f"{i % 2};{(i // 2) % 2};0.{125 + i % 700:03d};{'nsew'[i % 4]}" for i in range(200)
     ]
     upload(app, "\n".join(rows).encode(), "scores.csv")
-    assert app.frame is not None and app.frame["score"].max() > 100
+    assert app.frame is not None and app.frame["score"].between(0, 1).all()
+    assert app.frame["score"].iloc[0] == pytest.approx(0.125)
+    assert (app.format_delimiter.value, app.format_decimal.value) == (";", ".")
+
+
+def test_reading_options_correct_a_misdetected_decimal_point(app: AuditApp, upload: Upload) -> None:
+    # Scores like 1.125 are ambiguous in a ';' file: European spreadsheets write ';' with
+    # '.' as thousands separator, so they are read as 1125, and the preview says so.
+    rows = ["label;prediction;score;region"] + [
+        f"{i % 2};{(i // 2) % 2};1.{125 + i % 700:03d};{'nsew'[i % 4]}" for i in range(200)
+    ]
+    upload(app, "\n".join(rows).encode(), "scores.csv")
+    assert app.frame is not None and app.frame["score"].max() > 1000
+    assert "read &#x27;.&#x27; as thousands separator" in app.preview.value
     assert app.format_box.layout.display is None  # shown for a CSV
     assert (app.format_delimiter.value, app.format_decimal.value) == (";", ",")
     assert app.format_thousands.value == "."
@@ -574,8 +586,8 @@ def test_reading_options_correct_a_misdetected_decimal_point(app: AuditApp, uplo
     app.format_thousands.value = ""
     app.format_button.click()
     assert app.data_msg.level == "", app.data_msg.text
-    assert app.frame["score"].between(0, 1).all()
-    assert app.frame["score"].iloc[0] == pytest.approx(0.125)
+    assert app.frame["score"].between(1, 2).all()
+    assert app.frame["score"].iloc[0] == pytest.approx(1.125)
     assert "decimal point, thousands none" in app.preview.value
     assert app.columns_card.layout.display is None
 

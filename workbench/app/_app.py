@@ -720,7 +720,13 @@ class AuditApp(w.VBox):
             how = (
                 ("gzipped " if name.lower().endswith(".gz") else "")
                 + "CSV, "
-                + wb.CsvFormat(**{**fmt, "na_values": tuple(fmt["na_values"])}).describe()
+                + wb.CsvFormat(
+                    **{
+                        **fmt,
+                        "na_values": tuple(fmt["na_values"]),
+                        "notes": tuple(fmt.get("notes", ())),
+                    }
+                ).describe()
             )
             self._set_frame(
                 frame,
