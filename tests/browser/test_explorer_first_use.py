@@ -1,6 +1,7 @@
 """A first-time user's path through the explorer in real Chromium (Voilà).
 
-Chart width at first render (800 and 1,600 px windows), buttons never clipped,
+Chart width at first render and after a scan from the page (800 and 1,600 px
+windows), buttons never clipped,
 choosing a slice scrolls its drill-down into view and focuses its heading, "back"
 returns to the row, sorting and flagging and exporting by keyboard only, a large
 export streamed to the browser in chunks, and an axe-core accessibility check.
@@ -155,6 +156,25 @@ def test_chart_follows_the_window_and_nothing_clips(
         page.locator("[data-testid=slice-title]").wait_for()
         assert clipped_buttons(page) == []
         shot(page, artifacts, f"first-use-{width}px")
+
+        # A scan from the page's own controls replaces the chart: the new one fits too.
+        slices = page.get_by_label("Slices", exact=True)
+        slices.fill("8")
+        slices.press("Enter")
+        page.get_by_role("button", name="Run scan").click()
+        page.wait_for_function(f"document.querySelectorAll({ROW!r}).length === 8", timeout=120_000)
+        page.wait_for_function(
+            "(() => { const p = document.querySelector('.wb-explorer .js-plotly-plot');"
+            " return p && p.data && p.data.filter(t => t.type === 'bar')"
+            ".reduce((n, t) => n + t.x.length, 0) === 8; })()"
+        )
+        page.wait_for_timeout(1_000)  # a wrong width would show by now
+        sizes = chart_fits(page)
+        assert abs(sizes["chart"] - sizes["box"]) <= 2, sizes
+        assert sizes["chart"] >= 0.9 * sizes["explorer"], sizes
+        assert sizes["chart"] >= width - 120 or width < 1000, sizes
+        assert clipped_buttons(page) == []
+        shot(page, artifacts, f"first-use-{width}px-rescan")
     finally:
         page.context.close()
 

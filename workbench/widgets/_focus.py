@@ -23,6 +23,7 @@ function render({ model, el }) {
   el.style.display = "none";
   let timer = null;
   let tries = 0;
+  let retries = 0;
   // Plotly's responsive charts resize on a window resize event: send one whenever a
   // chart's width differs from its container's (first render, panel resized, new scan).
   const check = () => {
@@ -38,7 +39,17 @@ function render({ model, el }) {
       const svg = plot.querySelector(".main-svg");
       if (box && svg && box.clientWidth > 0 && Math.abs(svg.getBoundingClientRect().width - box.clientWidth) > 2) stale = true;
     }
-    if (stale) window.dispatchEvent(new Event("resize"));
+    if (!stale) {
+      retries = 0;
+      return;
+    }
+    window.dispatchEvent(new Event("resize"));
+    // A chart replaced by a new scan may take the event before plotly listens for it
+    // (its plot is still being drawn, no further DOM change follows): look again.
+    if (retries++ < 20) {
+      clearTimeout(timer);
+      timer = setTimeout(check, 250);
+    }
   };
   const soon = () => { clearTimeout(timer); timer = setTimeout(check, 60); };
   const attach = () => {
