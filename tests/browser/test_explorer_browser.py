@@ -4,12 +4,16 @@ Each test opens the served notebook, waits for the slice table to render with
 the scan's rows, checks the overview chart's plotted data, clicks a row and
 checks the drill-down shows that slice's size, exports CSV files through the
 download links, and saves screenshots of each state to ``test-artifacts/``.
+With ``WORKBENCH_README_SCREENSHOTS=1`` the Voilà test also writes its final state to
+``docs/explorer.png``, the README's picture of the explorer.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +24,7 @@ import workbench as wb
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 N_SLICES = 10  # the quickstart scans with k=10
+README_PICTURE = Path(__file__).resolve().parents[2] / "docs" / "explorer.png"
 ROW = ".wb-explorer .wbt-row"
 
 
@@ -112,6 +117,10 @@ def test_explorer_in_voila(voila_url: str, page: Any, artifacts: Path) -> None:
     assert [r["slice_id"] for r in flagged] == [slice_id.replace(".s3", ".s1")]
     assert flagged[0]["flagged"] == "True"
     screenshot(page, artifacts, "voila-3-export")
+    if os.environ.get("WORKBENCH_README_SCREENSHOTS") == "1":
+        # The README shows the explorer as this test leaves it (a flagged slice, another
+        # one open); opt-in so that test runs do not change tracked files.
+        shutil.copyfile(artifacts / "voila-3-export.png", README_PICTURE)
 
 
 @pytest.mark.timeout(300)
