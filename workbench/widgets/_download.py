@@ -18,7 +18,7 @@ import traitlets
 
 from workbench.widgets._html import size_text
 
-__all__ = ["CHUNK_BYTES", "FileDownload"]
+__all__ = ["CHUNK_BYTES", "FileDownload", "export_folder"]
 
 _STATIC = Path(__file__).with_name("static")
 
@@ -121,3 +121,17 @@ class FileDownload(anywidget.AnyWidget):
                 chunk = following
         self.n_sent += 1
         return count
+
+
+def export_folder(store_path: str | Path, chosen: Path | None = None) -> Path:
+    """Folder exports are written to: ``chosen``, else ``<store>-exports`` beside the store.
+
+    An in-memory store has no folder of its own; its exports go to
+    ``workbench-exports`` in the working directory.
+    """
+    if chosen is not None:
+        return chosen
+    if str(store_path) == ":memory:":
+        return Path.cwd() / "workbench-exports"
+    store = Path(store_path).resolve()
+    return store.parent / f"{store.stem}-exports"

@@ -26,7 +26,7 @@ from workbench.findings import Findings, Slice
 from workbench.widgets import _views as views
 from workbench.widgets._charts import error_histogram_figure, overview_figure
 from workbench.widgets._controls import ScanInputs
-from workbench.widgets._download import FileDownload
+from workbench.widgets._download import FileDownload, export_folder
 from workbench.widgets._focus import FitCharts, FocusRequest
 from workbench.widgets._format import esc, fmt_count, fmt_error
 from workbench.widgets._groups import GroupsView
@@ -756,13 +756,7 @@ class Explorer(w.VBox):
     @property
     def export_dir(self) -> Path:
         """Folder that exported CSV files are written to (next to the store by default)."""
-        if self._export_dir is not None:
-            return self._export_dir
-        path = str(self.bench.path)
-        if path == ":memory:":
-            return Path.cwd() / "workbench-exports"
-        store = Path(path).resolve()
-        return store.parent / f"{store.stem}-exports"
+        return export_folder(self.bench.path, self._export_dir)
 
     def _offer(
         self,

@@ -24,7 +24,7 @@ import traitlets
 
 from workbench.findings import Findings, Slice
 from workbench.widgets import _views as views
-from workbench.widgets._download import CHUNK_BYTES
+from workbench.widgets._download import CHUNK_BYTES, export_folder
 from workbench.widgets._format import fmt_count
 from workbench.widgets._html import esc
 from workbench.widgets._static import drill_down_html
@@ -364,13 +364,7 @@ class MarimoExplorer:
     @property
     def export_dir(self) -> Path:
         """Folder that exported CSV files are written to (next to the store by default)."""
-        if self._export_dir is not None:
-            return self._export_dir
-        path = str(self.bench.path)
-        if path == ":memory:":
-            return Path.cwd() / "workbench-exports"
-        store = Path(path).resolve()
-        return store.parent / f"{store.stem}-exports"
+        return export_folder(self.bench.path, self._export_dir)
 
     def _save_and_send(self, data: bytes, filename: str) -> Path:
         folder = self.export_dir
