@@ -118,9 +118,12 @@ def _block_profile(
     extremes: bool,
     count: Callable[[Any], SliceCounts] | None = None,
 ) -> tuple:
-    if len(cardinalities) > _DIRECT_SINGLES:
-        # Wide data: one histogram per column is far cheaper than planning joint
-        # histograms for thousands of single-feature slices (which took minutes).
+    if rows.n_rows == 0:
+        items = SliceCounts.zeros(int(sum(cardinalities)), True)
+    elif count is None or len(cardinalities) > _DIRECT_SINGLES:
+        # One histogram per column: cheaper than marginalising joint histograms (about
+        # 1.75x on 100k rows x 10 features; for thousands of single-feature slices the
+        # planning alone took minutes). Joint plans are kept for parallel counting only.
         items = _single_counts(rows, cardinalities)
     else:
         features, codes = _items(cardinalities)
@@ -236,12 +239,8 @@ class NumpyAggregator:
             for part, rows in self._parts.items():
                 want = part == "discovery" and not self._binary
                 shared = self._shared[part]
-                t, i, mr, mw = _block_profile(
-                    rows,
-                    self._cardinalities,
-                    want,
-                    lambda plan, shared=shared: shared.count(plan, True),  # type: ignore[misc]
-                )
+                count = shared.count_moments if shared.parallel else None
+                t, i, mr, mw = _block_profile(rows, self._cardinalities, want, count)
                 n_rows[part], totals[part], items[part] = rows.n_rows, t, i
                 if part == "discovery":
                     extremes = _finish_extremes(mr, mw, i, self._binary)

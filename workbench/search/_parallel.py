@@ -264,6 +264,10 @@ class SharedRows:
                 self._write_failed = True  # count in this process from now on
         return self._directory
 
+    def count_moments(self, plan: CountingPlan) -> SliceCounts:
+        """Count ``plan`` with second moments (the profile's counts)."""
+        return self.count(plan, True)
+
     def count(self, plan: CountingPlan, moments: bool) -> SliceCounts:
         """Count ``plan`` on the rows, in parallel when there are enough rows.
 

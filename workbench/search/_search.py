@@ -21,6 +21,7 @@ from sklearn.base import BaseEstimator
 from workbench.exceptions import DataError, EmptyDataError
 from workbench.findings import Findings, Predicate, Slice, quote_identifier
 from workbench.search._aggregators import Aggregator, DuckDBAggregator, NumpyAggregator
+from workbench.search._counts import SliceCounts
 from workbench.search._inputs import (
     EncodedFeatures,
     as_float_vector,
@@ -630,7 +631,22 @@ class SliceSearch(BaseEstimator):
                 row[: int(level)]
                 for row, level in zip(result.items, result.n_predicates, strict=True)
             ]
-            stats_counts = _count_ragged(aggregator, flat_items, item_feature, offsets, stats_part)
+            if binary and not use_split:
+                # The search counted these slices on these rows already; with 0/1 errors
+                # and unit weights the second moments equal the first ones.
+                found = result.counts
+                stats_counts = SliceCounts(
+                    found.size,
+                    found.error_sum,
+                    found.weight_sum,
+                    found.error_sum.copy(),
+                    found.error_sum.copy(),
+                    found.weight_sum.copy(),
+                )
+            else:
+                stats_counts = _count_ragged(
+                    aggregator, flat_items, item_feature, offsets, stats_part
+                )
             stats = slice_statistics(stats_counts, profile.totals[stats_part], binary=binary)
             slice_error_rows = error_rows(
                 stats_counts.error_sum, stats_counts.error_sq_sum, binary=binary

@@ -282,16 +282,29 @@ def hypergeom_upper_tail(
         total_sum = np.ones(len(kf))
         term = np.ones(len(kf))
         x = kf.copy()
-        active = np.flatnonzero(x < top[fast])
+        top_fast = top[fast]
+        active = np.flatnonzero(x < top_fast)
         steps = 0
+        block = 16
         while len(active) and steps < _MAX_TERMS:
-            xa, na = x[active], nf[active]
-            term[active] *= (good - xa) * (na - xa) / ((xa + 1) * (bad - na + xa + 1))
-            total_sum[active] += term[active]
-            x[active] += 1
-            steps += 1
-            done = (term[active] < 1e-17 * total_sum[active]) | (x[active] >= top[fast][active])
-            active = active[~done]
+            # ``block`` steps at once: the running product and sum are accumulated left
+            # to right (cumprod, cumsum), the same operations in the same order as one
+            # step at a time, so every element stops at the same step with the same sum.
+            width = min(block, _MAX_TERMS - steps)
+            xa = x[active][:, None] + np.arange(width)
+            na = nf[active][:, None]
+            ratios = (good - xa) * (na - xa) / ((xa + 1) * (bad - na + xa + 1))
+            terms = np.cumprod(np.column_stack([term[active], ratios]), axis=1)[:, 1:]
+            sums = np.cumsum(np.column_stack([total_sum[active], terms]), axis=1)[:, 1:]
+            done = (terms < 1e-17 * sums) | (xa + 1 >= top_fast[active][:, None])
+            stop = np.where(done.any(axis=1), done.argmax(axis=1), width - 1)
+            rows = np.arange(len(active))
+            term[active] = terms[rows, stop]
+            total_sum[active] = sums[rows, stop]
+            x[active] += stop + 1
+            steps += width
+            active = active[~done[rows, stop]]
+            block = min(2 * block, 256)
         result = np.exp(log_first + np.log(total_sum))
         if len(active):  # tails too long to sum here
             slow_fast = np.flatnonzero(fast)[active]
