@@ -44,7 +44,7 @@ from sklearn.neural_network import MLPClassifier
 import workbench as wb
 from workbench.features.image import SKIN_TONE_ORDER, ImageDescriptors
 from workbench.features.image._color import linear_to_srgb_uint8, srgb_to_linear
-from workbench.samples import render_faces
+from workbench.samples import IMAGE_FEATURES, render_faces
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "sample_data" / "images"
@@ -57,17 +57,6 @@ TRAIN_SKEW = {
     ("normal", "dark"): 0.5,
     ("bright", "dark"): 0.5,
 }
-#: The descriptors the notebook, the app and the scan test search over.
-SCAN_FEATURES = [
-    "skin_tone",
-    "lighting",
-    "contrast",
-    "color_cast",
-    "scene",
-    "luminance_mean",
-    "sharpness",
-    "colourfulness",
-]
 #: Slices on the slice table's first page and member rows on a slice's first page
 #: (the explorer's ``page_size`` and ``rows_page_size``).
 TOP_SLICES = 10
@@ -180,7 +169,7 @@ def first_page_rows(frame: pd.DataFrame) -> list[int]:
         label="smiling",
         prediction="prediction",
         score="score",
-        features=SCAN_FEATURES,
+        features=list(IMAGE_FEATURES),
         path=":memory:",
     )
     try:

@@ -5,17 +5,9 @@ from __future__ import annotations
 import pytest
 
 import workbench as wb
+from workbench.samples import IMAGE_FEATURES
 
-DESCRIPTORS = [
-    "skin_tone",
-    "lighting",
-    "contrast",
-    "color_cast",
-    "scene",
-    "luminance_mean",
-    "sharpness",
-    "colourfulness",
-]
+DESCRIPTORS = list(IMAGE_FEATURES)
 
 
 def test_dim_light_and_dark_skin_is_the_significant_failure() -> None:

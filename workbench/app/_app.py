@@ -41,6 +41,7 @@ from workbench.app._session import (
     read_manifest,
     write_manifest,
 )
+from workbench.samples import IMAGE_FEATURES
 from workbench.widgets import ScanInputs
 
 __all__ = ["METRIC_CHOICES", "SAMPLE_CHOICES", "AuditApp"]
@@ -101,16 +102,7 @@ SAMPLE_CHOICES: dict[str, SampleChoice] = {
         "smiling",
         "prediction",
         "score",
-        features=(
-            "skin_tone",
-            "lighting",
-            "contrast",
-            "color_cast",
-            "scene",
-            "luminance_mean",
-            "sharpness",
-            "colourfulness",
-        ),
+        features=IMAGE_FEATURES,
     ),
 }
 

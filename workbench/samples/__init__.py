@@ -19,7 +19,14 @@ import pandas as pd
 
 from workbench.exceptions import InputFileError
 
-__all__ = ["SAMPLES", "load_sample", "render_faces", "sample_data_dir", "sample_path"]
+__all__ = [
+    "IMAGE_FEATURES",
+    "SAMPLES",
+    "load_sample",
+    "render_faces",
+    "sample_data_dir",
+    "sample_path",
+]
 
 #: The bundled samples: name -> file relative to sample_data/.
 SAMPLES = {
@@ -29,6 +36,19 @@ SAMPLES = {
     "speech_new_site": "speech/new_site_clips.parquet",
     "images": "images/image_predictions.parquet",
 }
+
+#: The image sample's measured descriptors that its scans search over (the app, the
+#: sample's build script and its tests): the true attributes and file columns are not.
+IMAGE_FEATURES = (
+    "skin_tone",
+    "lighting",
+    "contrast",
+    "color_cast",
+    "scene",
+    "luminance_mean",
+    "sharpness",
+    "colourfulness",
+)
 
 
 def sample_data_dir() -> Path:
