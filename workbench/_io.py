@@ -747,7 +747,19 @@ def _null_where(column: Any, missing: tuple[str, ...]) -> Any:
     return pc.if_else(mask, pa.scalar(None, pa.string()), column)
 
 
-def _read_parquet(source: Path | bytes, name: str, max_bytes: int | None) -> pd.DataFrame:
+def _parquet_error(name: str, exc: Exception) -> InputFileError:
+    return InputFileError(
+        f"Could not read {name!r} as parquet: {_short(str(exc), 160)}. Expected a valid "
+        "parquet file; check that it is not truncated, or export the data again."
+    )
+
+
+def _open_parquet(source: Path | bytes, name: str, max_bytes: int | None) -> Any:
+    """A ``pyarrow.parquet.ParquetFile`` of ``source``, once its first bytes and size pass.
+
+    A file that is not parquet is named by its first bytes; one whose data exceed
+    ``max_bytes`` is refused before any row is read.
+    """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -765,12 +777,19 @@ def _read_parquet(source: Path | bytes, name: str, max_bytes: int | None) -> pd.
             size = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
             if size > max_bytes:
                 raise _TooLarge(name, max_bytes).error()
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise _parquet_error(name, exc) from None
+    return handle
+
+
+def _read_parquet(source: Path | bytes, name: str, max_bytes: int | None) -> pd.DataFrame:
+    import pyarrow as pa
+
+    handle = _open_parquet(source, name, max_bytes)
+    try:
         table = handle.read()
     except (pa.ArrowInvalid, OSError) as exc:
-        raise InputFileError(
-            f"Could not read {name!r} as parquet: {_short(str(exc), 160)}. Expected a valid "
-            "parquet file; check that it is not truncated, or export the data again."
-        ) from None
+        raise _parquet_error(name, exc) from None
     return table.to_pandas()
 
 
@@ -805,23 +824,11 @@ class ParquetColumns:
         keep: Any = None,
     ) -> None:
         import pyarrow as pa
-        import pyarrow.parquet as pq
 
         self._source, self.name, self._max_bytes = source, name, max_bytes
-        if isinstance(source, bytes):
-            head = source[:_HEAD_BYTES]
-        else:
-            with open(source, "rb") as stored:
-                head = stored.read(_HEAD_BYTES)
-        if not head.startswith(b"PAR1"):
-            _refuse_binary(head, name)
+        self._file = _open_parquet(source, name, max_bytes)
+        meta = self._file.metadata
         try:
-            self._file = pq.ParquetFile(io.BytesIO(source) if isinstance(source, bytes) else source)
-            meta = self._file.metadata
-            if max_bytes is not None:
-                size = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
-                if size > max_bytes:
-                    raise _TooLarge(name, max_bytes).error()
             schema = self._file.schema_arrow
             # Columns a pandas index was stored in are not data (to_pandas makes them the index).
             index = (schema.pandas_metadata or {}).get("index_columns", [])
@@ -831,10 +838,7 @@ class ParquetColumns:
             # The pandas dtype of every column, from the schema alone (no rows read).
             empty = schema.empty_table().select(positions).to_pandas()
         except (pa.ArrowInvalid, OSError) as exc:
-            raise InputFileError(
-                f"Could not read {name!r} as parquet: {_short(str(exc), 160)}. Expected a valid "
-                "parquet file; check that it is not truncated, or export the data again."
-            ) from None
+            raise _parquet_error(name, exc) from None
         self._names = names
         _check_columns(empty)  # duplicate, empty and case-clashing names
         self.columns = pd.Index([str(c) for c in empty.columns], dtype=object)
