@@ -328,6 +328,12 @@ class Store:
                 "Upgrade with: pip install -U slice-workbench"
             )
 
+    def _row_count(self, table: str) -> int:
+        """Rows in one of the store's own tables."""
+        return int(
+            self.con.execute(f"SELECT count(*) FROM {quote_identifier(table)}").fetchall()[0][0]
+        )
+
     def _next_id(self, table: str, column: str) -> int:
         row = self.con.execute(f"SELECT coalesce(max({column}), 0) + 1 FROM {table}").fetchall()
         row = _first(row)
@@ -547,8 +553,7 @@ class Store:
         cols = ", ".join(quote_identifier(f) for f in features)
         rid = quote_identifier(ROW_ID)
         table = f"codes_{int(dataset_id)}"
-        count = self.con.execute(f"SELECT count(*) FROM {table}").fetchall()
-        n = int(count[0][0])
+        n = self._row_count(table)
         for order in ("", f" ORDER BY {rid}"):
             relation: Any = self.con.sql(f"SELECT {rid}, {cols} FROM {table}{order}")
             fetch = getattr(relation, "to_arrow_reader", None)
@@ -592,8 +597,7 @@ class Store:
     def _rows_in_order(self, codes: str, evals: str) -> bool:
         """Whether both tables hold rows 0, 1, 2, ... in that order (one streamed pass)."""
         rid = quote_identifier(ROW_ID)
-        n_codes = self.con.execute(f"SELECT count(*) FROM {codes}").fetchall()[0][0]
-        n_evals = self.con.execute(f"SELECT count(*) FROM {evals}").fetchall()[0][0]
+        n_codes, n_evals = self._row_count(codes), self._row_count(evals)
         if n_codes != n_evals:
             return False
         row = self.con.execute(
