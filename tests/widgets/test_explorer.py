@@ -193,6 +193,12 @@ def test_flag_persists_and_survives_reopening(bench: wb.Workbench, explorer: Exp
     assert len(bench.flagged()) == 0
 
 
+def test_text_boxes_read_by_a_button_sync_whole(explorer: Explorer) -> None:
+    # Keystroke syncs are throttled in the browser: a quick click on "Flag slice" could reach
+    # the kernel before the note's last keystrokes and save half a note.
+    assert explorer.flag_note.continuous_update is False
+
+
 def _link_csv(html: str) -> list[dict[str, str]]:
     match = re.search(r'href="data:text/csv;charset=utf-8;base64,([^"]+)"', html)
     assert match, html

@@ -502,6 +502,7 @@ class AuditApp(w.VBox):
         self.format_missing = w.Text(
             description="Also missing",
             placeholder="e.g. NA, null (empty cells always are)",
+            continuous_update=False,  # whole, before the button's click (see the explorer's note)
             style=style_,
             layout=w.Layout(width="320px"),
         )

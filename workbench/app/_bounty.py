@@ -112,7 +112,10 @@ class BountyStep(w.VBox):
         )
         self.submission_html = w.HTML()
         self.ledger_path = w.Text(
-            description="Bounty file", placeholder="bounty.duckdb", layout=w.Layout(width="70%")
+            description="Bounty file",
+            placeholder="bounty.duckdb",
+            continuous_update=False,  # whole, before the button's click (see the explorer's note)
+            layout=w.Layout(width="70%"),
         )
         self.ledger_button = w.Button(description="Show ledger")
         self.ledger_html = w.HTML()

@@ -229,8 +229,12 @@ class Explorer(w.VBox):
             layout=w.Layout(flex="1 1 380px", min_width="320px", margin="0 24px 0 0"),
         )
         # Flag and export
+        # Sent whole when the box loses focus: a keystroke-by-keystroke sync is throttled by
+        # ipywidgets, so a quick click on "Flag slice" could overtake the last keystrokes.
         self.flag_note = w.Text(
-            placeholder="Note (why this slice matters)", layout=w.Layout(width="280px")
+            placeholder="Note (why this slice matters)",
+            continuous_update=False,
+            layout=w.Layout(width="280px"),
         )
         self.flag_button = w.Button(
             description="Flag slice",
