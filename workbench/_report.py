@@ -76,11 +76,13 @@ def run_scan(
     chosen, why = choose_engine(engine, n_rows, code_bytes, weighted, memory_limit)
     if chosen == "numpy":
         codes = store.load_codes(queries.dataset_id, names)
-        error, weight = store.load_errors(queries.eval_id)
+        error, weight = store.load_errors(queries.eval_id, weights=weighted)
         t_load = time.perf_counter() - t0
-        search.fit_codes(
+        # The arrays were read for this search only: it may reorder their rows in place.
+        search._fit_handed_over(
             codes, error, weight, feature_names=names, value_labels=labels, progress=progress
         )
+        del codes, error, weight
     else:
         t_load = 0.0
         rows_sql = store.codes_and_errors_sql(queries.dataset_id, queries.eval_id, names)

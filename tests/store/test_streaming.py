@@ -31,3 +31,9 @@ def test_codes_and_errors_stream_in_row_order_by_position(tmp_path, rng) -> None
         assert "POSITIONAL JOIN" not in sql
         again = store.con.sql(sql).fetchnumpy()
         np.testing.assert_array_equal(again["error"], streamed["error"])
+        # The errors read in row order too (sorted by row id); no weights when not asked.
+        error, weight = store.load_errors(queries.eval_id, weights=False)
+        np.testing.assert_array_equal(error, streamed["error"])
+        assert weight is None
+        # The codes come as one contiguous column per feature.
+        assert store.load_codes(queries.dataset_id, ["a"]).flags.f_contiguous

@@ -177,6 +177,11 @@ class NumpyAggregator:
         Processes to count with (-1: every core); large parts are split into row ranges
         counted in parallel (see :mod:`workbench.search._parallel`). Call :meth:`close`
         after the search to remove the shared copies of the rows.
+    in_place : bool, default=False
+        Reorder the rows of ``columns``, ``errors`` and ``weights`` in place, discovery
+        rows first (each in its order), and count each part on a view instead of a
+        copy: for a caller that hands its arrays over. The codes are then as large in
+        memory as they were given (no second copy of the rows).
 
     Examples
     --------
@@ -196,6 +201,7 @@ class NumpyAggregator:
         weights: np.ndarray | None,
         discovery_mask: np.ndarray | None = None,
         n_jobs: int = 1,
+        in_place: bool = False,
     ) -> None:
         from workbench.search._parallel import SharedRows, effective_jobs
 
@@ -208,6 +214,8 @@ class NumpyAggregator:
         block = RowBlock(columns, errors, weights, binary)
         if discovery_mask is None:
             self._parts = {"discovery": block, "confirmation": block.subset(np.zeros(0, int))}
+        elif in_place:
+            self._parts = _partition_in_place(block, discovery_mask)
         else:
             self._parts = {
                 "discovery": block.subset(discovery_mask),
@@ -262,6 +270,29 @@ class NumpyAggregator:
         shared = self._shared[part]
         plan = make_plan(features, codes, self._cardinalities, _max_bins(shared.rows.n_rows))
         return shared.count(plan, moments)
+
+
+def _partition_in_place(rows: RowBlock, discovery_mask: np.ndarray) -> dict[str, RowBlock]:
+    """Move the discovery rows of every array of ``rows`` to its front (a stable
+    partition, one array at a time, so the only extra memory is one array's rows) and
+    return both parts as views."""
+    n_discovery = int(np.count_nonzero(discovery_mask))
+    confirmation_mask = ~discovery_mask
+    arrays = [*rows.columns, rows.errors] + ([] if rows.weights is None else [rows.weights])
+    for array in arrays:
+        held_out = array[confirmation_mask]
+        array[:n_discovery] = array[discovery_mask]
+        array[n_discovery:] = held_out
+        del held_out
+
+    def part(cut: slice) -> RowBlock:
+        weights = None if rows.weights is None else rows.weights[cut]
+        return RowBlock([c[cut] for c in rows.columns], rows.errors[cut], weights, rows.binary)
+
+    return {
+        "discovery": part(slice(0, n_discovery)),
+        "confirmation": part(slice(n_discovery, None)),
+    }
 
 
 def _max_bins(n_rows: int) -> int:

@@ -295,6 +295,26 @@ class SliceSearch(BaseEstimator):
         encoded = encode_codes(codes, feature_names, value_labels)
         return self._fit_in_memory(params, encoded, errors, weights, progress)
 
+    def _fit_handed_over(
+        self,
+        codes: np.ndarray,
+        errors: np.ndarray,
+        weights: np.ndarray | None = None,
+        *,
+        feature_names: Sequence[str],
+        value_labels: Sequence[Sequence[Any]],
+        progress: Progress | None = None,
+    ) -> SliceSearch:
+        """:meth:`fit_codes` on arrays the caller hands over and never reads again.
+
+        The search may reorder their rows in place (the discovery rows first) rather
+        than copy each part of the split, so the rows are in memory once. For a caller
+        that read the codes and errors for this search only (a stored scan).
+        """
+        params = self._check()
+        encoded = encode_codes(codes, feature_names, value_labels)
+        return self._fit_in_memory(params, encoded, errors, weights, progress, in_place=True)
+
     def fit_duckdb(
         self,
         connection: Any,
@@ -488,6 +508,7 @@ class SliceSearch(BaseEstimator):
         errors: Any,
         weights: Any,
         progress: Progress | None,
+        in_place: bool = False,
     ) -> SliceSearch:
         started = time.perf_counter()
         n_rows = encoded.n_rows
@@ -527,6 +548,7 @@ class SliceSearch(BaseEstimator):
                 weight_array,
                 mask,
                 n_jobs=params.n_jobs,
+                in_place=in_place,
             )
         try:
             return self._run(

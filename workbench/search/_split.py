@@ -52,25 +52,41 @@ class SplitAssigner:
         positive = np.asarray(positive, dtype=bool)
         out = np.empty(len(positive), dtype=bool)
         for stratum in (0, 1):
-            rows = np.flatnonzero(positive == bool(stratum))
-            if len(rows) == 0:
+            rows = positive if stratum else ~positive
+            count = int(np.count_nonzero(rows))
+            if count == 0:
                 continue
-            position = self._seen[stratum] + np.arange(len(rows), dtype=np.int64)
-            self._seen[stratum] += len(rows)
-            block = position // BLOCK
-            first, last = int(block[0]), int(block[-1])
-            ranks = self._block_ranks(stratum, first, last)
-            out[rows] = ranks[block - first, position % BLOCK] < self.n_discovery_per_block
+            # The stratum's next rows hold its consecutive positions start, start + 1, ...
+            start = self._seen[stratum]
+            self._seen[stratum] += count
+            first, last = start // BLOCK, (start + count - 1) // BLOCK
+            chosen = self._block_discovery(stratum, first, last)
+            at = start - first * BLOCK
+            out[rows] = chosen[at : at + count]
         return out
 
-    def _block_ranks(self, stratum: int, first: int, last: int) -> np.ndarray:
-        """Rank of each position within its block, from a seeded hash of the position."""
-        positions = np.arange(first * BLOCK, (last + 1) * BLOCK, dtype=np.uint64)
-        keys = _splitmix64(positions ^ np.uint64(_splitmix64_scalar(self.seed * 2 + stratum)))
-        order = np.argsort(keys.reshape(-1, BLOCK), axis=1, kind="stable")
-        ranks = np.empty_like(order)
-        np.put_along_axis(ranks, order, np.arange(BLOCK)[None, :], axis=1)
-        return ranks
+    def _block_discovery(self, stratum: int, first: int, last: int) -> np.ndarray:
+        """Whether each position of blocks ``first..last`` goes to discovery (flat).
+
+        Within a block, the ``n_discovery_per_block`` positions of lowest seeded hash do
+        (the hash is a bijection of the position, so no two positions of a block tie):
+        a selection of the lowest keys, done a bounded run of blocks at a time.
+        """
+        n_blocks = last - first + 1
+        out = np.empty(n_blocks * BLOCK, dtype=bool)
+        take = self.n_discovery_per_block
+        if take <= 0 or take >= BLOCK:
+            out[:] = take > 0
+            return out
+        salt = np.uint64(_splitmix64_scalar(self.seed * 2 + stratum))
+        step = 256  # blocks per run: the keys stay in cache
+        for lo in range(0, n_blocks, step):
+            hi = min(n_blocks, lo + step)
+            positions = np.arange((first + lo) * BLOCK, (first + hi) * BLOCK, dtype=np.uint64)
+            keys = _splitmix64(positions ^ salt).reshape(-1, BLOCK)
+            cut = np.partition(keys, take - 1, axis=1)[:, take - 1 : take]
+            out[lo * BLOCK : hi * BLOCK] = (keys <= cut).ravel()
+        return out
 
 
 _MASK64 = (1 << 64) - 1

@@ -35,7 +35,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 import duckdb
 import numpy as np
@@ -545,36 +545,57 @@ class Store:
     def load_codes(self, dataset_id: int, features: Sequence[str]) -> np.ndarray:
         """The features' codes, one row per data row in row order (rows x features).
 
-        Read in record batches into one matrix, without DuckDB sorting the table: the
-        codes are written in row order, which a plain scan keeps (the row ids are checked
-        and the table is sorted only if they are out of order)."""
+        The matrix is in column-major (Fortran) order, so each feature's codes are one
+        contiguous column. Read in record batches (see :meth:`_read_in_row_order`)."""
         if not features:
             return np.zeros((0, 0), dtype=np.uint8)
-        cols = ", ".join(quote_identifier(f) for f in features)
-        rid = quote_identifier(ROW_ID)
         table = f"codes_{int(dataset_id)}"
+        out: np.ndarray | None = None
+
+        def fill(start: int, end: int, batch: Any) -> None:
+            nonlocal out
+            if out is None:
+                dtype = np.result_type(*[f.type.to_pandas_dtype() for f in batch.schema][1:])
+                out = np.empty((n, len(features)), dtype=dtype, order="F")
+            for j in range(len(features)):
+                out[start:end, j] = batch.column(j + 1).to_numpy()
+
         n = self._row_count(table)
+        self._read_in_row_order(table, features, n, fill, what=f"codes of dataset {dataset_id}")
+        if out is None:  # no rows
+            return np.zeros((0, len(features)), dtype=np.uint8, order="F")
+        return out
+
+    def _read_in_row_order(
+        self, table: str, columns: Sequence[str], n: int, fill: Any, *, what: str
+    ) -> None:
+        """Stream ``columns`` of ``table`` in row-id order into ``fill(start, end, batch)``.
+
+        Without DuckDB sorting the table: the store writes rows in row order, which a
+        plain scan keeps (the row ids, the batch's first column, are checked, and the
+        table is read sorted only if they are out of order); ``n`` is its row count.
+        """
+        cols = ", ".join(quote_identifier(c) for c in columns)
+        rid = quote_identifier(ROW_ID)
         for order in ("", f" ORDER BY {rid}"):
             relation: Any = self.con.sql(f"SELECT {rid}, {cols} FROM {table}{order}")
             fetch = getattr(relation, "to_arrow_reader", None)
             if fetch is None:  # duckdb < 1.4
                 fetch = relation.fetch_record_batch
             reader = fetch(1 << 20)
-            dtype = np.result_type(*[f.type.to_pandas_dtype() for f in reader.schema][1:])
-            out = np.empty((n, len(features)), dtype=dtype)
             start, in_order = 0, True
             for batch in reader:
                 end = start + batch.num_rows
                 ids = batch.column(0).to_numpy()
-                if not np.array_equal(ids, np.arange(start, end)):
+                if end > n or not np.array_equal(ids, np.arange(start, end)):
                     in_order = False
+                    reader.close()  # the connection runs no other query until it is closed
                     break
-                for j in range(len(features)):
-                    out[start:end, j] = batch.column(j + 1).to_numpy()
+                fill(start, end, batch)
                 start = end
-            if in_order:
-                return out
-        raise StoreError(f"The codes of dataset {dataset_id} do not hold one row per row id.")
+            if in_order and start == n:
+                return
+        raise StoreError(f"The {what} do not hold one row per row id.")
 
     def codes_and_errors_sql(self, dataset_id: int, eval_id: int, features: Sequence[str]) -> str:
         """A query of the features' codes, error and weight, in row order (for streaming).
@@ -744,13 +765,32 @@ class Store:
         row = _first(row)
         return None if row is None or row[0] is None else int(row[0])
 
-    def load_errors(self, eval_id: int) -> tuple[np.ndarray, np.ndarray]:
-        arrays = self.con.execute(
-            f"SELECT error, weight FROM eval_{eval_id} ORDER BY {quote_identifier(ROW_ID)}"
-        ).fetchnumpy()
-        return np.asarray(arrays["error"], dtype=np.float64), np.asarray(
-            arrays["weight"], dtype=np.float64
-        )
+    @overload
+    def load_errors(
+        self, eval_id: int, *, weights: Literal[True] = True
+    ) -> tuple[np.ndarray, np.ndarray]: ...
+
+    @overload
+    def load_errors(
+        self, eval_id: int, *, weights: bool
+    ) -> tuple[np.ndarray, np.ndarray | None]: ...
+
+    def load_errors(
+        self, eval_id: int, *, weights: bool = True
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Each row's error and weight (float64, in row order); ``weights=False``: the
+        weight is not read and comes back as None (for an evaluation without weights)."""
+        names = ["error", "weight"] if weights else ["error"]
+        table = f"eval_{int(eval_id)}"
+        n = self._row_count(table)
+        out = [np.empty(n, dtype=np.float64) for _ in names]
+
+        def fill(start: int, end: int, batch: Any) -> None:
+            for j, array in enumerate(out):
+                array[start:end] = batch.column(j + 1).to_numpy(zero_copy_only=False)
+
+        self._read_in_row_order(table, names, n, fill, what=f"errors of evaluation {eval_id}")
+        return out[0], out[1] if weights else None
 
     # -- queries over slices -----------------------------------------------------------------
     def _joined(self, dataset_id: int, eval_id: int) -> str:
