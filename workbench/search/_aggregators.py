@@ -22,7 +22,14 @@ from typing import Any, Literal, Protocol, runtime_checkable
 import numpy as np
 
 from workbench.exceptions import DataError
-from workbench.search._counts import _FIELDS, RowBlock, SliceCounts, _row_sums, make_plan
+from workbench.search._counts import (
+    _FIELDS,
+    RowBlock,
+    SliceCounts,
+    _row_sums,
+    binary_joint,
+    make_plan,
+)
 from workbench.search._split import SplitAssigner
 
 __all__ = ["Aggregator", "DataProfile", "DuckDBAggregator", "NumpyAggregator", "Part"]
@@ -104,8 +111,14 @@ def _single_counts(rows: RowBlock, cardinalities: Sequence[int]) -> SliceCounts:
     """Every single-feature slice counted with one histogram per column (exact)."""
     out = SliceCounts.zeros(int(sum(cardinalities)), True)
     offset = 0
-    for column, card in zip(rows.columns, cardinalities, strict=True):
-        sums = _row_sums(column.astype(np.intp), rows, int(card), True)
+    for f, (column, card) in enumerate(zip(rows.columns, cardinalities, strict=True)):
+        sums: tuple[np.ndarray, ...]
+        if rows.binary:  # as _row_sums gives them for 0/1 errors, in one pass
+            size, errors = binary_joint(rows, [f], cardinalities)
+            error, weight = errors.astype(np.float64), size.astype(np.float64)
+            sums = (size, error, weight, error.copy(), error.copy(), weight.copy())
+        else:
+            sums = _row_sums(column.astype(np.intp), rows, int(card), True)
         for name, hist in zip(_FIELDS, sums, strict=True):
             getattr(out, name)[offset : offset + card] = hist
         offset += int(card)
@@ -277,13 +290,16 @@ def _partition_in_place(rows: RowBlock, discovery_mask: np.ndarray) -> dict[str,
     partition, one array at a time, so the only extra memory is one array's rows) and
     return both parts as views."""
     n_discovery = int(np.count_nonzero(discovery_mask))
-    confirmation_mask = ~discovery_mask
+    # index arrays once: taking by index is several times faster than by a mask
+    discovery_rows = np.flatnonzero(discovery_mask)
+    confirmation_rows = np.flatnonzero(~discovery_mask)
     arrays = [*rows.columns, rows.errors] + ([] if rows.weights is None else [rows.weights])
     for array in arrays:
-        held_out = array[confirmation_mask]
-        array[:n_discovery] = array[discovery_mask]
+        held_out = array.take(confirmation_rows)
+        array[:n_discovery] = array.take(discovery_rows)
         array[n_discovery:] = held_out
         del held_out
+    del discovery_rows, confirmation_rows
 
     def part(cut: slice) -> RowBlock:
         weights = None if rows.weights is None else rows.weights[cut]

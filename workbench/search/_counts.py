@@ -115,6 +115,7 @@ class RowBlock:
     weights: np.ndarray | None
     binary: bool = False  # errors are 0/1 and weights are all 1
     _nonzero: np.ndarray | None = field(default=None, repr=False)
+    _error_bits: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def n_rows(self) -> int:
@@ -126,6 +127,13 @@ class RowBlock:
         if self._nonzero is None:
             self._nonzero = np.flatnonzero(self.errors)
         return self._nonzero
+
+    @property
+    def error_bits(self) -> np.ndarray:
+        # 0/1 errors as one byte per row (the top digit of the binary joint histogram)
+        if self._error_bits is None:
+            self._error_bits = (self.errors != 0).view(np.uint8)
+        return self._error_bits
 
     def subset(self, mask: np.ndarray) -> RowBlock:
         return RowBlock(
@@ -305,20 +313,57 @@ _FIELDS = (
 )
 
 
+#: Fewest rows per chunk of the binary joint histogram: the chunk's keys stay in cache.
+_CHUNK_ROWS = 1 << 16
+
+
+def binary_joint(rows: RowBlock, features: Sequence[int], cards: Sequence[int]) -> np.ndarray:
+    """Sizes and error counts of every cell of the joint histogram over ``features``,
+    for 0/1 errors: shape ``(2, prod(cards))``, int64.
+
+    One histogram over keys whose top digit is the row's error, so the error counts
+    need no second pass over the erring rows; the keys are built a chunk of rows at a
+    time (in cache), the histograms of the chunks added (integers: exact in any order).
+    """
+    n_bins = math.prod(cards[f] for f in features)
+    flat = np.zeros(2 * n_bins, dtype=np.int64)
+    n = rows.n_rows
+    chunk = min(n, max(_CHUNK_ROWS, 4 * n_bins))
+    if n == 0:
+        return flat.reshape(2, n_bins)
+    bits = rows.error_bits
+    columns = [rows.columns[f] for f in features]
+    radix = [int(cards[f]) for f in features]
+    # uint32 keys when they fit (dense histograms: always): less to write than intp
+    buffer = np.empty(chunk, dtype=np.uint32 if 2 * n_bins <= 1 << 32 else np.int64)
+    for start in range(0, n, chunk):
+        stop = min(n, start + chunk)
+        key = buffer[: stop - start]
+        np.copyto(key, bits[start:stop], casting="unsafe")
+        for column, card in zip(columns, radix, strict=True):
+            np.multiply(key, card, out=key, casting="unsafe")
+            np.add(key, column[start:stop], out=key, casting="unsafe")
+        flat += np.bincount(key, minlength=2 * n_bins)
+    # cells: [no error, error] -> [size, error count]
+    joint = flat.reshape(2, n_bins)
+    joint[0] += joint[1]
+    return joint
+
+
 def _count_super(
     sup: _Super, rows: RowBlock, cards: Sequence[int], out: SliceCounts, moments: bool
 ) -> None:
     feats = sup.features
     shape = tuple(cards[f] for f in feats)
     n_bins = math.prod(shape)
+    if rows.binary:
+        _count_super_binary(sup, binary_joint(rows, feats, cards), shape, out, moments)
+        return
     dtype = np.uint32 if n_bins < (1 << 32) else np.int64
     key = rows.columns[feats[0]].astype(dtype)
     for f in feats[1:]:
         np.multiply(key, cards[f], out=key, casting="unsafe")
         np.add(key, rows.columns[f], out=key, casting="unsafe")
-    if rows.binary:
-        _count_super_binary(sup, key, rows, shape, out, moments)
-        return
     sums = _row_sums(key, rows, n_bins, moments)
     for group in sup.groups:
         drop = tuple(a for a, f in enumerate(feats) if f not in group.features)
@@ -330,8 +375,7 @@ def _count_super(
 
 def _count_super_binary(
     sup: _Super,
-    key: np.ndarray,
-    rows: RowBlock,
+    joint: np.ndarray,
     shape: tuple[int, ...],
     out: SliceCounts,
     moments: bool,
@@ -343,11 +387,7 @@ def _count_super_binary(
     axis at a time (largest first), and every intermediate is kept for the next group.
     The weight sum equals the size and the second moments equal the first ones.
     """
-    n_bins = math.prod(shape)
     feats = sup.features
-    joint = np.empty((2, n_bins), dtype=np.int64)
-    joint[0] = np.bincount(key, minlength=n_bins)
-    joint[1] = np.bincount(key[rows.nonzero], minlength=n_bins)
     cache: dict[tuple[int, ...], np.ndarray] = {feats: joint.reshape((2, *shape))}
     card = dict(zip(feats, shape, strict=True))
     for group in sup.groups:
