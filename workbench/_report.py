@@ -75,14 +75,22 @@ def run_scan(
     code_bytes = [1 if len(f.predicates) <= 256 else 2 for f in encoded]
     chosen, why = choose_engine(engine, n_rows, code_bytes, weighted, memory_limit)
     if chosen == "numpy":
-        codes = store.load_codes(queries.dataset_id, names)
         error, weight = store.load_errors(queries.eval_id, weights=weighted)
         t_load = time.perf_counter() - t0
-        # The arrays were read for this search only: it may reorder their rows in place.
+
+        def read_codes(front: np.ndarray | None) -> np.ndarray:
+            # the search reads the codes once it knows its split, discovery rows first
+            nonlocal t_load
+            tic = time.perf_counter()
+            codes = store.load_codes(queries.dataset_id, names, front=front)
+            t_load += time.perf_counter() - tic
+            return codes
+
+        # The errors were read for this search only: it may reorder their rows in place.
         search._fit_handed_over(
-            codes, error, weight, feature_names=names, value_labels=labels, progress=progress
+            read_codes, error, weight, feature_names=names, value_labels=labels, progress=progress
         )
-        del codes, error, weight
+        del error, weight
     else:
         t_load = 0.0
         rows_sql = store.codes_and_errors_sql(queries.dataset_id, queries.eval_id, names)

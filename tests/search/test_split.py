@@ -47,24 +47,43 @@ def test_split_takes_the_lowest_hashes_of_each_block(rng, n, share, fraction, se
     np.testing.assert_array_equal(np.concatenate(batches), whole)
 
 
-def test_handed_over_arrays_are_split_in_place_with_the_same_findings(rng) -> None:
+def test_handed_over_rows_are_read_split_with_the_same_findings(rng) -> None:
     n = 6000
     codes = np.asfortranarray(rng.integers(0, 4, (n, 3)).astype(np.uint8))
     errors = (rng.random(n) < np.where(codes[:, 0] == 1, 0.5, 0.1)).astype(float)
     errors[codes[:, 1] == 2] *= 2.5  # not 0/1: the float sums must not change either
     names, labels = ["a", "b", "c"], [list("wxyz")] * 3
-    original_codes, original_errors = codes.copy(), errors.copy()
+    original_errors = errors.copy()
     given = SliceSearch(k=5, min_support=50).fit_codes(
-        original_codes, original_errors, feature_names=names, value_labels=labels
+        codes, original_errors, feature_names=names, value_labels=labels
     )
+    fronts = []
+
+    def read_codes(front):
+        fronts.append(front)
+        if front is None:
+            return codes
+        return np.asfortranarray(np.concatenate([codes[front], codes[~front]]))
+
     handed = SliceSearch(k=5, min_support=50)._fit_handed_over(
-        codes, errors, feature_names=names, value_labels=labels
+        read_codes, errors, feature_names=names, value_labels=labels
     )
     assert handed.findings_.to_frame().equals(given.findings_.to_frame())
     mask = given.discovery_mask_
     assert mask is not None
     np.testing.assert_array_equal(handed.discovery_mask_, mask)
-    # the rows were reordered in place, discovery rows first, each part in row order
-    order = np.concatenate([np.flatnonzero(mask), np.flatnonzero(~mask)])
-    np.testing.assert_array_equal(codes, original_codes[order])
-    np.testing.assert_array_equal(errors, original_errors[order])
+    # the codes were read once, discovery rows first; the errors moved the same way
+    assert len(fronts) == 1
+    np.testing.assert_array_equal(fronts[0], mask)
+    np.testing.assert_array_equal(
+        errors, np.concatenate([original_errors[mask], original_errors[~mask]])
+    )
+    # without a split the codes are read in row order and the errors stay
+    unsplit = SliceSearch(k=5, min_support=50, confirm=False)._fit_handed_over(
+        read_codes, original_errors.copy(), feature_names=names, value_labels=labels
+    )
+    assert fronts[-1] is None
+    plain = SliceSearch(k=5, min_support=50, confirm=False).fit_codes(
+        codes, original_errors, feature_names=names, value_labels=labels
+    )
+    assert unsplit.findings_.to_frame().equals(plain.findings_.to_frame())

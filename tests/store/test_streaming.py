@@ -35,5 +35,12 @@ def test_codes_and_errors_stream_in_row_order_by_position(tmp_path, rng) -> None
         error, weight = store.load_errors(queries.eval_id, weights=False)
         np.testing.assert_array_equal(error, streamed["error"])
         assert weight is None
-        # The codes come as one contiguous column per feature.
-        assert store.load_codes(queries.dataset_id, ["a"]).flags.f_contiguous
+        # The codes come as one contiguous column per feature; a row mask puts its rows
+        # first, the others after, each in row order.
+        codes = store.load_codes(queries.dataset_id, ["a"])
+        assert codes.flags.f_contiguous
+        front = rng.random(n) < 0.4
+        np.testing.assert_array_equal(
+            store.load_codes(queries.dataset_id, ["a"], front=front)[:, 0],
+            np.concatenate([codes[front, 0], codes[~front, 0]]),
+        )

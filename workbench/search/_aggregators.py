@@ -32,7 +32,14 @@ from workbench.search._counts import (
 )
 from workbench.search._split import SplitAssigner
 
-__all__ = ["Aggregator", "DataProfile", "DuckDBAggregator", "NumpyAggregator", "Part"]
+__all__ = [
+    "Aggregator",
+    "DataProfile",
+    "DuckDBAggregator",
+    "NumpyAggregator",
+    "Part",
+    "move_to_front",
+]
 
 #: Which rows to count on: the searched rows or the held-out confirmation rows.
 Part = Literal["discovery", "confirmation"]
@@ -143,15 +150,28 @@ def _block_profile(
         plan = make_plan(features, codes, cardinalities)
         items = plan.count(rows, moments=True) if count is None else count(plan)
     e = rows.errors
-    w = np.ones_like(e) if rows.weights is None else rows.weights
-    totals = SliceCounts(
-        np.array([rows.n_rows], dtype=np.int64),
-        np.array([e.sum()]),
-        np.array([w.sum()]),
-        np.array([(e * e).sum()]),
-        np.array([(e * w).sum()]),
-        np.array([(w * w).sum()]),
-    )
+    if rows.weights is None:
+        # unit weights: w.sum() and (w * w).sum() are the row count and e * w is e, so
+        # the same sums without full-length temporaries (and e * e is e for 0/1 errors)
+        error_sum = e.sum()
+        totals = SliceCounts(
+            np.array([rows.n_rows], dtype=np.int64),
+            np.array([error_sum]),
+            np.array([float(rows.n_rows)]),
+            np.array([error_sum if rows.binary else (e * e).sum()]),
+            np.array([error_sum]),
+            np.array([float(rows.n_rows)]),
+        )
+    else:
+        w = rows.weights
+        totals = SliceCounts(
+            np.array([rows.n_rows], dtype=np.int64),
+            np.array([e.sum()]),
+            np.array([w.sum()]),
+            np.array([(e * e).sum()]),
+            np.array([(e * w).sum()]),
+            np.array([(w * w).sum()]),
+        )
     if extremes:
         max_ratio, min_weight = _extremes(rows, cardinalities)
     else:
@@ -190,11 +210,10 @@ class NumpyAggregator:
         Processes to count with (-1: every core); large parts are split into row ranges
         counted in parallel (see :mod:`workbench.search._parallel`). Call :meth:`close`
         after the search to remove the shared copies of the rows.
-    in_place : bool, default=False
-        Reorder the rows of ``columns``, ``errors`` and ``weights`` in place, discovery
-        rows first (each in its order), and count each part on a view instead of a
-        copy: for a caller that hands its arrays over. The codes are then as large in
-        memory as they were given (no second copy of the rows).
+    split_in_front : bool, default=False
+        The rows are already ordered discovery rows first (each part in row order, see
+        :func:`move_to_front`): both parts are counted on views of the arrays, not on
+        copies.
 
     Examples
     --------
@@ -214,7 +233,7 @@ class NumpyAggregator:
         weights: np.ndarray | None,
         discovery_mask: np.ndarray | None = None,
         n_jobs: int = 1,
-        in_place: bool = False,
+        split_in_front: bool = False,
     ) -> None:
         from workbench.search._parallel import SharedRows, effective_jobs
 
@@ -227,8 +246,12 @@ class NumpyAggregator:
         block = RowBlock(columns, errors, weights, binary)
         if discovery_mask is None:
             self._parts = {"discovery": block, "confirmation": block.subset(np.zeros(0, int))}
-        elif in_place:
-            self._parts = _partition_in_place(block, discovery_mask)
+        elif split_in_front:
+            n_discovery = int(np.count_nonzero(discovery_mask))
+            self._parts = {
+                "discovery": _rows_between(block, 0, n_discovery),
+                "confirmation": _rows_between(block, n_discovery, block.n_rows),
+            }
         else:
             self._parts = {
                 "discovery": block.subset(discovery_mask),
@@ -285,30 +308,26 @@ class NumpyAggregator:
         return shared.count(plan, moments)
 
 
-def _partition_in_place(rows: RowBlock, discovery_mask: np.ndarray) -> dict[str, RowBlock]:
-    """Move the discovery rows of every array of ``rows`` to its front (a stable
-    partition, one array at a time, so the only extra memory is one array's rows) and
-    return both parts as views."""
-    n_discovery = int(np.count_nonzero(discovery_mask))
-    # index arrays once: taking by index is several times faster than by a mask
-    discovery_rows = np.flatnonzero(discovery_mask)
-    confirmation_rows = np.flatnonzero(~discovery_mask)
-    arrays = [*rows.columns, rows.errors] + ([] if rows.weights is None else [rows.weights])
+def move_to_front(front: np.ndarray, *arrays: np.ndarray | None) -> None:
+    """Reorder each array in place: the rows of the boolean mask ``front`` first, then
+    the others, each in row order (a stable partition, by index: several times faster
+    than by mask). ``None`` entries are skipped."""
+    n_front = int(np.count_nonzero(front))
+    front_rows, back_rows = np.flatnonzero(front), np.flatnonzero(~front)
     for array in arrays:
-        held_out = array.take(confirmation_rows)
-        array[:n_discovery] = array.take(discovery_rows)
-        array[n_discovery:] = held_out
-        del held_out
-    del discovery_rows, confirmation_rows
+        if array is None:
+            continue
+        back = array.take(back_rows)
+        array[:n_front] = array.take(front_rows)
+        array[n_front:] = back
+        del back
 
-    def part(cut: slice) -> RowBlock:
-        weights = None if rows.weights is None else rows.weights[cut]
-        return RowBlock([c[cut] for c in rows.columns], rows.errors[cut], weights, rows.binary)
 
-    return {
-        "discovery": part(slice(0, n_discovery)),
-        "confirmation": part(slice(n_discovery, None)),
-    }
+def _rows_between(rows: RowBlock, start: int, stop: int) -> RowBlock:
+    """Rows ``start:stop`` of ``rows`` as views."""
+    weights = None if rows.weights is None else rows.weights[start:stop]
+    columns = [c[start:stop] for c in rows.columns]
+    return RowBlock(columns, rows.errors[start:stop], weights, rows.binary)
 
 
 def _max_bins(n_rows: int) -> int:

@@ -20,7 +20,12 @@ from sklearn.base import BaseEstimator
 
 from workbench.exceptions import DataError, EmptyDataError
 from workbench.findings import Findings, Predicate, Slice, quote_identifier
-from workbench.search._aggregators import Aggregator, DuckDBAggregator, NumpyAggregator
+from workbench.search._aggregators import (
+    Aggregator,
+    DuckDBAggregator,
+    NumpyAggregator,
+    move_to_front,
+)
 from workbench.search._counts import SliceCounts
 from workbench.search._inputs import (
     EncodedFeatures,
@@ -297,7 +302,7 @@ class SliceSearch(BaseEstimator):
 
     def _fit_handed_over(
         self,
-        codes: np.ndarray,
+        read_codes: Callable[[np.ndarray | None], np.ndarray],
         errors: np.ndarray,
         weights: np.ndarray | None = None,
         *,
@@ -305,15 +310,21 @@ class SliceSearch(BaseEstimator):
         value_labels: Sequence[Sequence[Any]],
         progress: Progress | None = None,
     ) -> SliceSearch:
-        """:meth:`fit_codes` on arrays the caller hands over and never reads again.
+        """:meth:`fit_codes` on rows read for this search only (a stored scan).
 
-        The search may reorder their rows in place (the discovery rows first) rather
-        than copy each part of the split, so the rows are in memory once. For a caller
-        that read the codes and errors for this search only (a stored scan).
+        ``read_codes(front)`` returns the codes (rows x features) with the rows of the
+        boolean mask ``front`` first and the others after, each in row order (``None``:
+        all rows in row order). The search reads them once it knows the confirmation
+        split, discovery rows first, and moves the rows of ``errors`` and ``weights``
+        (which the caller hands over and never reads again) the same way in place, so
+        both parts are counted on views: the rows are in memory once.
         """
         params = self._check()
-        encoded = encode_codes(codes, feature_names, value_labels)
-        return self._fit_in_memory(params, encoded, errors, weights, progress, in_place=True)
+
+        def encode(front: np.ndarray | None) -> EncodedFeatures:
+            return encode_codes(read_codes(front), feature_names, value_labels)
+
+        return self._fit_in_memory(params, encode, errors, weights, progress)
 
     def fit_duckdb(
         self,
@@ -504,14 +515,15 @@ class SliceSearch(BaseEstimator):
     def _fit_in_memory(
         self,
         params: ResolvedParameters,
-        encoded: EncodedFeatures,
+        encoded: EncodedFeatures | Callable[[np.ndarray | None], EncodedFeatures],
         errors: Any,
         weights: Any,
         progress: Progress | None,
-        in_place: bool = False,
     ) -> SliceSearch:
+        """Search codes in memory; ``encoded`` may be a reader of codes handed over
+        (see :meth:`_fit_handed_over`), called once the split is known."""
         started = time.perf_counter()
-        n_rows = encoded.n_rows
+        n_rows = encoded.n_rows if isinstance(encoded, EncodedFeatures) else len(errors)
         error_array = as_float_vector(errors, "errors", n_rows)
         check_errors(error_array, n_rows)
         weight_array = None
@@ -534,6 +546,20 @@ class SliceSearch(BaseEstimator):
                     f"{n_rows - n_discovery}. Pass more rows or confirm=False."
                 )
         self.discovery_mask_ = mask
+        split_in_front = False
+        if not isinstance(encoded, EncodedFeatures):
+            # Rows handed over: discovery rows first (not for the DuckDB aggregator,
+            # which splits the rows as it streams them in row order).
+            front = mask if params.aggregator != "duckdb" else None
+            if front is not None:
+                move_to_front(front, error_array, weight_array)
+            encoded = encoded(front)
+            if encoded.n_rows != n_rows:
+                raise DataError(
+                    f"The codes must have one row per error. Got {encoded.n_rows} rows of "
+                    f"codes and {n_rows} errors. Pass codes and errors of the same rows."
+                )
+            split_in_front = front is not None
         aggregator: Aggregator
         private_connection = None
         if params.aggregator == "duckdb":
@@ -548,7 +574,7 @@ class SliceSearch(BaseEstimator):
                 weight_array,
                 mask,
                 n_jobs=params.n_jobs,
-                in_place=in_place,
+                split_in_front=split_in_front,
             )
         try:
             return self._run(

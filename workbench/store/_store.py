@@ -542,25 +542,51 @@ class Store:
             )
         return out, skipped
 
-    def load_codes(self, dataset_id: int, features: Sequence[str]) -> np.ndarray:
+    def load_codes(
+        self, dataset_id: int, features: Sequence[str], *, front: np.ndarray | None = None
+    ) -> np.ndarray:
         """The features' codes, one row per data row in row order (rows x features).
 
         The matrix is in column-major (Fortran) order, so each feature's codes are one
-        contiguous column. Read in record batches (see :meth:`_read_in_row_order`)."""
+        contiguous column. Read in record batches (see :meth:`_read_in_row_order`).
+        ``front``, a boolean mask over the rows, puts its rows first and the others
+        after, each in row order (the search's split, done while reading, so the codes
+        are never in memory twice)."""
         if not features:
             return np.zeros((0, 0), dtype=np.uint8)
         table = f"codes_{int(dataset_id)}"
+        n = self._row_count(table)
+        if front is not None and len(front) != n:
+            raise StoreError(
+                f"The row mask has {len(front)} rows, the codes of dataset {dataset_id} {n}. "
+                "Pass a mask with one entry per row."
+            )
+        n_front = 0 if front is None else int(np.count_nonzero(front))
         out: np.ndarray | None = None
+        seen_front = [0, 0]  # rows read so far, of them front rows (batches come in order)
 
         def fill(start: int, end: int, batch: Any) -> None:
             nonlocal out
             if out is None:
                 dtype = np.result_type(*[f.type.to_pandas_dtype() for f in batch.schema][1:])
                 out = np.empty((n, len(features)), dtype=dtype, order="F")
+            if front is None:
+                for j in range(len(features)):
+                    out[start:end, j] = batch.column(j + 1).to_numpy()
+                return
+            if seen_front[0] != start:  # a second read from the first row
+                seen_front[:] = [start, int(np.count_nonzero(front[:start]))]
+            mask = front[start:end]
+            first, rest = np.flatnonzero(mask), np.flatnonzero(~mask)
+            at_front = seen_front[1]
+            at_back = n_front + start - at_front
+            seen_front[:] = [end, at_front + len(first)]
             for j in range(len(features)):
-                out[start:end, j] = batch.column(j + 1).to_numpy()
+                column = batch.column(j + 1).to_numpy()
+                # indices are in range: "clip" only spares take() buffering its output
+                column.take(first, out=out[at_front : at_front + len(first), j], mode="clip")
+                column.take(rest, out=out[at_back : at_back + len(rest), j], mode="clip")
 
-        n = self._row_count(table)
         self._read_in_row_order(table, features, n, fill, what=f"codes of dataset {dataset_id}")
         if out is None:  # no rows
             return np.zeros((0, len(features)), dtype=np.uint8, order="F")
