@@ -29,3 +29,18 @@ def test_binary_joint_equals_sizes_and_error_counts(rng, monkeypatch, chunk_rows
     empty = RowBlock([c[:0] for c in columns], errors[:0], None, binary=True)
     assert binary_joint(empty, [0, 1], cards).shape == (2, 15)
     assert not binary_joint(empty, [0, 1], cards).any()
+
+
+def test_planned_single_counts_equal_one_histogram_per_column(rng, monkeypatch) -> None:
+    from workbench.search import _aggregators
+
+    n, cards = 3000, [3, 5, 2, 7, 4]
+    columns = [rng.integers(0, c, n).astype(np.uint8) for c in cards]
+    rows = RowBlock(columns, (rng.random(n) < 0.3).astype(float), None, binary=True)
+    direct = _aggregators._single_counts(rows, cards)
+    monkeypatch.setattr(_aggregators, "_PLANNED_SINGLES_ROWS", 0)
+    monkeypatch.setattr(_aggregators, "_PLANNED_SINGLES_BINS", 16)  # several histograms
+    planned = _aggregators._block_profile(rows, cards, extremes=False)[1]
+    for name in ("size", "error_sum", "weight_sum", "error_sq_sum", "error_weight_sum"):
+        np.testing.assert_array_equal(getattr(planned, name), getattr(direct, name))
+    np.testing.assert_array_equal(planned.weight_sq_sum, direct.weight_sq_sum)

@@ -112,6 +112,10 @@ def _extremes(rows: RowBlock, cardinalities: Sequence[int]) -> tuple[np.ndarray,
 
 #: Above this many features, single-feature slices are counted column by column.
 _DIRECT_SINGLES = 200
+#: From this many rows, single-feature counts of 0/1 errors come from joint histograms
+#: of at most this many bins (measured at 50k, 500k and 5M rows x 20 features).
+_PLANNED_SINGLES_ROWS = 200_000
+_PLANNED_SINGLES_BINS = 1 << 14
 
 
 def _single_counts(rows: RowBlock, cardinalities: Sequence[int]) -> SliceCounts:
@@ -140,6 +144,18 @@ def _block_profile(
 ) -> tuple:
     if rows.n_rows == 0:
         items = SliceCounts.zeros(int(sum(cardinalities)), True)
+    elif (
+        count is None
+        and rows.binary
+        and rows.n_rows >= _PLANNED_SINGLES_ROWS
+        and len(cardinalities) <= _DIRECT_SINGLES
+    ):
+        # 0/1 errors on many rows: small joint histograms (one pass over the rows each,
+        # the error a digit of the key) marginalised into the single-feature counts beat
+        # one pass per column (about 2x from 500,000 rows on; integer counts, so equal).
+        features, codes = _items(cardinalities)
+        plan = make_plan(features, codes, cardinalities, _PLANNED_SINGLES_BINS)
+        items = plan.count(rows, moments=True)
     elif count is None or len(cardinalities) > _DIRECT_SINGLES:
         # One histogram per column: cheaper than marginalising joint histograms (about
         # 1.75x on 100k rows x 10 features; for thousands of single-feature slices the
