@@ -320,7 +320,8 @@ class NumpyAggregator:
         self, features: np.ndarray, codes: np.ndarray, part: Part, *, moments: bool = False
     ) -> SliceCounts:
         shared = self._shared[part]
-        plan = make_plan(features, codes, self._cardinalities, _max_bins(shared.rows.n_rows))
+        n_rows = shared.rows.n_rows
+        plan = make_plan(features, codes, self._cardinalities, _max_bins(n_rows, self._binary))
         return shared.count(plan, moments)
 
 
@@ -346,9 +347,12 @@ def _rows_between(rows: RowBlock, start: int, stop: int) -> RowBlock:
     return RowBlock(columns, rows.errors[start:stop], weights, rows.binary)
 
 
-def _max_bins(n_rows: int) -> int:
-    # a histogram much larger than the rows costs more to clear and marginalise than to fill
-    return int(min(1 << 18, max(1 << 12, n_rows // 2)))
+def _max_bins(n_rows: int, binary: bool = False) -> int:
+    # a histogram much larger than the rows costs more to clear and marginalise than to fill;
+    # 0/1 errors (one histogram pass, see binary_joint) are fastest with at most 2^16 bins
+    # (about 1.6x at 1M rows x 20 features, 1.15x at 10M). Their counts are integers, so
+    # any plan gives the same counts; other errors keep their plans (and float sums).
+    return int(min(1 << 16 if binary else 1 << 18, max(1 << 12, n_rows // 2)))
 
 
 class DuckDBAggregator:
