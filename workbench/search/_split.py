@@ -52,8 +52,9 @@ class SplitAssigner:
         positive = np.asarray(positive, dtype=bool)
         out = np.empty(len(positive), dtype=bool)
         for stratum in (0, 1):
-            rows = positive if stratum else ~positive
-            count = int(np.count_nonzero(rows))
+            # by index: several times faster than assigning through a boolean mask
+            rows = np.flatnonzero(positive if stratum else ~positive)
+            count = len(rows)
             if count == 0:
                 continue
             # The stratum's next rows hold its consecutive positions start, start + 1, ...
