@@ -58,6 +58,9 @@ class Ingested(NamedTuple):
     notes: tuple[str, ...]
 
 
+#: From this many rows, a load hands back the memory of its writes when it is done.
+_RELEASE_ROWS = 1_000_000
+
 #: Names of the store's internal columns start with this; data columns may not.
 RESERVED_PREFIX = "__wb_"
 
@@ -453,6 +456,8 @@ def _store_evaluation(
             store.con.rollback()
         store.close()
         raise
+    if n_rows >= _RELEASE_ROWS:
+        store.release_memory()  # the written pages are on disk: the scan starts lean
     return Ingested(store, eval_id, (why, *notes))
 
 

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workbench.features._binning import encode_features
+from workbench.features._binning import encode_categories, encode_features
 from workbench.findings import predicates_mask, where_clause
 
 
@@ -84,3 +84,31 @@ def test_many_categories_are_capped(rng: np.random.Generator) -> None:
     _codes, enc = encode_features(frame, ["s"], max_categories=20)
     assert enc.get("s").cardinality == 21
     assert "capped" in enc.get("s").note
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_a_categorical_column_is_encoded_from_its_own_codes_as_from_its_values(seed: int) -> None:
+    # The categorical path reads the column's codes and counts; its codes, labels and
+    # predicates equal those of the same values given as plain objects (factorised).
+    rng = np.random.default_rng(seed)
+    n_categories = int(rng.integers(1, 40))
+    words = [f"w{i}" for i in range(n_categories)] + ["other", "missing"]
+    n_rows = int(rng.integers(1, 3_000))
+    weights = rng.dirichlet(np.ones(len(words)) * rng.choice([0.3, 1.0, 50.0]))
+    values = pd.Series(rng.choice(words, size=n_rows, p=weights), dtype=object)
+    values[rng.random(n_rows) < rng.choice([0.0, 0.05])] = None
+    unused = [f"unused{i}" for i in range(int(rng.integers(0, 3)))]
+    categories = list(dict.fromkeys([*rng.permutation(words).tolist(), *unused]))
+    categorical = pd.Series(pd.Categorical(values, categories=categories))
+    cap = int(rng.integers(2, 30))
+    got_codes, got = encode_categories("c", categorical, max_categories=cap)
+    want_codes, want = encode_categories("c", values, max_categories=cap)
+    assert got_codes.tolist() == want_codes.tolist()
+    assert got.labels == want.labels and got.note == want.note
+    assert [p.to_dict() for p in got.predicates] == [p.to_dict() for p in want.predicates]
+    frame = pd.DataFrame({"c": categorical})
+    fast, fast_enc = encode_features(frame, ["c"], max_categories=cap)
+    slow, slow_enc = encode_features(frame.astype(object), ["c"], max_categories=cap)
+    assert fast_enc.skipped == slow_enc.skipped
+    assert [f.labels for f in fast_enc.features] == [f.labels for f in slow_enc.features]
+    assert {k: v.tolist() for k, v in fast.items()} == {k: v.tolist() for k, v in slow.items()}

@@ -169,6 +169,104 @@ def _category_predicate(name: str, value: object, label: str | None, intervals: 
     return Predicate.eq(name, value, label=label)
 
 
+class _Dictionary:
+    """A categorical column's codes and counts, read once (no hashing of its values).
+
+    ``raw`` holds the column's own codes viewed as unsigned (missing, code -1, becomes
+    the largest value); ``counts[c]`` is how many rows take category ``c`` and
+    ``n_missing`` how many are missing. Serves the encoder's checks and its codes
+    without a factorisation or a 64-bit copy of the column.
+    """
+
+    def __init__(self, series: pd.Series) -> None:
+        codes = series.cat.codes.to_numpy()
+        unsigned = {1: np.uint8, 2: np.uint16}.get(codes.dtype.itemsize)
+        if unsigned is None or codes.dtype.kind != "i":
+            raise ValueError("wide codes")
+        self.raw = codes.view(unsigned)
+        self.categories = series.cat.categories
+        n_slots = 1 << (8 * codes.dtype.itemsize)
+        counts = np.bincount(self.raw, minlength=n_slots)
+        self.n_missing = int(counts[-1])
+        self.counts = counts[: len(self.categories)]
+        self.present = np.flatnonzero(self.counts)
+
+    @classmethod
+    def of(cls, series: pd.Series) -> _Dictionary | None:
+        if not isinstance(series.dtype, pd.CategoricalDtype):
+            return None
+        try:
+            return cls(series)
+        except ValueError:  # more categories than 16-bit codes hold: the general path
+            return None
+
+    def first_seen(self) -> np.ndarray:
+        """The present categories in the order of their first row (as ``factorize``)."""
+        wanted = len(self.present)
+        seen = np.zeros(len(self.categories), dtype=bool)
+        order: list[int] = []
+        missing_code = np.iinfo(self.raw.dtype).max
+        step = 1 << 16
+        for start in range(0, len(self.raw), step):
+            for code in pd.unique(self.raw[start : start + step]):
+                if code != missing_code and not seen[code]:
+                    seen[code] = True
+                    order.append(int(code))
+            if len(order) == wanted:
+                break
+            step = min(step * 4, 1 << 22)
+        return np.asarray(order, dtype=np.int64)
+
+
+def _encode_dictionary(
+    name: str,
+    dictionary: _Dictionary,
+    *,
+    max_categories: int | None,
+    labelled: bool,
+    intervals: bool,
+    is_bool: bool,
+) -> tuple[np.ndarray, EncodedFeature]:
+    """``encode_categories`` (most frequent first) from a column's own codes: the same
+    codes, labels and predicates, by lookup tables over the categories."""
+    uniques = dictionary.first_seen()  # category positions, in order of first appearance
+    n_distinct = len(uniques)
+    counts = dictionary.counts[uniques]
+    positions = np.argsort(-counts, kind="stable")
+    cap = n_distinct if max_categories is None else max_categories
+    kept_positions = positions[:cap]
+    kept = [dictionary.categories[uniques[i]] for i in kept_positions]
+    labels = [str(v) for v in kept]
+    n_kept = len(kept)
+    note = "boolean" if is_bool else f"categorical, {n_distinct} values"
+    if n_distinct > cap:
+        labels.append(OTHER)
+        note += f"; capped: the {cap} most frequent kept, the rest pooled as 'other'"
+    has_missing = dictionary.n_missing > 0
+    # One lookup from the column's code to ours: a kept category's rank, else 'other'.
+    table = np.full(np.iinfo(dictionary.raw.dtype).max + 1, n_kept, dtype=np.int64)
+    table[uniques[kept_positions]] = np.arange(n_kept)
+    if has_missing:
+        table[-1] = len(labels)
+        labels.append(MISSING)
+    width = np.uint8 if len(labels) <= 255 else np.uint16
+    codes = table.astype(width)[dictionary.raw]
+    reserved = set(labels[n_kept:])
+    for i in range(n_kept):
+        if labels[i] in reserved:
+            labels[i] = f"{labels[i]} (value)"
+    kind = "boolean" if is_bool else "categorical"
+    preds = [
+        _category_predicate(name, v, labels[i] if labelled else None, intervals)
+        for i, v in enumerate(kept)
+    ]
+    if n_distinct > cap:
+        preds.append(Predicate.not_in(name, kept, label=labels[n_kept]))
+    if has_missing:
+        preds.append(Predicate.missing(name, label=labels[-1]))
+    return codes, EncodedFeature(name, kind, tuple(labels), tuple(preds), note=note)
+
+
 def encode_categories(
     name: str,
     series: pd.Series,
@@ -200,6 +298,17 @@ def encode_categories(
     ('F', 'M')
     """
     is_bool = pd.api.types.is_bool_dtype(series)
+    if order == "frequency":
+        dictionary = _Dictionary.of(series)
+        if dictionary is not None:
+            return _encode_dictionary(
+                name,
+                dictionary,
+                max_categories=max_categories,
+                labelled=labelled,
+                intervals=intervals,
+                is_bool=is_bool,
+            )
     # factorize is vectorised (also for Arrow-backed strings); -1 marks missing values.
     if order == "sorted" and isinstance(series.dtype, pd.CategoricalDtype):
         raw_codes = series.cat.codes.to_numpy().astype(np.int64)
@@ -296,15 +405,26 @@ def encode_features(
             raw = series.to_numpy(dtype=np.float64, na_value=np.nan)
             present = np.sort(raw[~np.isnan(raw)])
             n_unique = int(np.count_nonzero(present[1:] != present[:-1]) + 1) if len(present) else 0
-        else:
+        dictionary = None if is_number else _Dictionary.of(series)
+        if dictionary is not None:  # a categorical column: its own codes give the counts
+            n_unique = len(dictionary.present)
+        elif not is_number:
             n_unique = series.nunique(dropna=True)
         if n_unique == 0:
             skipped.append((name, "every value is missing"))
             continue
-        if n_unique == 1 and not series.isna().any():
+        has_missing = dictionary.n_missing > 0 if dictionary is not None else series.isna().any()
+        if n_unique == 1 and not has_missing:
             skipped.append((name, "constant: one value for every row, so no slice can differ"))
             continue
-        if not is_number and not is_bool:
+        if dictionary is not None:
+            sample = dictionary.categories[dictionary.first_seen()[0]]
+            if not isinstance(sample, (str, int, float, bool, np.generic)):
+                skipped.append(
+                    (name, f"holds {type(sample).__name__} values: use an extractor for media")
+                )
+                continue
+        elif not is_number and not is_bool:
             sample = series.iloc[int(np.argmax(series.notna().to_numpy()))]
             if not isinstance(sample, (str, int, float, bool, np.generic)):
                 skipped.append(

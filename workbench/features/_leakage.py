@@ -35,12 +35,21 @@ def _codes(values: pd.Series) -> tuple[np.ndarray, int] | None:
     if isinstance(values.dtype, pd.CategoricalDtype):
         # The stored codes serve (no hashing); categories no row takes are dropped.
         raw = values.cat.codes.to_numpy()
-        seen = np.bincount(raw[raw >= 0], minlength=len(values.cat.categories)) > 0
+        n_categories = len(values.cat.categories)
+        if raw.dtype.itemsize <= 2:
+            # Viewed as unsigned, missing (-1) is the last slot: one count, one lookup.
+            raw = raw.view(np.uint8 if raw.dtype.itemsize == 1 else np.uint16)
+            slots = 1 << (8 * raw.dtype.itemsize)
+            seen = np.bincount(raw, minlength=slots)[:n_categories] > 0
+        else:
+            slots = n_categories + 1
+            seen = np.bincount(raw[raw >= 0], minlength=n_categories) > 0
         n_seen = int(seen.sum())
         if n_seen > MAX_VALUES:
             return None
-        compact = np.append(np.cumsum(seen) - 1, n_seen)  # code -1 (missing) -> n_seen
-        return compact[raw].astype(np.int64), n_seen + 1
+        compact = np.full(slots, n_seen, dtype=np.int32)  # missing -> n_seen
+        compact[:n_categories] = np.cumsum(seen) - 1
+        return compact[raw], n_seen + 1
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     if len(uniques) > MAX_VALUES:
         return None
@@ -96,7 +105,7 @@ def _combine(
     for codes, m in used:
         combo = combo * m + codes
     seen = np.flatnonzero(np.bincount(combo, minlength=size))
-    index = np.zeros(size, dtype=np.int64)
+    index = np.zeros(size, dtype=np.int32)  # at most _MAX_JOINT_CELLS combinations
     index[seen] = np.arange(len(seen))
     parts: list[tuple[np.ndarray, int] | None] = []
     rest = seen.copy()
