@@ -893,8 +893,10 @@ class ParquetColumns:
         # The file's pandas metadata (categories, extension types) applies as for the whole.
         table = table.replace_schema_metadata(self._file.schema_arrow.metadata)
         series = table.to_pandas().iloc[:, 0]
+        del table
         if str(series.dtype) != str(self.dtypes[column]):
             series = series.astype(self.dtypes[column])
+        pa.default_memory_pool().release_unused()  # the reader's buffers, not kept
         return series.rename(column)
 
     def record_batches(self, batch_size: int = 262_144) -> Any:

@@ -52,3 +52,38 @@ def test_asking_for_an_outcome_column_is_refused(
         wb.Workbench.from_predictions(
             adult, label="income", prediction="pred_v1", features=features, path=":memory:"
         )
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_a_categorical_column_counts_from_its_own_codes_as_the_general_path(seed: int) -> None:
+    from workbench.features._leakage import (
+        _codes,
+        _combine,
+        _dictionary_joint_tables,
+        _joint_tables,
+    )
+
+    rng = np.random.default_rng(seed)
+    n = 2_000
+    words = [f"v{i}" for i in range(int(rng.integers(1, 12)))]
+    values = pd.Series(rng.choice([*words, None], n), dtype=object)
+    unused = ["never"] if seed % 2 else []
+    column = pd.Series(pd.Categorical(values, categories=[*unused, *rng.permutation(words)]))
+    targets = [
+        pd.Series(rng.integers(0, 2, n)),
+        pd.Series(rng.choice(list("abc"), n)),
+        pd.Series(rng.random(n)),  # too many values: no table
+    ]
+    combined = _combine([_codes(t) for t in targets])
+    fast = _dictionary_joint_tables(column, combined)
+    assert fast is not None
+    (_, k), tables = fast
+    general = _codes(column)
+    assert general is not None and k == general[1]
+    want = _joint_tables(general, combined)
+    assert want is not None and tables is not None
+    for got_table, want_table in zip(tables, want, strict=True):
+        if want_table is None:
+            assert got_table is None
+        else:
+            np.testing.assert_array_equal(got_table, want_table)

@@ -143,6 +143,62 @@ def _joint_tables(
     return tables
 
 
+class _LazyNumbers:
+    """A target's values as float64, made when a numeric column first asks for them."""
+
+    def __init__(self, series: pd.Series) -> None:
+        self._series: pd.Series | None = series
+        self._numbers: np.ndarray | None = None
+
+    def get(self) -> np.ndarray | None:
+        if self._series is not None:
+            self._numbers, self._series = _numeric(self._series), None
+        return self._numbers
+
+
+def _dictionary_joint_tables(
+    values: pd.Series,
+    combined: tuple[np.ndarray, int, list[tuple[np.ndarray, int] | None]] | None,
+) -> tuple[tuple[np.ndarray, int] | None, list[np.ndarray | None] | None] | None:
+    """For a categorical column, its joint tables with the targets straight from its own
+    codes (one count over the rows, no compacted copy of the column): the same tables
+    as ``_joint_tables(_codes(values), combined)``. None when that path is needed."""
+    if combined is None or not isinstance(values.dtype, pd.CategoricalDtype):
+        return None
+    raw = values.cat.codes.to_numpy()
+    if raw.dtype.itemsize != 1:
+        return None
+    combo, n_combos, parts = combined
+    slots = 256  # the codes viewed as unsigned: missing (-1) is slot 255
+    if slots * n_combos > _MAX_JOINT_CELLS:
+        return None
+    index = raw.view(np.uint8).astype(np.int32)
+    index *= n_combos
+    index += combo
+    joint = np.bincount(index, minlength=slots * n_combos).reshape(slots, n_combos)
+    del index
+    n_categories = len(values.cat.categories)
+    per_slot = joint.sum(axis=1)
+    seen = np.flatnonzero(per_slot[:n_categories])
+    if len(seen) > MAX_VALUES:
+        return None, None
+    # The seen categories in their order, then missing: the rows of _codes' compact codes.
+    joint = np.concatenate([joint[seen], joint[slots - 1 :]])
+    k = len(seen) + 1
+    tables: list[np.ndarray | None] = []
+    for entry in parts:
+        if entry is None:
+            tables.append(None)
+            continue
+        part, m = entry
+        table = np.zeros((k, m), dtype=np.int64)
+        for value in np.unique(part):
+            table[:, value] = joint[:, part == value].sum(axis=1)
+        tables.append(table)
+    # The column's codes are not needed further: a placeholder with the right count.
+    return (np.empty(0, dtype=np.int32), k), tables
+
+
 def leaky_columns(
     frame: pd.DataFrame, columns: Sequence[str], targets: Mapping[str, Any]
 ) -> dict[str, str]:
@@ -158,17 +214,24 @@ def leaky_columns(
     for name, values in targets.items():
         series = pd.Series(np.asarray(values)) if not isinstance(values, pd.Series) else values
         series = series.reset_index(drop=True)
-        prepared.append((name, _codes(series), _numeric(series)))
+        coded = _codes(series)
+        if coded is not None:  # few values: the smallest integers that hold them
+            coded = (coded[0].astype(np.min_scalar_type(coded[1]), copy=False), coded[1])
+        prepared.append((name, coded, _LazyNumbers(series)))
     combined = _combine([coded for _, coded, _ in prepared])
     found: dict[str, str] = {}
     for column in columns:
         series = frame[column].reset_index(drop=True)
-        coded = _codes(series)
+        fast = _dictionary_joint_tables(series, combined)
+        if fast is not None:
+            coded, joints = fast
+        else:
+            coded = _codes(series)
+            # The joint counts of the column with every few-valued target at once (one
+            # pass over the rows; each target's table is a sum over the others' values).
+            joints = _joint_tables(coded, combined)
         numbers = _numeric(series)
-        # The joint counts of the column with every few-valued target at once (one pass
-        # over the rows; each target's table is a sum over the others' values).
-        joints = _joint_tables(coded, combined)
-        for position, (name, target_coded, target_numbers) in enumerate(prepared):
+        for position, (name, target_coded, target_lazy) in enumerate(prepared):
             if coded is not None and target_coded is not None:
                 # A restatement determines the target and is determined by it (a
                 # relabelling); a feature that merely predicts the target well
@@ -182,6 +245,7 @@ def leaky_columns(
                 if min(forward, backward) >= MIN_UNCERTAINTY_REMOVED:
                     found[column] = f"restates the {name} (95 % or more of its uncertainty)"
                     break
+            target_numbers = target_lazy.get() if numbers is not None else None
             if numbers is not None and target_numbers is not None:
                 nan, target_nan = np.isnan(numbers), np.isnan(target_numbers)
                 if nan.any() or target_nan.any():
