@@ -55,14 +55,14 @@ from pathlib import Path
 import workbench._ingest as ingest
 from workbench.cli import main
 
-original = ingest.encode_dataset
+original = ingest.save_encoded
 
 def paused(*args, **kwargs):
     original(*args, **kwargs)
     Path(sys.argv[1]).write_text("encoded")  # the dataset and its features are written...
     time.sleep(120)  # ...but the load's transaction is not committed yet
 
-ingest.encode_dataset = paused
+ingest.save_encoded = paused
 sys.exit(main(sys.argv[2:]))
 """
 
@@ -142,7 +142,7 @@ def test_failed_load_leaves_nothing_behind(tmp_path: Path, monkeypatch: pytest.M
     def broken(*args: object, **kwargs: object) -> None:
         raise wb.DataError("the disk is full (simulated)")
 
-    monkeypatch.setattr(ingest, "encode_dataset", broken)
+    monkeypatch.setattr(ingest, "save_encoded", broken)
     with pytest.raises(wb.DataError, match="simulated"):
         wb.Workbench.from_predictions(_frame(seed=9), label="label", prediction="pred", path=db)
     assert _contents(db) == before

@@ -45,6 +45,7 @@ __all__ = [
     "ingest_model",
     "ingest_predictions",
     "require_columns",
+    "save_encoded",
 ]
 
 DEFAULT_PATH = "workbench.duckdb"
@@ -317,7 +318,27 @@ def ingest_model(
     )
 
 
-def _store_evaluation(
+@contextlib.contextmanager
+def _returning_memory() -> Any:
+    """Arrow allocates from the system allocator meanwhile, which hands freed blocks back
+    (Arrow's default pool keeps them: a few hundred MB after reading a large file); the
+    default pool is restored afterwards."""
+    import pyarrow as pa
+
+    previous = pa.default_memory_pool()
+    pa.set_memory_pool(pa.system_memory_pool())
+    try:
+        yield
+    finally:
+        pa.set_memory_pool(previous)
+
+
+def _store_evaluation(**kwargs: Any) -> Ingested:
+    with _returning_memory():
+        return _store_evaluation_now(**kwargs)
+
+
+def _store_evaluation_now(
     *,
     frame: Any,
     label_series: pd.Series,
@@ -414,6 +435,14 @@ def _store_evaluation(
         fp = fingerprint_frame(frame)
         dataset_id = store.find_dataset(fp)
         if dataset_id is None:
+            # Encoded first, from the columns already read; then the columns are let go and
+            # the rows stream from the file into the store, so the reads, the codes and
+            # DuckDB's write are not all in memory at once.
+            codes, encoding = encode_features(
+                frame, list(frame.columns), n_bins=n_bins, max_categories=max_categories
+            )
+            if not isinstance(frame, pd.DataFrame):
+                frame.clear_cache()
             dataset_id = store.add_dataset(
                 frame,
                 name=name,
@@ -421,7 +450,8 @@ def _store_evaluation(
                 source=source,
                 encoding={"n_bins": n_bins, "max_categories": max_categories},
             )
-            encode_dataset(store, dataset_id, frame, list(frame.columns), n_bins, max_categories)
+            save_encoded(store, dataset_id, codes, encoding)
+            del codes
         n_rows = len(frame)
         if not isinstance(frame, pd.DataFrame):
             frame.clear_cache()  # the columns are in the store now
@@ -520,6 +550,11 @@ def encode_dataset(
     store.save_features(dataset_id, codes, encoding.features, encoding.skipped)
 
 
+def save_encoded(store: Store, dataset_id: int, codes: Any, encoding: Any) -> None:
+    """Write a dataset's feature codes and descriptions (the last step of adding it)."""
+    store.save_features(dataset_id, codes, encoding.features, encoding.skipped)
+
+
 def row_checksums(label: pd.Series, prediction: pd.Series) -> np.ndarray:
     """Per row, a 64-bit checksum of the label and the prediction as given (as text).
 
@@ -541,13 +576,17 @@ def row_checksums(label: pd.Series, prediction: pd.Series) -> np.ndarray:
     label_codes, label_values = pd.factorize(label, use_na_sentinel=True)
     pred_codes, pred_values = pd.factorize(prediction, use_na_sentinel=True)
     width = len(pred_values) + 1
-    pairs = (label_codes.astype(np.int64) + 1) * width + (pred_codes.astype(np.int64) + 1)
+    cells = (len(label_values) + 1) * width
+    # The pair's number in the smallest integers that hold it (10M rows: 40 MB, not 80).
+    kind: Any = np.int32 if cells < 2**31 else np.int64
+    pairs: np.ndarray = (label_codes.astype(kind) + 1) * width
+    np.add(pairs, pred_codes.astype(kind) + 1, out=pairs)
+    del label_codes, pred_codes
     if not len(pred_values):
         return _text_checksums(label, prediction)
-    cells = (len(label_values) + 1) * width
     if cells <= len(pairs):  # few pairs: counted, not sorted
         distinct = np.flatnonzero(np.bincount(pairs, minlength=cells))
-        index = np.zeros(cells, dtype=np.int64)
+        index = np.zeros(cells, dtype=kind)
         index[distinct] = np.arange(len(distinct))
         inverse = index[pairs]
     else:
