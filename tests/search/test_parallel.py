@@ -15,6 +15,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 from planted import make_planted
 
 
+@pytest.fixture(autouse=True)
+def _parallel_from_few_rows(monkeypatch):
+    # The tests' data are small: let a few hundred thousand rows go to workers.
+    monkeypatch.setattr(_parallel, "MIN_ROWS_PER_JOB", 50_000)
+
+
 @pytest.mark.parametrize("confirm", [False, True])
 def test_two_processes_find_what_one_finds(confirm):
     data = make_planted(250_000, 8, seed=2)

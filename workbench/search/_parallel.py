@@ -36,9 +36,12 @@ from workbench.search._counts import CountingPlan, RowBlock, SliceCounts
 
 __all__ = ["SharedRows", "effective_jobs"]
 
-#: Fewer rows than this per worker are counted in the calling process (starting a
-#: task costs more than counting them).
-MIN_ROWS_PER_JOB = 100_000
+#: Fewer rows than this per worker are counted in the calling process: sharing the rows
+#: with a worker (writing them to shared memory, the worker reading them) and the serial
+#: parts of a level cost more than the counting saved. Measured on 2 cores with the
+#: default scan: 1M x 20 rows searched on two processes took 0.67 s against 0.39 s on one,
+#: 10M x 20 3.19 s against 3.34 s (benchmarks/README.md).
+MIN_ROWS_PER_JOB = 2_500_000
 
 _WORKERS: list[Any] = []
 #: One search at a time talks to the workers (scans may run in background threads).

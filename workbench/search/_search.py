@@ -147,9 +147,10 @@ class SliceSearch(BaseEstimator):
         counts in Spark.
     n_jobs : int, default=1
         Processes that count in-memory rows (-1: every core this process may use). The
-        rows are split into ranges counted in parallel worker processes (from 100,000
-        rows per process on; fewer are counted in the calling process), with the same
-        result up to the order float sums are added in.
+        rows are split into ranges counted in parallel worker processes (from 2,500,000
+        searched rows per process on; fewer are counted in the calling process, where
+        they count faster than they can be handed to a worker), with the same result up
+        to the order float sums are added in.
 
     Attributes
     ----------
