@@ -150,6 +150,22 @@ def _check_label(
     return ~missing_rows
 
 
+@contextlib.contextmanager
+def _returning_memory() -> Any:
+    """During a load (a decorator of the two loaders), Arrow allocates from the system
+    allocator, which hands freed blocks back (Arrow's default pool keeps them: a few
+    hundred MB after reading a large file); the default pool is restored afterwards."""
+    import pyarrow as pa
+
+    previous = pa.default_memory_pool()
+    pa.set_memory_pool(pa.system_memory_pool())
+    try:
+        yield
+    finally:
+        pa.set_memory_pool(previous)
+
+
+@_returning_memory()
 def ingest_predictions(
     data: Any,
     *,
@@ -247,6 +263,7 @@ def ingest_predictions(
     )
 
 
+@_returning_memory()
 def ingest_model(
     model: Any,
     X: Any,
@@ -318,27 +335,7 @@ def ingest_model(
     )
 
 
-@contextlib.contextmanager
-def _returning_memory() -> Any:
-    """Arrow allocates from the system allocator meanwhile, which hands freed blocks back
-    (Arrow's default pool keeps them: a few hundred MB after reading a large file); the
-    default pool is restored afterwards."""
-    import pyarrow as pa
-
-    previous = pa.default_memory_pool()
-    pa.set_memory_pool(pa.system_memory_pool())
-    try:
-        yield
-    finally:
-        pa.set_memory_pool(previous)
-
-
-def _store_evaluation(**kwargs: Any) -> Ingested:
-    with _returning_memory():
-        return _store_evaluation_now(**kwargs)
-
-
-def _store_evaluation_now(
+def _store_evaluation(
     *,
     frame: Any,
     label_series: pd.Series,
@@ -547,7 +544,7 @@ def encode_dataset(
     max_categories: int,
 ) -> None:
     codes, encoding = encode_features(frame, columns, n_bins=n_bins, max_categories=max_categories)
-    store.save_features(dataset_id, codes, encoding.features, encoding.skipped)
+    save_encoded(store, dataset_id, codes, encoding)
 
 
 def save_encoded(store: Store, dataset_id: int, codes: Any, encoding: Any) -> None:

@@ -896,7 +896,6 @@ class ParquetColumns:
         del table
         if str(series.dtype) != str(self.dtypes[column]):
             series = series.astype(self.dtypes[column])
-        pa.default_memory_pool().release_unused()  # the reader's buffers, not kept
         return series.rename(column)
 
     def record_batches(self, batch_size: int = 262_144) -> Any:

@@ -13,6 +13,7 @@ a slice can be checked on the original data. Imports numpy, pandas and
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import re
@@ -169,6 +170,45 @@ def _category_predicate(name: str, value: object, label: str | None, intervals: 
     return Predicate.eq(name, value, label=label)
 
 
+def _category_feature(
+    name: str,
+    kept: Sequence[Any],
+    *,
+    n_distinct: int,
+    cap: int,
+    has_missing: bool,
+    is_bool: bool,
+    labelled: bool,
+    intervals: bool,
+) -> EncodedFeature:
+    """The feature of a categorical column whose ``kept`` categories take codes 0, 1, ...;
+    then ``other`` (code ``len(kept)``) when more than ``cap`` values were seen, then
+    ``missing`` when there are missing values."""
+    labels = [str(v) for v in kept]
+    n_kept = len(kept)
+    note = "boolean" if is_bool else f"categorical, {n_distinct} values"
+    if n_distinct > cap:
+        labels.append(OTHER)
+        note += f"; capped: the {cap} most frequent kept, the rest pooled as 'other'"
+    if has_missing:
+        labels.append(MISSING)
+    # A real category that reads like our reserved labels stays distinguishable.
+    reserved = set(labels[n_kept:])
+    for i in range(n_kept):
+        if labels[i] in reserved:
+            labels[i] = f"{labels[i]} (value)"
+    kind = "boolean" if is_bool else "categorical"
+    preds = [
+        _category_predicate(name, v, labels[i] if labelled else None, intervals)
+        for i, v in enumerate(kept)
+    ]
+    if n_distinct > cap:
+        preds.append(Predicate.not_in(name, kept, label=labels[n_kept]))
+    if has_missing:
+        preds.append(Predicate.missing(name, label=labels[-1]))
+    return EncodedFeature(name, kind, tuple(labels), tuple(preds), note=note)
+
+
 class _Dictionary:
     """A categorical column's codes and counts, read once (no hashing of its values).
 
@@ -200,6 +240,7 @@ class _Dictionary:
         except ValueError:  # more categories than 16-bit codes hold: the general path
             return None
 
+    @functools.cached_property
     def first_seen(self) -> np.ndarray:
         """The present categories in the order of their first row (as ``factorize``)."""
         wanted = len(self.present)
@@ -229,42 +270,30 @@ def _encode_dictionary(
 ) -> tuple[np.ndarray, EncodedFeature]:
     """``encode_categories`` (most frequent first) from a column's own codes: the same
     codes, labels and predicates, by lookup tables over the categories."""
-    uniques = dictionary.first_seen()  # category positions, in order of first appearance
+    uniques = dictionary.first_seen  # category positions, in order of first appearance
     n_distinct = len(uniques)
-    counts = dictionary.counts[uniques]
-    positions = np.argsort(-counts, kind="stable")
+    positions = np.argsort(-dictionary.counts[uniques], kind="stable")
     cap = n_distinct if max_categories is None else max_categories
     kept_positions = positions[:cap]
     kept = [dictionary.categories[uniques[i]] for i in kept_positions]
-    labels = [str(v) for v in kept]
+    feature = _category_feature(
+        name,
+        kept,
+        n_distinct=n_distinct,
+        cap=cap,
+        has_missing=dictionary.n_missing > 0,
+        is_bool=is_bool,
+        labelled=labelled,
+        intervals=intervals,
+    )
+    # One lookup from the column's code to ours: a kept category's rank, else 'other';
+    # missing (the last slot) after 'other'.
     n_kept = len(kept)
-    note = "boolean" if is_bool else f"categorical, {n_distinct} values"
-    if n_distinct > cap:
-        labels.append(OTHER)
-        note += f"; capped: the {cap} most frequent kept, the rest pooled as 'other'"
-    has_missing = dictionary.n_missing > 0
-    # One lookup from the column's code to ours: a kept category's rank, else 'other'.
     table = np.full(np.iinfo(dictionary.raw.dtype).max + 1, n_kept, dtype=np.int64)
     table[uniques[kept_positions]] = np.arange(n_kept)
-    if has_missing:
-        table[-1] = len(labels)
-        labels.append(MISSING)
-    width = np.uint8 if len(labels) <= 255 else np.uint16
-    codes = table.astype(width)[dictionary.raw]
-    reserved = set(labels[n_kept:])
-    for i in range(n_kept):
-        if labels[i] in reserved:
-            labels[i] = f"{labels[i]} (value)"
-    kind = "boolean" if is_bool else "categorical"
-    preds = [
-        _category_predicate(name, v, labels[i] if labelled else None, intervals)
-        for i, v in enumerate(kept)
-    ]
-    if n_distinct > cap:
-        preds.append(Predicate.not_in(name, kept, label=labels[n_kept]))
-    if has_missing:
-        preds.append(Predicate.missing(name, label=labels[-1]))
-    return codes, EncodedFeature(name, kind, tuple(labels), tuple(preds), note=note)
+    table[-1] = n_kept + (n_distinct > cap)
+    width = np.uint8 if feature.cardinality <= 255 else np.uint16
+    return table.astype(width)[dictionary.raw], feature
 
 
 def encode_categories(
@@ -331,35 +360,26 @@ def encode_categories(
     cap = n_distinct if max_categories is None else max_categories
     kept_positions = positions[:cap]
     kept = [uniques[i] for i in kept_positions]
-    labels = [str(v) for v in kept]
     missing = raw_codes < 0
+    has_missing = bool(missing.any())
     n_kept = len(kept)
-    # Categories keep their rank as code; everything else is 'other'.
+    # Categories keep their rank as code; everything else is 'other'; missing after it.
     rank = np.full(n_distinct, n_kept, dtype=np.int64)
     rank[kept_positions] = np.arange(n_kept)
     codes = rank[np.where(missing, 0, raw_codes)] if n_distinct else np.zeros(len(series), np.int64)
-    note = "boolean" if is_bool else f"categorical, {n_distinct} values"
-    if n_distinct > cap:
-        labels.append(OTHER)
-        note += f"; capped: the {cap} most frequent kept, the rest pooled as 'other'"
-    if missing.any():
-        codes[missing] = len(labels)
-        labels.append(MISSING)
-    # A real category that reads like our reserved labels stays distinguishable.
-    reserved = set(labels[n_kept:])
-    for i in range(n_kept):
-        if labels[i] in reserved:
-            labels[i] = f"{labels[i]} (value)"
-    kind = "boolean" if is_bool else "categorical"
-    preds = [
-        _category_predicate(name, v, labels[i] if labelled else None, intervals)
-        for i, v in enumerate(kept)
-    ]
-    if n_distinct > cap:
-        preds.append(Predicate.not_in(name, kept, label=labels[n_kept]))
-    if missing.any():
-        preds.append(Predicate.missing(name, label=labels[-1]))
-    return codes, EncodedFeature(name, kind, tuple(labels), tuple(preds), note=note)
+    if has_missing:
+        codes[missing] = n_kept + (n_distinct > cap)
+    feature = _category_feature(
+        name,
+        kept,
+        n_distinct=n_distinct,
+        cap=cap,
+        has_missing=has_missing,
+        is_bool=is_bool,
+        labelled=labelled,
+        intervals=intervals,
+    )
+    return codes, feature
 
 
 def encode_features(
@@ -418,7 +438,7 @@ def encode_features(
             skipped.append((name, "constant: one value for every row, so no slice can differ"))
             continue
         if dictionary is not None:
-            sample = dictionary.categories[dictionary.first_seen()[0]]
+            sample = dictionary.categories[dictionary.first_seen[0]]
             if not isinstance(sample, (str, int, float, bool, np.generic)):
                 skipped.append(
                     (name, f"holds {type(sample).__name__} values: use an extractor for media")
@@ -445,6 +465,15 @@ def encode_features(
         fractional = is_number and bool(np.any(present != np.round(present)))
         if is_number and (n_unique > max_integer_categories or fractional):
             code, feature = _encode_numeric(name, raw, present, n_bins)
+        elif dictionary is not None:
+            code, feature = _encode_dictionary(
+                name,
+                dictionary,
+                max_categories=max_categories,
+                labelled=True,
+                intervals=False,
+                is_bool=is_bool,
+            )
         else:
             code, feature = _encode_categorical(name, series, max_categories)
         dtype_out = np.uint8 if feature.cardinality <= 255 else np.uint16

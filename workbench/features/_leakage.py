@@ -130,13 +130,21 @@ def _joint_tables(
     if k * n_combos > _MAX_JOINT_CELLS:
         return None
     joint = np.bincount(codes * n_combos + combo, minlength=k * n_combos).reshape(k, n_combos)
+    return _per_target(joint, parts)
+
+
+def _per_target(
+    joint: np.ndarray, parts: list[tuple[np.ndarray, int] | None]
+) -> list[np.ndarray | None]:
+    """Each target's table (column values x its values) from the joint counts of the
+    column with every combination of the targets' values (None for a target left out)."""
     tables: list[np.ndarray | None] = []
     for entry in parts:
         if entry is None:
             tables.append(None)
             continue
         part, m = entry
-        table = np.zeros((k, m), dtype=np.int64)
+        table = np.zeros((len(joint), m), dtype=np.int64)
         for value in np.unique(part):
             table[:, value] = joint[:, part == value].sum(axis=1)
         tables.append(table)
@@ -184,19 +192,8 @@ def _dictionary_joint_tables(
         return None, None
     # The seen categories in their order, then missing: the rows of _codes' compact codes.
     joint = np.concatenate([joint[seen], joint[slots - 1 :]])
-    k = len(seen) + 1
-    tables: list[np.ndarray | None] = []
-    for entry in parts:
-        if entry is None:
-            tables.append(None)
-            continue
-        part, m = entry
-        table = np.zeros((k, m), dtype=np.int64)
-        for value in np.unique(part):
-            table[:, value] = joint[:, part == value].sum(axis=1)
-        tables.append(table)
     # The column's codes are not needed further: a placeholder with the right count.
-    return (np.empty(0, dtype=np.int32), k), tables
+    return (np.empty(0, dtype=np.int32), len(joint)), _per_target(joint, parts)
 
 
 def leaky_columns(
