@@ -212,8 +212,7 @@ def main() -> None:
     args = parser.parse_args()
     started = time.perf_counter()
 
-    # Descriptors first: forking the descriptor workers after a scikit-learn fit
-    # (whose BLAS threads are then running) can deadlock them.
+    # Descriptors first, then the scikit-learn fit (the order the sample was built in).
     test_images, test = render_faces(args.test, seed=TEST_SEED)
     with ImageDescriptors(n_jobs=args.n_jobs) as extractor:
         descriptors = extractor.extract(test_images)

@@ -10,6 +10,10 @@ regression fails and noise does not. Real photographs are tested in
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -149,13 +153,34 @@ def test_follows_the_extractor_interface() -> None:
     assert frame["width"].tolist() == [128] * 5
 
 
-@pytest.mark.slow
-def test_processes_give_the_same_rows_as_one_process() -> None:
+def test_threads_give_the_same_rows_as_one_thread() -> None:
     images, _ = render_faces(40, seed=5)
     serial = ImageDescriptors().extract(images)
     with ImageDescriptors(n_jobs=2, chunk_size=8) as extractor:
         parallel = extractor.extract(images)
     pd.testing.assert_frame_equal(serial, parallel)
+    # a notebook cell's lambda works as the scene rule with several threads
+    scenes = ImageDescriptors(n_jobs=2, chunk_size=4, scene_classifier=lambda rgb: "x").extract(
+        images[:12]
+    )
+    assert scenes["scene"].tolist() == ["x"] * 12
+
+
+def test_n_jobs_needs_no_main_guard_in_a_script(tmp_path: Path) -> None:
+    # worker processes re-ran an unguarded script on start and the pool broke
+    script = tmp_path / "no_guard.py"
+    script.write_text(
+        "from workbench.features.image import ImageDescriptors\n"
+        "from workbench.samples import render_faces\n"
+        "images, _ = render_faces(12, seed=1)\n"
+        "frame = ImageDescriptors(n_jobs=2, chunk_size=2).extract(images)\n"
+        "print(len(frame), int(frame['face_count'].sum()))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["12", "12"]
 
 
 def _always_beach(rgb: np.ndarray) -> str:

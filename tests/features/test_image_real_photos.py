@@ -1,9 +1,9 @@
 """Regression set of real photographs: faces found, no face means no skin tone, ITA stability.
 
 Every real photograph found in registry packages: scikit-image's bundled
-photos (always present with the extra) and the sample images of the
-``insightface`` wheel (fetched by ``scripts/get_real_media.sh``; skipped when
-absent). Expected outputs were checked by eye once (the face centres of the
+photos (always present with the extra), scikit-learn's two sample photos
+(a core dependency) and the sample images of the ``insightface`` wheel
+(fetched by ``scripts/get_real_media.sh``; skipped when absent). Expected outputs were checked by eye once (the face centres of the
 group photo are in ``real_media.T1_FACES``) and are written here. All the real
 faces are light-skinned: no real photograph of a darker-skinned face was found
 in the registries, so these tests say nothing about accuracy on darker skin.
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -23,6 +24,7 @@ pytest.importorskip("skimage")
 
 from PIL import Image
 from skimage import data
+from sklearn.datasets import load_sample_image
 
 from workbench.features.image import describe_faces, describe_image
 from workbench.features.image._color import linear_to_srgb_uint8, srgb_to_linear
@@ -40,12 +42,33 @@ NO_FACE_PHOTOS = {
     "colour wheel": data.colorwheel,
     "hubble deep field": data.hubble_deep_field,
     "stained tissue": data.immunohistochemistry,
+    "retina": data.retina,
+    "temple (scikit-learn's china.jpg)": lambda: load_sample_image("china.jpg"),
+    "flower (scikit-learn)": lambda: load_sample_image("flower.jpg"),
+    # a frame 14 x 25 pixels of a standing person: far too small for a face
+    "tiny GIF": lambda: _rgb(Path(data.__file__).parent / "no_time_for_that_tiny.gif"),
 }
+#: scikit-image's greyscale photographs and scans without a face.
+NO_FACE_GREY = (
+    "brick",
+    "cell",
+    "coins",
+    "grass",
+    "gravel",
+    "horse",
+    "microaneurysms",
+    "moon",
+    "page",
+    "text",
+)
+#: The face of scikit-image's greyscale "camera" photo (512 x 512), checked by eye.
+CAMERA_FACE = (227, 163)
 NO_FACE_MASKS = ("mask_black.jpg", "mask_blue.jpg", "mask_green.jpg", "mask_white.jpg")
 
 
 def _rgb(path) -> np.ndarray:
-    return np.asarray(Image.open(path).convert("RGB"))
+    with Image.open(path) as image:  # a GIF's file stays open for its other frames
+        return np.asarray(image.convert("RGB"))
 
 
 def _darker(rgb: np.ndarray, light: float) -> np.ndarray:
@@ -80,6 +103,22 @@ def test_photos_without_a_face_get_no_skin_tone(name: str) -> None:
     assert row["face_count"] == 0
     assert row["skin_tone"] == "no_face"
     assert math.isnan(row["skin_ita_deg"])
+
+
+@pytest.mark.parametrize("name", NO_FACE_GREY)
+def test_greyscale_photos_without_a_face_get_no_skin_tone(name: str) -> None:
+    grey = getattr(data, name)()
+    row = describe_image(np.ascontiguousarray(np.stack([grey] * 3, axis=-1)))
+    assert (row["face_count"], row["skin_tone"]) == (0, "no_face")
+
+
+def test_the_cameraman_is_found_and_gets_no_tone_in_greyscale() -> None:
+    faces = describe_faces(np.stack([data.camera()] * 3, axis=-1))
+    assert len(faces) == 1
+    x, y = CAMERA_FACE
+    assert abs(faces.loc[0, "face_x"] + faces.loc[0, "face_w"] / 2 - x) < 30
+    assert abs(faces.loc[0, "face_y"] + faces.loc[0, "face_h"] / 2 - y) < 30
+    assert faces.loc[0, "skin_tone"] == "unknown"
 
 
 def test_mask_textures_get_no_skin_tone() -> None:

@@ -26,9 +26,10 @@ __all__ = [
     "adapt_model",
     "build_bigram_arpa",
     "transcribe",
+    "voice_segments",
 ]
 
-_SPEECH = ("PocketSphinxASR", "build_bigram_arpa", "transcribe")
+_SPEECH = ("PocketSphinxASR", "build_bigram_arpa", "transcribe", "voice_segments")
 
 
 def __getattr__(name: str) -> Any:

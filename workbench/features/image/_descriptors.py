@@ -2,7 +2,7 @@
 
 One image in, one row of descriptors out (skin tone of the largest face, the
 face count and box, lighting, colour cast, scene, sharpness, colourfulness,
-size), in batches, optionally spread over processes; :func:`describe_faces`
+size), in batches, optionally spread over threads; :func:`describe_faces`
 gives one row per face instead. It follows the extractor interface of
 :mod:`workbench.features._extractors`.
 
@@ -13,10 +13,9 @@ This module imports numpy, pandas, OpenCV, the standard library's
 from __future__ import annotations
 
 import math
-import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import cv2
@@ -296,11 +295,6 @@ def _describe_many(
     return rows
 
 
-def _init_worker() -> None:
-    # one process per core already; OpenCV's own threads would only compete
-    cv2.setNumThreads(1)
-
-
 class ImageDescriptors:
     """Interpretable image descriptors for slice search (the ``[image]`` extra).
 
@@ -315,20 +309,24 @@ class ImageDescriptors:
     Parameters
     ----------
     n_jobs : int
-        Worker processes; ``1`` runs in this process, ``-1`` uses every core.
-        Worth it from a few hundred images on.
+        Worker threads; ``1`` runs in the calling thread, ``-1`` uses one per
+        core. Batches of at most ``chunk_size`` images run in the calling
+        thread. Threads need no ``if __name__ == "__main__"`` guard in
+        scripts and cost nothing to start; the face network (about 70 % of
+        the time), colour conversions and resizing run in OpenCV, which
+        releases the interpreter lock, so the threads share the cores.
     scene_classifier : callable, optional
         ``scene_classifier(rgb) -> str`` maps an RGB uint8 array of shape
         (height, width, 3) to a scene label and replaces the built-in
-        indoor/outdoor rule. With ``n_jobs > 1`` the workers import it, so it
-        must live in an importable module (not a notebook cell); with
-        ``n_jobs=1`` any callable works.
+        indoor/outdoor rule. Any callable works (a notebook cell's function
+        too); with ``n_jobs > 1`` it is called from several threads at once.
     on_error : {"raise", "skip"}
         ``"raise"`` stops at the first unreadable item with a message saying
         which; ``"skip"`` gives it a row of missing values and ``unknown``
         categories.
     chunk_size : int
-        Images per task sent to a worker process.
+        Most images per task given to a worker thread; smaller batches run in
+        the calling thread.
 
     Attributes
     ----------
@@ -364,7 +362,6 @@ class ImageDescriptors:
         self.scene_classifier = scene_classifier
         self.on_error = on_error
         self.chunk_size = chunk_size
-        self._pool: ProcessPoolExecutor | None = None
 
     def _validate(self) -> int:
         n_jobs = self.n_jobs
@@ -412,56 +409,44 @@ class ImageDescriptors:
         """
         workers = self._validate()
         items = list(batch)
-        if workers == 1 or len(items) <= self.chunk_size:
-            # OpenCV's own threads gain little on small images and, on a busy
-            # machine, made face detection 20x slower; restore the setting after
-            threads = cv2.getNumThreads()
-            cv2.setNumThreads(1)
-            try:
+        # OpenCV's own threads gain little on small images and, on a busy machine,
+        # made face detection 20x slower: one OpenCV thread per worker, restored after
+        threads = cv2.getNumThreads()
+        cv2.setNumThreads(1)
+        try:
+            if workers == 1 or len(items) <= self.chunk_size:
                 rows = _describe_many(items, self.scene_classifier, self.on_error)
-            finally:
-                cv2.setNumThreads(threads)
-        else:
-            rows = []
-            chunks = [items[i : i + self.chunk_size] for i in range(0, len(items), self.chunk_size)]
-            pool = self._get_pool(workers)
-            for part in pool.map(
-                _describe_many,
-                chunks,
-                [self.scene_classifier] * len(chunks),
-                [self.on_error] * len(chunks),
-            ):
-                rows.extend(part)
+            else:
+                # Threads, not processes: OpenCV releases the interpreter lock in the
+                # face network, resizing and colour conversion, nothing is pickled or
+                # re-imported, and scripts need no `if __name__ == "__main__"` guard
+                # (worker processes re-ran an unguarded script and died).
+                # at least four chunks per thread, so one slow chunk does not leave a core idle
+                size = min(self.chunk_size, math.ceil(len(items) / (4 * workers)))
+                chunks = [items[i : i + size] for i in range(0, len(items), size)]
+                with ThreadPoolExecutor(max_workers=min(workers, len(chunks))) as pool:
+                    rows = [
+                        row
+                        for part in pool.map(
+                            lambda chunk: _describe_many(
+                                chunk, self.scene_classifier, self.on_error
+                            ),
+                            chunks,
+                        )
+                        for row in part
+                    ]
+        finally:
+            cv2.setNumThreads(threads)
         return _to_frame(rows)
 
-    def _get_pool(self, workers: int) -> ProcessPoolExecutor:
-        if self._pool is None or getattr(self._pool, "_max_workers", workers) != workers:
-            self.close()
-            # Workers start from a clean server process, not a fork of this one: forking
-            # after BLAS/OpenMP threads have run (e.g. a scikit-learn fit) can deadlock.
-            self._pool = ProcessPoolExecutor(
-                max_workers=workers,
-                initializer=_init_worker,
-                mp_context=multiprocessing.get_context("forkserver"),
-            )
-        return self._pool
-
     def close(self) -> None:
-        """Shut down the worker processes (they are also reused across calls)."""
-        if self._pool is not None:
-            self._pool.shutdown()
-            self._pool = None
+        """Nothing to release (worker threads end with each batch); kept for ``with`` blocks."""
 
     def __enter__(self) -> ImageDescriptors:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__.copy()
-        state["_pool"] = None
-        return state
 
     def __repr__(self) -> str:
         return (
