@@ -27,7 +27,11 @@ from skimage import data
 from sklearn.datasets import load_sample_image
 
 from workbench.features.image import describe_faces, describe_image
-from workbench.features.image._color import linear_to_srgb_uint8, srgb_to_linear
+from workbench.features.image._color import (
+    lab_to_linear_rgb,
+    linear_to_srgb_uint8,
+    srgb_to_linear,
+)
 
 from .real_media import T1_FACES, insightface_image
 
@@ -55,7 +59,6 @@ NO_FACE_GREY = (
     "coins",
     "grass",
     "gravel",
-    "horse",
     "microaneurysms",
     "moon",
     "page",
@@ -161,7 +164,8 @@ def test_ita_holds_under_half_the_light(single_faces) -> None:
         before, after = describe_image(rgb), describe_image(_darker(rgb, 0.5))
         assert after["face_count"] == 1, name
         assert abs(after["skin_ita_deg"] - before["skin_ita_deg"]) <= 2.0, name
-        assert after["lighting"] in ("dim", "normal")
+        # measured: all seven "dim" (mean luma 0.33-0.44, exposure gain 1.4-2.1)
+        assert after["lighting"] == "dim", name
 
 
 def test_ita_under_jpeg_quality_30_is_bounded(single_faces) -> None:
@@ -182,6 +186,24 @@ def test_ita_under_a_tighter_or_looser_crop_is_bounded() -> None:
     padded = describe_image(np.pad(photo, ((128, 128), (128, 128), (0, 0)), constant_values=128))
     assert abs(padded["skin_ita_deg"] - full) <= 4.0
     assert abs(tight - full) <= 18.0
+
+
+def test_skin_is_read_on_the_face_not_on_skin_coloured_surroundings() -> None:
+    # the astronaut in a 128-pixel frame, grey or in one of three skin colours (tan,
+    # brown, light): measured ITA 51.1 in grey, 51.1-51.8 in the skin colours
+    photo = np.pad(data.astronaut(), ((128, 128), (128, 128), (0, 0)), constant_values=128)
+    frame = np.ones(photo.shape[:2], bool)
+    frame[128:-128, 128:-128] = False
+    grey = describe_image(photo)["skin_ita_deg"]
+    for lab in ((60.0, 15.0, 25.0), (45.0, 18.0, 30.0), (70.0, 10.0, 18.0)):
+        framed = photo.copy()
+        framed[frame] = linear_to_srgb_uint8(lab_to_linear_rgb(lab))
+        row = describe_image(framed)
+        assert row["face_count"] == 1
+        assert abs(row["skin_ita_deg"] - grey) <= 1.5, lab
+        # the same skin colour with no face in it has no tone
+        wall = np.ascontiguousarray(framed[:128])
+        assert describe_image(wall)["skin_tone"] == "no_face"
 
 
 def test_the_correction_does_not_bias_real_faces(single_faces) -> None:
