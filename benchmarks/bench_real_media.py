@@ -8,9 +8,14 @@ and ``alsa-utils``' channel clips (48 kHz). Each list is repeated to ``--repeat`
 passes; every file is described once per pass (``ImageDescriptors``,
 ``AudioDescriptors``) and, with ``--asr``, transcribed by ``PocketSphinxASR``.
 
+With ``--long N`` the transcribed clips, repeated N times in a shuffled order,
+become one long recording, decoded whole and cut at its pauses
+(``PocketSphinxASR``'s ``max_segment_s``), and its WER is compared with the
+clips decoded one by one.
+
 Usage::
 
-    python benchmarks/bench_real_media.py [--repeat 3] [--jobs 2] [--asr]
+    python benchmarks/bench_real_media.py [--repeat 3] [--jobs 2] [--asr] [--long 4]
 """
 
 from __future__ import annotations
@@ -55,6 +60,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--asr", action="store_true", help="also time PocketSphinxASR")
+    parser.add_argument(
+        "--long", type=int, default=0, help="WER of the clips joined N times into one recording"
+    )
     args = parser.parse_args()
     print(f"cores: {os.cpu_count()}, load average: {os.getloadavg()[0]:.1f}")
 
@@ -99,6 +107,50 @@ def main() -> None:
         total = seconds / args.repeat
         print(
             f"ASR (PocketSphinx, generic model): {total:.0f} s of audio in {took:.1f} s = {total / took:.2f} audio seconds/s"
+        )
+    if args.long:
+        long_recording(args.long)
+
+
+def _transcribed() -> dict[Path, str]:
+    import re
+
+    data = Path("/usr/share/pocketsphinx/test/data")
+    out = {}
+    for folder, listing in (("cards", "cards.transcription"), ("librivox", "transcription")):
+        for line in (data / folder / listing).read_text().splitlines():
+            match = re.match(r"<s>(.*)</s> \((.*)\)", line.strip())
+            if match:
+                out[data / folder / f"{match.group(2)}.wav"] = match.group(1).strip()
+    return out
+
+
+def long_recording(times: int) -> None:
+    """WER of one long recording, decoded whole and cut at pauses, vs clip by clip."""
+    from workbench.adapters import PocketSphinxASR
+    from workbench.metrics import error_rate, word_errors
+
+    refs = _transcribed()
+    paths = list(refs) * times
+    order = np.random.default_rng(0).permutation(len(paths))
+    audio = np.concatenate([load_audio(paths[i])[0] for i in order])
+    reference = " ".join(refs[paths[i]] for i in order)
+    asr = PocketSphinxASR()
+    start = time.perf_counter()
+    clips = [asr(path) for path in refs]
+    errors, words = word_errors(list(refs.values()), clips)
+    print(
+        f"clip by clip: {len(refs)} clips, WER {error_rate(errors, words):.0%} "
+        f"({time.perf_counter() - start:.0f} s)"
+    )
+    for label, max_segment_s in (("cut at pauses", 20.0), ("decoded whole", 1e9)):
+        asr.max_segment_s = max_segment_s
+        start = time.perf_counter()
+        hypothesis = asr((audio, 16000))
+        errors, words = word_errors([reference], [hypothesis])
+        print(
+            f"one {len(audio) / 16000:.0f} s recording, {label}: WER "
+            f"{error_rate(errors, words):.0%} ({time.perf_counter() - start:.0f} s)"
         )
 
 

@@ -113,6 +113,44 @@ def test_manifest_carries_transcripts_into_speaking_rate(
     bench.close()
 
 
+def test_two_audio_columns_of_real_clips_give_two_descriptor_sets(
+    clips: dict[Path, str], tmp_path: Path
+) -> None:
+    # each clip recorded twice: on the close microphone and through a telephone line
+    sf = pytest.importorskip("soundfile")
+    sos = signal.butter(8, [300, 3400], btype="bandpass", fs=RATE, output="sos")
+    rows = []
+    for index, (path, text) in enumerate(clips.items()):
+        samples, rate = load_audio(path)
+        phone = tmp_path / f"phone_{index}.wav"
+        sf.write(phone, resample(signal.sosfilt(sos, samples), rate, 8000), 8000)
+        rows.append(
+            {
+                "close": str(path),
+                "phone": phone.name,
+                "speaker": path.parent.name,
+                "label": text,
+                "hyp": text,
+            }
+        )
+    frame = pd.DataFrame(rows * 2)
+    bench = wb.Workbench.from_predictions(
+        frame, label="label", prediction="hyp", metric="wer", path=":memory:"
+    )
+    close = bench.add_descriptors(AudioDescriptors(), "close", prefix="close_", progress=False)
+    phone = bench.add_descriptors(
+        AudioDescriptors(), "phone", base_dir=tmp_path, prefix="phone_", progress=False
+    )
+    assert set(close["close_bandwidth_class"]) == {"wideband"}
+    assert set(phone["phone_bandwidth_class"]) == {"telephone"}
+    stored = bench._store.read_dataset(bench.dataset_id)
+    assert {"close_snr_db", "phone_snr_db", "close_bandwidth_hz", "phone_bandwidth_hz"} <= set(
+        stored.columns
+    )
+    assert (stored["close_bandwidth_hz"] > stored["phone_bandwidth_hz"]).all()
+    bench.close()
+
+
 def test_telephone_and_wideband_classes_on_real_speech(clips: dict[Path, str]) -> None:
     for path in list(clips)[:5]:
         samples, rate = load_audio(path)

@@ -168,6 +168,33 @@ def test_ita_holds_under_half_the_light(single_faces) -> None:
         assert after["lighting"] == "dim", name
 
 
+def test_a_photo_too_dark_to_normalise_gets_no_tone(single_faces) -> None:
+    # at 1/12 of the light the bright end would need a gain above 8: the faces are still
+    # found, but the raw ITA (measured -73 .. -78 degrees, "dark" for light skin) is the
+    # light, not the skin, so none is given. At 1/8 the correction still holds (<= 0.5).
+    for name, rgb in single_faces.items():
+        row = describe_image(_darker(rgb, 1 / 12))
+        assert row["face_count"] == 1, name
+        assert (row["skin_reference"], row["skin_correction"]) == (
+            "too_dark",
+            "cannot_correct_dark",
+        )
+        assert row["skin_tone"] == "unknown" and math.isnan(row["skin_ita_deg"]), name
+        assert row["skin_ita_deg_uncorrected"] < -60.0
+
+
+def test_a_gamma_curve_is_neither_detected_nor_corrected(single_faces) -> None:
+    # a known limit, written down so the README's figure stays true: gamma 1.6 darkens
+    # ITA by 7.2-25.4 degrees over the seven faces and no column says so (one picture
+    # cannot tell a gamma curve from darker skin)
+    for name, rgb in single_faces.items():
+        before = describe_image(rgb)
+        curved = np.round(255.0 * (rgb / 255.0) ** 1.6).astype(np.uint8)
+        after = describe_image(curved)
+        assert -30.0 <= after["skin_ita_deg"] - before["skin_ita_deg"] <= -5.0, name
+        assert after["skin_correction"] != "cannot_correct_dark", name
+
+
 def test_ita_under_jpeg_quality_30_is_bounded(single_faces) -> None:
     # measured 0.3-4.3 degrees over the seven faces (5.9 on an earlier skin sampling)
     for name, rgb in single_faces.items():

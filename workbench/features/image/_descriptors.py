@@ -302,7 +302,8 @@ class ImageDescriptors:
     after normalising the exposure; ``no_face`` and a missing ITA when no face
     is found; ``skin_correction`` says ``cannot_correct_cast`` when the
     brightest areas are tinted by a coloured light, which is not corrected,
-    and ``cannot_correct_dark`` for a photo too dark to normalise), the face count and the largest face's box, lighting, contrast,
+    and ``cannot_correct_dark``, with no ITA, for a photo too dark to
+    normalise), the face count and the largest face's box, lighting, contrast,
     colour cast, indoor/outdoor scene, sharpness, colourfulness and size, one
     row per image. :func:`describe_faces` gives one row per face.
 
@@ -348,7 +349,7 @@ class ImageDescriptors:
 
     name = "image_descriptors"
     columns: tuple[str, ...] = COLUMNS
-    version = "3"
+    version = "4"
 
     def __init__(
         self,

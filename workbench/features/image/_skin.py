@@ -20,9 +20,11 @@ as follows:
    reads the photo as overexposed). The earlier sclera-based correction
    darkened every real face by 4 to 27 degrees. It is a white-patch
    assumption: a face in front of a bright window comes out darker than in
-   front of a dark wall. When the gain would leave ``[1 / MAX_GAIN,
-   MAX_GAIN]`` (a nearly black photo) the ITA is reported uncorrected and
-   ``skin_reference`` says ``"too_dark"``.
+   front of a dark wall. When the gain would exceed ``MAX_GAIN`` (a nearly
+   black photo) there is no usable reference: ``skin_reference`` says
+   ``"too_dark"`` and the face gets no ITA (``skin_tone`` ``"unknown"``;
+   the raw reading stays in ``skin_ita_deg_uncorrected``). Read raw, a light
+   face at 1/12 of the light measured -73 to -78 degrees, "dark".
 3. Skin pixels: the forehead and both cheeks of each face (patches placed
    from the detector's eye and mouth landmarks, rotated with the face), kept
    when their colour is skin-like, trimmed of the darkest and lightest tails
@@ -106,7 +108,7 @@ class SkinMeasurement:
         near grey (no sign of a coloured light); ``"cannot_correct_cast"``:
         the brightest areas are tinted (a warm or cool light, or a coloured
         wall) and ITA is not corrected for it; ``"cannot_correct_dark"``: the
-        photo is too dark to normalise; ``"no_face"``. Gamma-like tone curves
+        photo is too dark to normalise, and no ITA is given; ``"no_face"``. Gamma-like tone curves
         cannot be detected from one picture and are not corrected.
         """
         if not self.faces:
@@ -264,8 +266,9 @@ def measure_skin(linear: np.ndarray, rgb: np.ndarray) -> SkinMeasurement:
         if count < MIN_SKIN_PIXELS or chroma < MIN_CHROMA:
             ita = ita_raw = math.nan
         else:
-            ita = ita_degrees(*_median_lb(lab[mask]))
             ita_raw = ita_degrees(*_median_lb(lab_raw[mask]))
+            # too dark to normalise: the raw angle is the light, not the skin
+            ita = math.nan if reference == "too_dark" else ita_degrees(*_median_lb(lab[mask]))
         measured.append(
             FaceSkin(
                 face=face,
