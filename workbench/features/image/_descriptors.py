@@ -77,6 +77,7 @@ SHARPNESS_SIDE = 256
 _WARM_COOL_B = 4.0
 FACE_COLUMNS: tuple[str, ...] = (
     "face_index",
+    "face_count",
     "face_x",
     "face_y",
     "face_w",
@@ -249,7 +250,8 @@ def describe_faces(item: Any) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Columns ``FACE_COLUMNS``: the box in the image's pixels, the in-plane
+        Columns ``FACE_COLUMNS``: the face's index (0 is the largest), the
+        image's face count, the box in the image's pixels, the in-plane
         angle (from the eye line), the detector's score, ITA (exposure-normalised and raw), the skin-tone
         bin and the number of skin pixels measured. No rows when no face is found.
 
@@ -265,6 +267,7 @@ def describe_faces(item: Any) -> pd.DataFrame:
     rows = [
         {
             "face_index": index,
+            "face_count": len(skin.faces),
             "face_x": round(found.face.x / scale),
             "face_y": round(found.face.y / scale),
             "face_w": round(found.face.w / scale),
