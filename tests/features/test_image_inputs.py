@@ -174,3 +174,20 @@ def test_core_package_does_not_import_the_image_extra() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=root, check=True
     )
     assert result.stdout.split() == ["False", "False"]
+
+
+def test_the_bundled_face_models_are_the_documented_files_with_their_licence() -> None:
+    import hashlib
+    import re
+
+    import workbench.features.image as image
+
+    models = Path(image.__file__).parent / "models"
+    assert "Apache License" in (models / "LICENSE").read_text()
+    table = re.findall(
+        r"\| (\S+\.tflite) \| (\d+) \| ([0-9a-f]{64}) \|", (models / "README.md").read_text()
+    )
+    assert len(table) == 2
+    for name, size, digest in table:
+        data = (models / name).read_bytes()
+        assert (len(data), hashlib.sha256(data).hexdigest()) == (int(size), digest), name
