@@ -401,7 +401,7 @@ class Workbench:
         process can still get) and otherwise streams them out of the store through
         DuckDB; ``"numpy"``, ``"duckdb"`` or ``"spark"`` (on ``spark``, a SparkSession,
         default the active one) force it. A note of the findings says which ran and why.
-        ``n_jobs`` processes count in memory (-1: every core).
+        ``n_jobs`` cores count in memory (-1: every core).
         """
         if unknown:
             import difflib

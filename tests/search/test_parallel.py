@@ -1,4 +1,5 @@
-"""n_jobs > 1 counts in worker processes and finds exactly what one core finds."""
+"""n_jobs > 1 counts in worker processes (without the compiled kernels) and finds exactly
+what one core finds (threads around the kernels: test_kernels.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from workbench.search import SliceSearch, _parallel
+from workbench.search import SliceSearch, _kernels, _parallel
 from workbench.search._parallel import effective_jobs
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
@@ -17,8 +18,10 @@ from planted import make_planted
 
 @pytest.fixture(autouse=True)
 def _parallel_from_few_rows(monkeypatch):
-    # The tests' data are small: let a few hundred thousand rows go to workers.
+    # The tests' data are small: let a few hundred thousand rows go to workers; no
+    # compiled kernels, so the counting goes to processes.
     monkeypatch.setattr(_parallel, "MIN_ROWS_PER_JOB", 50_000)
+    monkeypatch.setattr(_kernels, "ENABLED", False)
 
 
 @pytest.mark.parametrize("confirm", [False, True])

@@ -8,7 +8,7 @@ chunk (:class:`DuckDBAggregator` streams Arrow record batches) or hand the same
 per-candidate ``GROUP BY`` to a SQL engine (a Spark SQL aggregator would implement
 the same two methods).
 
-This module imports numpy, the sibling ``_counts``/``_split`` modules and
+This module imports numpy, the sibling ``_counts``/``_kernels``/``_split`` modules and
 ``workbench.exceptions``. It never imports the store: the DuckDB aggregator is
 given a connection.
 """
@@ -22,6 +22,7 @@ from typing import Any, Literal, Protocol, runtime_checkable
 import numpy as np
 
 from workbench.exceptions import DataError
+from workbench.search import _kernels
 from workbench.search._counts import (
     _FIELDS,
     RowBlock,
@@ -223,9 +224,10 @@ class NumpyAggregator:
     discovery_mask : bool ndarray, optional
         ``True`` for rows searched, ``False`` for confirmation rows; ``None``: no split.
     n_jobs : int, default=1
-        Processes to count with (-1: every core); large parts are split into row ranges
-        counted in parallel (see :mod:`workbench.search._parallel`). Call :meth:`close`
-        after the search to remove the shared copies of the rows.
+        Cores to count with (-1: every core); a level's counting is shared out by
+        joint histogram or row range between threads (compiled kernels) or processes
+        (see :mod:`workbench.search._parallel`). Call :meth:`close` after the search to
+        remove the shared copies of the rows (processes only).
     split_in_front : bool, default=False
         The rows are already ordered discovery rows first (each part in row order, see
         :func:`move_to_front`): both parts are counted on views of the arrays, not on
@@ -260,6 +262,8 @@ class NumpyAggregator:
             for c, card in zip(columns, self._cardinalities, strict=True)
         ]
         block = RowBlock(columns, errors, weights, binary)
+        if block.n_rows >= _kernels.MIN_ROWS:
+            _kernels.kernels()  # compiled counting (GIL released: threads) when numba is installed
         if discovery_mask is None:
             self._parts = {"discovery": block, "confirmation": block.subset(np.zeros(0, int))}
         elif split_in_front:
@@ -284,7 +288,7 @@ class NumpyAggregator:
 
     @property
     def parallel(self) -> bool:
-        """Whether counting runs on more than one process."""
+        """Whether counting runs on more than one thread or process."""
         return self.n_jobs > 1 and self._shared["discovery"].parallel
 
     def close(self) -> None:

@@ -8,7 +8,7 @@ pass over the rows counts e.g. the ten feature pairs inside a five-feature block
 Counts are additive over row chunks, so the same plan runs on one in-memory array
 or chunk by chunk on streamed record batches.
 
-It imports only numpy.
+It imports numpy and the sibling ``_kernels`` module (compiled kernels when loaded).
 """
 
 from __future__ import annotations
@@ -16,8 +16,11 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+
+from workbench.search._kernels import loaded
 
 __all__ = ["CountingPlan", "RowBlock", "SliceCounts", "make_plan"]
 
@@ -272,7 +275,15 @@ def make_plan(
 def _row_sums(
     key: np.ndarray, rows: RowBlock, n_bins: int, moments: bool
 ) -> tuple[np.ndarray, ...]:
-    """Histograms over ``key`` (one per row): size, error, weight [, moments]."""
+    """Histograms over ``key`` (one per row): size, error, weight [, moments].
+
+    With the compiled kernels loaded (``_kernels.loaded()``) each histogram is one
+    loop over the rows that releases the GIL and adds in row order, as ``np.bincount``
+    does: the same sums, bit for bit.
+    """
+    compiled = loaded()
+    if compiled is not None:
+        return _row_sums_compiled(compiled, key, rows, n_bins, moments)
     size: np.ndarray = np.bincount(key, minlength=n_bins)
     nz = rows.nonzero
     error: np.ndarray
@@ -303,6 +314,44 @@ def _row_sums(
     )
 
 
+def _row_sums_compiled(
+    compiled: Any, key: np.ndarray, rows: RowBlock, n_bins: int, moments: bool
+) -> tuple[np.ndarray, ...]:
+    """:func:`_row_sums` with the compiled kernels (the same sums in the same order)."""
+    size = np.zeros(n_bins, dtype=np.int64)
+    compiled.count(key, size)
+    nz = rows.nonzero
+    error = np.zeros(n_bins)
+    if rows.binary:
+        error_rows = np.zeros(n_bins, dtype=np.int64)
+        compiled.count_at(key, nz, error_rows)
+        error = error_rows.astype(np.float64)
+    else:
+        compiled.add_at(key, nz, rows.errors, error)
+    weight: np.ndarray
+    if rows.weights is None:
+        weight = size.astype(np.float64)
+    else:
+        weight = np.zeros(n_bins)
+        compiled.add(key, rows.weights, weight)
+    if not moments:
+        return size, error, weight
+    if rows.binary:
+        return size, error, weight, error.copy(), error.copy(), weight.copy()
+    e = rows.errors
+    error_sq = np.zeros(n_bins)
+    compiled.add_product_at(key, nz, e, e, error_sq)
+    error_weight = np.zeros(n_bins)
+    if rows.weights is None:
+        compiled.add_at(key, nz, e, error_weight)  # e * 1.0 is e
+        weight_sq = weight.copy()
+    else:
+        compiled.add_product_at(key, nz, e, rows.weights, error_weight)
+        weight_sq = np.zeros(n_bins)
+        compiled.add_product_at(key, np.arange(len(key)), rows.weights, rows.weights, weight_sq)
+    return size, error, weight, error_sq, error_weight, weight_sq
+
+
 _FIELDS = (
     "size",
     "error_sum",
@@ -324,6 +373,8 @@ def binary_joint(rows: RowBlock, features: Sequence[int], cards: Sequence[int]) 
     One histogram over keys whose top digit is the row's error, so the error counts
     need no second pass over the erring rows; the keys are built a chunk of rows at a
     time (in cache), the histograms of the chunks added (integers: exact in any order).
+    With the compiled kernels loaded, the last digit is added while counting (the full
+    key is never written) and the GIL is released throughout.
     """
     n_bins = math.prod(cards[f] for f in features)
     flat = np.zeros(2 * n_bins, dtype=np.int64)
@@ -336,9 +387,19 @@ def binary_joint(rows: RowBlock, features: Sequence[int], cards: Sequence[int]) 
     radix = [int(cards[f]) for f in features]
     # uint32 keys when they fit (dense histograms: always): less to write than intp
     buffer = np.empty(chunk, dtype=np.uint32 if 2 * n_bins <= 1 << 32 else np.int64)
+    compiled = loaded()
     for start in range(0, n, chunk):
         stop = min(n, start + chunk)
         key = buffer[: stop - start]
+        if compiled is not None:
+            if len(columns) == 1:
+                compiled.count_step(bits[start:stop], radix[0], columns[0][start:stop], flat)
+                continue
+            compiled.start_key(key, bits[start:stop], radix[0], columns[0][start:stop])
+            for column, card in zip(columns[1:-1], radix[1:-1], strict=True):
+                compiled.step_key(key, card, column[start:stop])
+            compiled.count_step(key, radix[-1], columns[-1][start:stop], flat)
+            continue
         np.copyto(key, bits[start:stop], casting="unsafe")
         for column, card in zip(columns, radix, strict=True):
             np.multiply(key, card, out=key, casting="unsafe")

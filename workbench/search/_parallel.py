@@ -1,21 +1,29 @@
-"""Count on several cores: row ranges counted by worker processes, counts added up.
+"""Count on several cores: threads around the compiled kernels, else worker processes.
 
-The one job of this module is to run a counting plan on ``n_jobs`` cores. numpy's
-``bincount`` -- the heart of the counting -- holds the GIL for its whole run, so
-threads do not help; processes do. The rows of one part are written once per search
+The one job of this module is to run a counting plan on ``n_jobs`` cores. A level's
+counting plan is shared out by joint histogram (each thread or process counts some of
+the histograms, and marginalises them, on all rows), or by row ranges when the plan has
+one histogram; the counts are added up (each candidate is counted by one piece, or its
+counts are added over row ranges in a fixed order, so the result equals the one-core
+count up to the order of float sums, and is the same from run to run).
+
+**Threads** when the compiled kernels are loaded (``_kernels``: numba, for searches of
+at least ``_kernels.MIN_ROWS`` rows): they release the GIL, so ``n_jobs`` threads count
+one copy of the rows with nothing handed over, from :data:`MIN_ROWS_PER_THREAD` rows per
+thread.
+
+**Processes** otherwise: numpy's ``bincount`` holds the GIL for its whole run, so
+threads would not help. The rows of one part are written once per search
 to memory-mapped ``.npy`` files (in ``/dev/shm`` when it exists, so nothing touches a
-disk) and each worker maps them read-only. A level's counting plan is shared out by
-joint histogram (each process counts some of the histograms, and marginalises them, on
-all rows), or by row ranges when the plan has one histogram; the parent adds the
-workers' counts (each candidate is counted by one process, or its counts are added over
-row ranges, so the result equals the one-core count up to the order of float sums).
+disk) and each worker maps them read-only, from :data:`MIN_ROWS_PER_JOB` rows per
+process. The parent counts one piece itself and adds the workers' counts.
 
 Workers are plain Python processes (``python -c``; never a fork of a process that may
 run DuckDB's or BLAS's threads, and the caller's ``__main__`` is not re-imported) that
 read calls as pickles on stdin; they are kept for the process's lifetime, so only the
 first parallel search pays for starting them (importing numpy, not the whole package).
 
-It imports numpy and the sibling ``_counts`` module.
+It imports numpy and the sibling ``_counts`` and ``_kernels`` modules.
 """
 
 from __future__ import annotations
@@ -28,11 +36,13 @@ import pickle
 import shutil
 import tempfile
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
 
 from workbench.search._counts import CountingPlan, RowBlock, SliceCounts
+from workbench.search._kernels import loaded
 
 __all__ = ["SharedRows", "effective_jobs"]
 
@@ -42,6 +52,10 @@ __all__ = ["SharedRows", "effective_jobs"]
 #: default scan: 1M x 20 rows searched on two processes took 0.67 s against 0.39 s on one,
 #: 10M x 20 3.19 s against 3.34 s (benchmarks/README.md).
 MIN_ROWS_PER_JOB = 2_500_000
+
+#: Fewer rows than this per thread (compiled kernels loaded) are counted in the calling
+#: thread: below, starting the pieces and adding their counts cost more than they save.
+MIN_ROWS_PER_THREAD = 250_000
 
 _WORKERS: list[Any] = []
 #: One search at a time talks to the workers (scans may run in background threads).
@@ -193,6 +207,32 @@ def _count_range(
     return plan.count(rows, moments=moments)
 
 
+_POOL: list[ThreadPoolExecutor] = []
+
+
+def _pool(n: int) -> ThreadPoolExecutor:
+    """A pool of at least ``n`` threads, kept for the process's lifetime."""
+    with _POOL_LOCK:
+        if not _POOL or _POOL[0]._max_workers < n:
+            if _POOL:
+                _POOL.pop().shutdown(wait=False)
+            _POOL.append(ThreadPoolExecutor(max_workers=n, thread_name_prefix="workbench-count"))
+        return _POOL[0]
+
+
+_POOL_LOCK = threading.Lock()
+
+
+def _rows_between(rows: RowBlock, start: int, stop: int) -> RowBlock:
+    """Rows ``start:stop`` of ``rows`` as views."""
+    return RowBlock(
+        [c[start:stop] for c in rows.columns],
+        rows.errors[start:stop],
+        None if rows.weights is None else rows.weights[start:stop],
+        rows.binary,
+    )
+
+
 def _split_plan(plan: CountingPlan, n_pieces: int, n_rows: int) -> list[CountingPlan]:
     """Share a plan's joint histograms out into at most ``n_pieces`` plans of similar cost."""
     units: list[tuple[float, Any, bool]] = []
@@ -218,14 +258,17 @@ def _split_plan(plan: CountingPlan, n_pieces: int, n_rows: int) -> list[Counting
 
 
 class SharedRows:
-    """One part's rows, counted on ``n_jobs`` processes.
+    """One part's rows, counted on ``n_jobs`` threads or processes.
 
     Parameters
     ----------
     rows : RowBlock
         The rows (kept for counting in the calling process when they are few).
     n_jobs : int
-        Processes to count with (already made effective, >= 2).
+        Threads or processes to count with (already made effective, >= 2).
+
+    Threads are used when the compiled kernels are loaded when the rows are handed
+    over (see ``_kernels``), processes otherwise.
     """
 
     def __init__(self, rows: RowBlock, n_jobs: int) -> None:
@@ -234,11 +277,15 @@ class SharedRows:
         self._directory: str | None = None
         self._write_failed = False
         self._ranges: list[tuple[int, int]] = []
+        self.threads = loaded() is not None
         n = rows.n_rows
-        jobs = min(n_jobs, n // MIN_ROWS_PER_JOB)
+        jobs = min(n_jobs, n // (MIN_ROWS_PER_THREAD if self.threads else MIN_ROWS_PER_JOB))
         if jobs >= 2:
             bounds = np.linspace(0, n, jobs + 1).astype(np.int64)
             self._ranges = [(int(a), int(b)) for a, b in itertools.pairwise(bounds)]
+        # Each thread's row range as one block kept for the whole search (its erring
+        # rows and error bits are found once).
+        self._blocks = [_rows_between(rows, a, b) for a, b in self._ranges] if self.threads else []
 
     @property
     def parallel(self) -> bool:
@@ -286,11 +333,30 @@ class SharedRows:
             calls = [(piece, 0, n) for piece in pieces]
         else:
             calls = [(plan, start, stop) for start, stop in self._ranges]
+        if self.threads:
+            return self._count_threads(plan, pieces, moments)
         directory = self._write()
         if directory is None:
             return plan.count(self.rows, moments=moments)
         with _LOCK:
             return self._count_calls(directory, calls, moments)
+
+    def _count_threads(
+        self, plan: CountingPlan, pieces: list[CountingPlan], moments: bool
+    ) -> SliceCounts:
+        """Count on threads: each piece of the plan on all rows, or (one piece) the plan
+        on each row range; the calling thread counts the first itself."""
+        if len(pieces) >= 2:
+            calls = [(piece, self.rows) for piece in pieces]
+        else:
+            calls = [(plan, block) for block in self._blocks]
+        pool = _pool(len(calls) - 1)
+        futures = [pool.submit(piece.count, rows, moments=moments) for piece, rows in calls[1:]]
+        piece, rows = calls[0]
+        total = piece.count(rows, moments=moments)
+        for future in futures:  # added in a fixed order: the same sums every run
+            total = total + future.result()
+        return total
 
     def _count_calls(
         self, directory: str, calls: list[tuple[CountingPlan, int, int]], moments: bool
@@ -312,14 +378,7 @@ class SharedRows:
                 )
             )
         piece, start, stop = calls[0]
-        rows = self.rows
-        if (start, stop) != (0, n):
-            rows = RowBlock(
-                [c[start:stop] for c in rows.columns],
-                rows.errors[start:stop],
-                None if rows.weights is None else rows.weights[start:stop],
-                rows.binary,
-            )
+        rows = self.rows if (start, stop) == (0, n) else _rows_between(self.rows, start, stop)
         total = piece.count(rows, moments=moments)
         for worker in workers:
             total = total + worker.receive()

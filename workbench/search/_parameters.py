@@ -223,7 +223,7 @@ _TABLE: tuple[ScanParameter, ...] = (
         "n_jobs",
         1,
         (Interval("int", 1), Options((-1,))),
-        "processes that count in memory (-1: every core)",
+        "cores that count in memory (-1: every core)",
         "Cores",
         "--n-jobs",
     ),

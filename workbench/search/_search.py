@@ -20,6 +20,7 @@ from sklearn.base import BaseEstimator
 
 from workbench.exceptions import DataError, EmptyDataError
 from workbench.findings import Findings, Predicate, Slice, quote_identifier
+from workbench.search import _kernels
 from workbench.search._aggregators import (
     Aggregator,
     DuckDBAggregator,
@@ -146,11 +147,13 @@ class SliceSearch(BaseEstimator):
         in-memory DuckDB, which gives the same result); :meth:`fit_spark` always
         counts in Spark.
     n_jobs : int, default=1
-        Processes that count in-memory rows (-1: every core this process may use). The
-        rows are split into ranges counted in parallel worker processes (from 2,500,000
-        searched rows per process on; fewer are counted in the calling process, where
-        they count faster than they can be handed to a worker), with the same result up
-        to the order float sums are added in.
+        Cores that count in-memory rows (-1: every core this process may use). Each
+        level's counting is shared out by joint histogram or row range: between threads
+        running the compiled kernels when numba is installed and at least 2,000,000 rows
+        are searched (from 250,000 rows per thread), else between worker processes (from
+        2,500,000 rows per process); fewer rows are counted in the calling thread, where
+        they count faster than they can be shared out. The result is the same up to the
+        order float sums are added in.
 
     Attributes
     ----------
@@ -525,6 +528,8 @@ class SliceSearch(BaseEstimator):
         (see :meth:`_fit_handed_over`), called once the split is known."""
         started = time.perf_counter()
         n_rows = encoded.n_rows if isinstance(encoded, EncodedFeatures) else len(errors)
+        if n_rows >= _kernels.MIN_ROWS and params.aggregator != "duckdb":
+            _kernels.warm_up()  # load the compiled counting kernels while the rows are read
         error_array = as_float_vector(errors, "errors", n_rows)
         check_errors(error_array, n_rows)
         weight_array = None
