@@ -223,6 +223,13 @@ def _parser() -> argparse.ArgumentParser:
         default=30,
         help="shut a session down after this long without activity (default: %(default)s)",
     )
+    app.add_argument(
+        "--closed-seconds",
+        type=float,
+        default=60,
+        help="shut a session down this long after its browser tab closed, freeing its memory "
+        "(default: %(default)s)",
+    )
 
     verify = sub.add_parser("verify", help="re-check a claim file on data")
     verify.add_argument("claim", help="claim JSON written by the workbench")
@@ -393,6 +400,7 @@ def _cmd_app(args: argparse.Namespace) -> int:
         open_browser=not args.no_browser,
         max_kernels=args.max_kernels,
         idle_minutes=args.idle_minutes,
+        closed_seconds=args.closed_seconds,
     )
 
 

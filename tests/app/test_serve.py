@@ -44,8 +44,11 @@ def test_the_notebook_is_thin(tmp_path: Path) -> None:
 
 
 def test_voila_command(tmp_path: Path) -> None:
-    command = voila_command(tmp_path / "app.ipynb", 9123, max_kernels=3, idle_minutes=5)
+    command = voila_command(
+        tmp_path / "app.ipynb", 9123, max_kernels=3, idle_minutes=5, closed_seconds=20
+    )
     assert command[:4] == [sys.executable, "-m", "workbench.app._voila", "--max-kernels=3"]
+    assert "--closed-seconds=20" in command  # a closed tab's kernel ends 20 s later
     assert "--MappingKernelManager.cull_idle_timeout=300" in command
     assert "--MappingKernelManager.cull_connected=True" in command
     assert "--port=9123" in command and "--Voila.ip=127.0.0.1" in command
@@ -93,6 +96,7 @@ def test_cli_busy_port(busy_port: int) -> None:
     [
         ({"max_kernels": 0}, "max_kernels (--max-kernels) must be between 1 and 64"),
         ({"idle_minutes": 0}, "idle_minutes (--idle-minutes) must be between 1 and 1440"),
+        ({"closed_seconds": 0}, "closed_seconds (--closed-seconds) must be between 1 and 86400"),
     ],
 )
 def test_limits_out_of_range(kwargs: dict[str, int], fragment: str) -> None:

@@ -73,18 +73,25 @@ def _write_notebook(folder: Path) -> Path:
 
 
 def voila_command(
-    notebook: Path, port: int, *, max_kernels: int = 4, idle_minutes: float = 30
+    notebook: Path,
+    port: int,
+    *,
+    max_kernels: int = 4,
+    idle_minutes: float = 30,
+    closed_seconds: float = 60,
 ) -> list[str]:
     """The command line that serves ``notebook`` with Voilà on 127.0.0.1:``port``.
 
     At most ``max_kernels`` sessions live at once; a session without activity for
-    ``idle_minutes`` is shut down (also while its tab is open).
+    ``idle_minutes`` is shut down (also while its tab is open), and a session whose tab
+    was closed (or reloaded: a reload starts a new session) ``closed_seconds`` after that.
     """
     return [
         sys.executable,
         "-m",
         "workbench.app._voila",
         f"--max-kernels={int(max_kernels)}",
+        f"--closed-seconds={float(closed_seconds):g}",
         str(notebook),
         "--no-browser",
         f"--port={port}",
@@ -129,6 +136,7 @@ def serve(
     *,
     max_kernels: int = 4,
     idle_minutes: float = 30,
+    closed_seconds: float = 60,
 ) -> int:
     """Serve the audit app with Voilà on ``http://127.0.0.1:PORT/?token=...`` until Ctrl-C.
 
@@ -143,6 +151,9 @@ def serve(
         at most; more are refused with "busy".
     idle_minutes : float
         A session without activity for this long is shut down.
+    closed_seconds : float
+        A session is shut down this long after its browser tab closed (or reloaded), which
+        frees its kernel's memory; a connection that drops and comes back in time keeps it.
 
     Returns
     -------
@@ -167,6 +178,11 @@ def serve(
             "idle_minutes (--idle-minutes) must be between 1 and 1440 (a day). "
             f"Got {idle_minutes} instead."
         )
+    if not 1 <= float(closed_seconds) <= 24 * 3600:
+        raise ParameterError(
+            "closed_seconds (--closed-seconds) must be between 1 and 86400 (a day). "
+            f"Got {closed_seconds} instead."
+        )
     try:
         import voila  # noqa: F401
     except ImportError:
@@ -183,7 +199,13 @@ def serve(
         from workbench.app._voila import TOKEN_VARIABLE
 
         process = subprocess.Popen(
-            voila_command(notebook, port, max_kernels=max_kernels, idle_minutes=idle_minutes),
+            voila_command(
+                notebook,
+                port,
+                max_kernels=max_kernels,
+                idle_minutes=idle_minutes,
+                closed_seconds=closed_seconds,
+            ),
             env={**os.environ, TOKEN_VARIABLE: token},
         )
         try:

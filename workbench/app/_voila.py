@@ -8,7 +8,10 @@ Every page costs a Python kernel of several hundred MB, so before Voilà handles
 * the token (printed in the app's URL, as Jupyter does) must come with the first request;
   Voilà then keeps it in a cookie;
 * at most ``--max-kernels`` kernels live at once (a page asked for beyond that gets
-  "503 busy" before a kernel starts); idle kernels are shut down by Jupyter's culler.
+  "503 busy" before a kernel starts); idle kernels are shut down by Jupyter's culler;
+* a kernel whose page was closed (its last websocket gone for ``--closed-seconds``,
+  60 by default) is shut down then, instead of waiting for the idle culler; a reload
+  starts a new kernel anyway, and a dropped connection that comes back in time keeps it.
 
 The token comes in the ``WORKBENCH_APP_TOKEN`` environment variable (not on the command
 line, where other users of the machine could read it) and is removed from the
@@ -18,9 +21,11 @@ run as a child process.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import sys
+import time
 from typing import Any
 from urllib.parse import urlparse
 
@@ -63,6 +68,57 @@ def origin_allowed(origin: str | None, host: str | None) -> bool:
     return bool(host) and parsed.netloc == (host or "").lower() and host_is_local(parsed.netloc)
 
 
+def _shut_down_closed_pages(closed_seconds: float) -> None:
+    """Shut a kernel down ``closed_seconds`` after its last websocket closed."""
+    from jupyter_server.services.kernels.kernelmanager import MappingKernelManager
+    from jupyter_server.utils import ensure_async
+    from tornado.ioloop import PeriodicCallback
+
+    closed_at: dict[str, float] = {}
+    callbacks: dict[int, PeriodicCallback] = {}
+    connect = MappingKernelManager.notify_connect
+    disconnect = MappingKernelManager.notify_disconnect
+    start_culler = MappingKernelManager.initialize_culler
+
+    def notify_connect(self: Any, kernel_id: str) -> None:
+        connect(self, kernel_id)
+        closed_at.pop(kernel_id, None)
+
+    def notify_disconnect(self: Any, kernel_id: str) -> None:
+        disconnect(self, kernel_id)
+        if self._kernel_connections.get(kernel_id, 1) <= 0:
+            closed_at[kernel_id] = time.monotonic()
+
+    async def shut_down(self: Any) -> None:
+        now = time.monotonic()
+        for kernel_id, since in list(closed_at.items()):
+            if kernel_id not in self._kernels:
+                closed_at.pop(kernel_id, None)
+            elif now - since >= closed_seconds and self._kernel_connections.get(kernel_id, 0) <= 0:
+                closed_at.pop(kernel_id, None)
+                self.log.info(
+                    "Shutting down kernel %s: its page closed %d s ago", kernel_id, now - since
+                )
+                try:
+                    await ensure_async(self.shutdown_kernel(kernel_id))
+                except Exception:  # a kernel that died or ended meanwhile: nothing to free
+                    self.log.exception("Could not shut down kernel %s", kernel_id)
+
+    def initialize_culler(self: Any) -> None:
+        start_culler(self)
+        if id(self) not in callbacks:
+            every = max(0.5, min(5.0, closed_seconds / 2))
+            callback = PeriodicCallback(
+                lambda: asyncio.ensure_future(shut_down(self)), 1000 * every
+            )
+            callbacks[id(self)] = callback
+            callback.start()
+
+    MappingKernelManager.notify_connect = notify_connect  # type: ignore[method-assign]
+    MappingKernelManager.notify_disconnect = notify_disconnect  # type: ignore[method-assign]
+    MappingKernelManager.initialize_culler = initialize_culler  # type: ignore[method-assign]
+
+
 def _install_guards(max_kernels: int) -> None:
     from jupyter_server.base.handlers import JupyterHandler
     from tornado import web
@@ -96,16 +152,22 @@ def _install_guards(max_kernels: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Parse ``--max-kernels N`` off the arguments and run Voilà with the rest."""
+    """Parse ``--max-kernels=N`` and ``--closed-seconds=S`` off the arguments and run Voilà
+    with the rest."""
     args = list(sys.argv[1:] if argv is None else argv)
     max_kernels = 4
+    closed_seconds = 60.0
     for arg in list(args):
         if arg.startswith("--max-kernels="):
             max_kernels = int(arg.split("=", 1)[1])
             args.remove(arg)
+        elif arg.startswith("--closed-seconds="):
+            closed_seconds = float(arg.split("=", 1)[1])
+            args.remove(arg)
     token = os.environ.pop(TOKEN_VARIABLE, "")
     os.environ.pop("JUPYTER_TOKEN", None)
     _install_guards(max_kernels)
+    _shut_down_closed_pages(closed_seconds)
     from voila.app import Voila
 
     if not token:
