@@ -87,6 +87,32 @@ def test_browser_receives_only_display_strings_for_the_page(explorer: Explorer) 
     assert {"feature": "colour", "op": "=", "value": "red"} in row["predicates"]
 
 
+def test_plain_language_table_has_no_brackets_or_e_notation(tmp_path: Path) -> None:
+    frame = planted()
+    frame["age"] = frame["age"].astype(float)
+    bench = wb.Workbench.from_predictions(frame, label="y", prediction="pred", path=":memory:")
+    bench.scan(k=8, max_predicates=2, min_support=0.02, features=["colour", "age"])
+    explorer = bench.explore(plain_language=True)
+    rows = explorer.table.get_state()["rows"]
+    assert {"feature": "colour", "op": "is", "value": "red"} in rows[0]["predicates"]
+    assert re.fullmatch(r"\(\d\.\d{3} to \d\.\d{3}\)", rows[0]["ci"])
+    assert rows[0]["p_value_adjusted"] == "< 0.001"  # the planted slice: p far below
+    ranges = [p for r in rows for p in r["predicates"] if p["feature"] == "age"]
+    assert ranges and all(p["op"] in ("from", "under", "") for p in ranges)
+    assert all("[" not in p["value"] and ")" not in p["value"] for p in ranges)
+    shown = " ".join(
+        [v for r in rows for k, v in r.items() if isinstance(v, str) and k != "description"]
+        + [p["value"] for r in rows for p in r["predicates"]]
+    )
+    assert "e-" not in shown and "[" not in shown
+    # Turned off, the table reads as before.
+    explorer.plain_language = False
+    rows = explorer.table.get_state()["rows"]
+    assert rows[0]["ci"].startswith("[") and "e-" in rows[0]["p_value_adjusted"]
+    assert {"feature": "colour", "op": "=", "value": "red"} in rows[0]["predicates"]
+    bench.close()
+
+
 def test_sort_filter_and_page_happen_in_python(bench: wb.Workbench) -> None:
     findings = bench.findings()
     table = SliceTable(findings, page_size=3)

@@ -73,7 +73,9 @@ class Explorer(w.VBox):
         Where exported CSV files are written; default a folder next to the store.
     plain_language : bool
         Say above the statistics what they mean, in words ("about 2.4 times as many
-        errors as the rest (35 % vs 15 %), very unlikely to be chance").
+        errors as the rest (35 % vs 15 %), very unlikely to be chance"), and write the
+        table's conditions, intervals and p-values in words and plain numbers ("age from
+        26 to under 33", "0.30 to 0.40", "< 0.001").
 
     Examples
     --------
@@ -167,7 +169,7 @@ class Explorer(w.VBox):
         self.fit_charts = FitCharts(scope=".wb-explorer")
         # The chart's numbers as text, for screen readers and for reading exact values.
         self.chart_text = _html(width="100%")
-        self.table = SliceTable(page_size=page_size)
+        self.table = SliceTable(page_size=page_size, plain_language=self._plain)
         self.table.observe(self._on_table_select, "selected")
         self.table.observe(lambda _: self._show_drill(), "reopen")
         # Drill-down
@@ -439,12 +441,14 @@ class Explorer(w.VBox):
 
     @property
     def plain_language(self) -> bool:
-        """Whether the drill-down explains its statistics in words."""
+        """Whether the drill-down explains its statistics in words and the table writes
+        conditions, intervals and p-values in plain words and numbers."""
         return self._plain
 
     @plain_language.setter
     def plain_language(self, value: bool) -> None:
         self._plain = bool(value)
+        self.table.plain_language = self._plain
         self.groups.plain_language = self._plain
         if not self.groups.table.empty:
             self.groups.redraw()

@@ -166,7 +166,9 @@ class MarimoExplorer:
         self._export_dir = Path(export_dir) if export_dir is not None else None
         self._origin: Slice | None = None
         self._current: Slice | None = None
-        self.table_widget = SliceTable(self._findings, page_size=page_size)
+        self.table_widget = SliceTable(
+            self._findings, page_size=page_size, plain_language=plain_language
+        )
         self.panel = DrillPanel()
         self.panel.on_action(self.handle)
         self.table_widget.observe(self._on_select, "selected")

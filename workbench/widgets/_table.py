@@ -16,8 +16,9 @@ import anywidget
 import pandas as pd
 import traitlets
 
-from workbench.findings import Findings, Slice
+from workbench.findings import Findings, Predicate, Slice
 from workbench.widgets._format import fmt_count, fmt_error, fmt_p, fmt_ratio, p_value_shown
+from workbench.widgets._plain import plain_condition
 
 __all__ = ["SliceTable"]
 
@@ -80,6 +81,10 @@ class SliceTable(anywidget.AnyWidget):
         The slices to show (best first).
     page_size : int
         Rows per page.
+    plain_language : bool
+        Write conditions, intervals and p-values in words and plain numbers ("age from 26
+        to under 33", "0.30 to 0.40", "< 0.001") instead of ``[26, 33)``, ``[0.30, 0.40]``
+        and ``2.0e-09``.
 
     Examples
     --------
@@ -109,9 +114,17 @@ class SliceTable(anywidget.AnyWidget):
     #: Bumped to ask the browser to scroll to the selected row and focus it.
     focus_request = traitlets.Int(0).tag(sync=True)
 
-    def __init__(self, findings: Findings | None = None, *, page_size: int = 10, **kwargs: Any):
+    def __init__(
+        self,
+        findings: Findings | None = None,
+        *,
+        page_size: int = 10,
+        plain_language: bool = False,
+        **kwargs: Any,
+    ):
         self._frame = _empty_frame()
         self._slices: dict[str, Slice] = {}
+        self._plain = bool(plain_language)
         super().__init__(page_size=page_size, columns=[dict(c) for c in COLUMNS], **kwargs)
         self.set_findings(findings or Findings())
 
@@ -137,6 +150,17 @@ class SliceTable(anywidget.AnyWidget):
         self._frame.loc[index, "flagged"] = bool(updated.flagged)
         self._frame.loc[index, "flag_note"] = updated.flag_note
         self._refresh()
+
+    @property
+    def plain_language(self) -> bool:
+        """Whether conditions, intervals and p-values are written in plain words."""
+        return self._plain
+
+    @plain_language.setter
+    def plain_language(self, value: bool) -> None:
+        if bool(value) != self._plain:
+            self._plain = bool(value)
+            self._refresh()
 
     @property
     def slices(self) -> list[Slice]:
@@ -203,7 +227,7 @@ class SliceTable(anywidget.AnyWidget):
             if page != self.page:
                 self.page = page
             self.rows = [
-                _row(self._slices[i], int(r))
+                _row(self._slices[i], int(r), plain=self._plain)
                 for i, r in zip(shown["slice_id"], shown["rank"], strict=True)
             ]
 
@@ -241,29 +265,37 @@ def _frame(findings: Findings) -> pd.DataFrame:
     )
 
 
-def _row(s: Slice, rank: int) -> dict[str, Any]:
+def _chip(p: Predicate, plain: bool) -> dict[str, str]:
+    """One condition as a chip: feature, operator, value (in words when ``plain``)."""
+    if plain:
+        words = plain_condition(p)
+        rest = words[len(p.feature) :].strip() if words.startswith(p.feature) else words
+        op, _, value = rest.partition(" ")
+        if op in ("from", "under", "is") and value:
+            return {"feature": p.feature, "op": op, "value": value}
+        return {"feature": p.feature, "op": "", "value": rest}
+    op = "in" if p.interval and not str(p.value).startswith(("<", ">")) else ""
+    return {"feature": p.feature, "op": op if p.interval else "=", "value": str(p.value)}
+
+
+def _row(s: Slice, rank: int, *, plain: bool = False) -> dict[str, Any]:
     """What the browser gets for one slice: display strings, no raw floats."""
     p_value, adjusted, how = _p(s)
+    low, high = fmt_error(s.error_ci_low), fmt_error(s.error_ci_high)
+    shown_p = fmt_p(p_value)
+    if plain and p_value < 0.001:
+        shown_p = "< 0.001"
     return {
         "slice_id": s.slice_id,
         "rank": str(rank),
-        "predicates": [
-            {
-                "feature": p.feature,
-                "op": "in"
-                if p.interval and not str(p.value).startswith(("<", ">"))
-                else ("" if p.interval else "="),
-                "value": str(p.value),
-            }
-            for p in s.predicates
-        ],
+        "predicates": [_chip(p, plain) for p in s.predicates],
         "description": s.description,
         "size_in_data": fmt_count(s.size_in_data),
         "slice_error": fmt_error(s.slice_error),
-        "ci": f"[{fmt_error(s.error_ci_low)}, {fmt_error(s.error_ci_high)}]",
+        "ci": f"({low} to {high})" if plain else f"[{low}, {high}]",
         "error_ratio": fmt_ratio(s.error_ratio),
         "rest_error": fmt_error(s.rest_error),
-        "p_value_adjusted": fmt_p(p_value),
+        "p_value_adjusted": shown_p,
         "p_tag": "adj." if adjusted else "uncorrected",
         "p_how": how,
         # other descriptions of (nearly) the same rows, folded into this slice by the scan
