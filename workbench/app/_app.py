@@ -1042,7 +1042,7 @@ class AuditApp(w.VBox):
 
     def _show_saved_line(self, resumed_at: str = "") -> None:
         since = f" (since {resumed_at})" if resumed_at else ""
-        self.saved_line.value = style.saved_html(str(self.workdir), since)
+        self.saved_line.value = style.saved_html(_home_relative(self.workdir), since)
 
     def _build_bench(
         self,
@@ -1277,3 +1277,19 @@ def _check_roles(frame: pd.DataFrame, label: str, prediction: str) -> None:
                 f"ID, so it cannot be the {'true outcome' if role == 'label' else 'model’s output'}. "
                 + MENU_HINT.format(label=label, prediction=prediction)
             )
+
+
+def _home_relative(path: Path) -> str:
+    """``path`` written from ``~`` when it is inside the home folder (a shorter line).
+
+    Examples
+    --------
+    >>> _home_relative(Path.home() / ".cache" / "x")
+    '~/.cache/x'
+    >>> _home_relative(Path("/srv/app/x"))
+    '/srv/app/x'
+    """
+    try:
+        return "~/" + Path(path).relative_to(Path.home()).as_posix()
+    except ValueError:
+        return str(path)
