@@ -109,6 +109,9 @@ def test_thirty_renders_in_a_row(browser: Any, loop_url: str) -> None:
                 f"document.querySelectorAll({ROW!r}).length === 10", timeout=90_000
             )
             page.wait_for_function(CHART_HAS_BARS, timeout=30_000)
+            widget_errors = [e for e in errors if "anywidget" in e.lower()]
+            if widget_errors:
+                raise AssertionError(f"console: {widget_errors[:3]}")
         except Exception as exc:  # keep looping: count every failure and say what it was
             failures.append(f"load {attempt}: {type(exc).__name__}: {str(exc)[:200]} {errors[:3]}")
         finally:
