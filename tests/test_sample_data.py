@@ -86,3 +86,11 @@ def test_predictions_are_binary_labels(preds: pd.DataFrame) -> None:
 def test_accuracy_plausible(preds: pd.DataFrame, name: str, low: float, high: float) -> None:
     accuracy = (preds[f"pred_{name}"] == preds["income"]).mean()
     assert low <= accuracy <= high
+
+
+def test_the_shipped_samples_stay_within_20_mb() -> None:
+    # Tables and media of every sample (the speech clips and face thumbnails shown on the
+    # first pages of the top slices): small enough to ship in the repository.
+    root = ADULT_DIR.parent
+    total = sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
+    assert total <= 20_000_000, f"sample_data/ holds {total / 1e6:.1f} MB"

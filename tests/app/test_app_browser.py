@@ -109,11 +109,12 @@ def app_url(app_server: tuple[str, subprocess.Popen[bytes]]) -> str:
 
 def kernels(server: subprocess.Popen[bytes]) -> set[int]:
     """The process ids of the app's kernels (one per open page)."""
-    return {
-        child.pid
-        for child in psutil.Process(server.pid).children(recursive=True)
-        if "ipykernel_launcher" in " ".join(child.cmdline())
-    }
+    found = set()
+    for child in psutil.Process(server.pid).children(recursive=True):
+        with contextlib.suppress(psutil.Error):  # a process that ended meanwhile
+            if "ipykernel_launcher" in " ".join(child.cmdline()):
+                found.add(child.pid)
+    return found
 
 
 @pytest.fixture
