@@ -3,7 +3,8 @@
 Chart width at first render and after a scan from the page (800 and 1,600 px
 windows), buttons never clipped,
 choosing a slice scrolls its drill-down into view and focuses its heading, "back"
-returns to the row, sorting and flagging and exporting by keyboard only, a large
+returns to the row, sorting and flagging and exporting by keyboard only (every control
+reached with Tab or Shift+Tab, never focused by the test), a large
 export streamed to the browser in chunks, and an axe-core accessibility check.
 Screenshots of each state go to ``test-artifacts/``.
 """
@@ -118,6 +119,18 @@ def focused(page: Any) -> dict[str, str | None]:
     )
 
 
+def tab_to(
+    page: Any, matches: str, arg: Any = None, *, back: bool = False, limit: int = 80
+) -> dict[str, str | None]:
+    """Press Tab (Shift+Tab with ``back``) until the focused element satisfies ``matches``
+    (JS ``(el, arg) => bool``): the control is reached by keyboard alone, in tab order."""
+    for _ in range(limit):
+        page.keyboard.press("Shift+Tab" if back else "Tab")
+        if page.evaluate(f"(arg) => ({matches})(document.activeElement, arg)", arg):
+            return focused(page)
+    raise AssertionError(f"not reached with {limit} Tab presses: {matches} (at {focused(page)})")
+
+
 def whole_explorer(page: Any, artifacts: Path, name: str) -> None:
     """The whole explorer in one picture (the viewport grows to fit: off-screen parts of
     a Voilà page are not painted)."""
@@ -186,9 +199,10 @@ def test_keyboard_only_drill_down_flag_and_large_export(
 ) -> None:
     page = open_page(browser, first_use_url, 1360)
     try:
+        # Keyboard only from here on (Tab, Shift+Tab, Enter, typing).
         # Sort by keyboard: focus stays on the header.
-        header = page.locator(".wb-explorer th[data-key=size_in_data]")
-        header.focus()
+        header = "(e, key) => e.getAttribute('data-key') === key"
+        tab_to(page, header, "size_in_data")
         page.keyboard.press("Enter")
         page.wait_for_function(
             "document.querySelector('.wb-explorer th[data-key=size_in_data]')"
@@ -196,8 +210,7 @@ def test_keyboard_only_drill_down_flag_and_large_export(
         )
         assert focused(page)["key"] == "size_in_data"
         page.keyboard.press("Enter")  # back to the other direction
-        rank = page.locator(".wb-explorer th[data-key=rank]")
-        rank.focus()
+        tab_to(page, header, "rank", back=True)
         page.keyboard.press("Enter")
         page.wait_for_function(
             "document.querySelector('.wb-explorer th[data-key=rank]')"
@@ -210,8 +223,7 @@ def test_keyboard_only_drill_down_flag_and_large_export(
 
         # Choose the third slice by keyboard: its drill-down scrolls into view, focused.
         slice_id = page.locator(ROW).nth(2).get_attribute("data-slice-id")
-        row = page.locator(f"{ROW}[data-slice-id='{slice_id}']")
-        row.focus()
+        tab_to(page, "(e, id) => e.getAttribute('data-slice-id') === id", slice_id)
         page.keyboard.press("Enter")
         page.wait_for_function(
             "(id) => { const t = document.querySelector('[data-testid=slice-title]');"
@@ -223,7 +235,8 @@ def test_keyboard_only_drill_down_flag_and_large_export(
         shot(page, artifacts, "first-use-drilldown-in-view")
 
         # "Back to the table" returns view and focus to the row.
-        page.get_by_role("button", name="Back to the table").focus()
+        button = "(e, name) => e.tagName === 'BUTTON' && e.textContent.trim() === name"
+        tab_to(page, button, "Back to the table")
         page.keyboard.press("Enter")
         page.wait_for_function(
             "(id) => document.activeElement &&"
@@ -232,35 +245,32 @@ def test_keyboard_only_drill_down_flag_and_large_export(
         )
         assert in_view(page, f"{ROW}[data-slice-id='{slice_id}']")
 
-        # Flag with a note and export, keyboard only.
-        row.focus()
+        # Flag with a note and export, keyboard only: from the row (focus is back there),
+        # Enter opens the drill-down and Tab walks to each control in turn.
         page.keyboard.press("Enter")
         page.wait_for_function(
             "document.activeElement.getAttribute('data-testid') === 'slice-title'"
         )
-        note = page.get_by_placeholder("Note (why this slice matters)")
-        note.focus()
+        tab_to(page, "(e) => e.placeholder === 'Note (why this slice matters)'")
         page.keyboard.type("seen by keyboard")
         page.keyboard.press("Tab")
         assert "Flag slice" in str(focused(page)["text"])
         page.keyboard.press("Enter")
         page.get_by_text("⚑ flagged: seen by keyboard").wait_for()
-        page.get_by_role("button", name="Export flagged (CSV)").focus()
+        tab_to(page, button, "Export flagged (CSV)")
         page.keyboard.press("Enter")
-        link = page.locator("a[data-testid=download][download*='flagged']")
-        link.wait_for()
-        link.focus()
+        page.locator("a[data-testid=download][download*='flagged']").wait_for()
+        tab_to(page, "(e) => e.matches(\"a[data-testid=download][download*='flagged']\")")
         with page.expect_download() as flagged_info:
             page.keyboard.press("Enter")
         flagged = Path(flagged_info.value.path()).read_text(encoding="utf-8")
         assert slice_id in flagged and "seen by keyboard" in flagged
 
         # Member rows: larger than the data-link limit, streamed in chunks.
-        page.get_by_role("button", name="Export rows (CSV)").focus()
+        tab_to(page, button, "Export rows (CSV)", back=True)
         page.keyboard.press("Enter")
-        stream = page.locator("[data-testid=download-stream]")
-        stream.wait_for()
-        stream.focus()
+        page.locator("[data-testid=download-stream]").wait_for()
+        tab_to(page, "(e) => e.getAttribute('data-testid') === 'download-stream'")
         with page.expect_download() as rows_info:
             page.keyboard.press("Enter")
         download = rows_info.value
