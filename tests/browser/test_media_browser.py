@@ -75,6 +75,8 @@ def test_speech_slice_has_audio_and_alignment(media_url: str, page: Any, artifac
     open_first_slice(page)
     audio = page.locator("[data-testid=member-rows] audio")
     assert member_rows(page) == 20 and audio.count() == 20  # a player on every row
+    # The top slice's word error rate is above 1: the drill-down says why that can be.
+    assert "above 100 %" in page.locator("[data-testid=above-100]").inner_text()
     assert audio.first.get_attribute("src").startswith("data:audio/")
     # the reference/output alignment marks each word error with its kind
     marks = page.locator("[data-testid=member-rows] span[title]")

@@ -64,3 +64,28 @@ def test_conditions_in_words() -> None:
     assert plain_condition(Predicate.range("snr_db", 10, 12)) == "snr_db from 10 to under 12"
     assert plain_condition(Predicate.range("age", 61, None)) == "age 61 or more"
     assert plain_condition(Predicate.isin("c", ["a", "b"])) == "c is a or b"
+
+
+def test_wer_above_100_percent_is_explained_in_the_tiles_and_the_table() -> None:
+    from workbench.widgets._table import SliceTable
+    from workbench.widgets._views import metrics_html
+
+    def tiles(s: Slice, metric: str) -> str:
+        return metrics_html(
+            s, n_rows=1000, overall_error=0.4, metric=metric, error_share=0.5, fdr=0.05
+        )
+
+    above = make(slice_error=1.3, error_ci_high=1.5)
+    assert 'data-testid="above-100"' in tiles(above, "wer")
+    assert "extra words can push it above 100 %" in tiles(above, "wer")
+    assert "extra characters" in tiles(above, "cer")
+    assert "above-100" not in tiles(make(), "wer")  # nothing above 1: no note
+    assert "above-100" not in tiles(above, "absolute_error")  # not a rate of words
+    table = SliceTable()
+    table.set_metric("wer")
+    title = next(c["title"] for c in table.columns if c["key"] == "slice_error")
+    assert title.startswith("Slice wer with its 95% confidence interval")
+    assert "above 100 %" in title
+    table.set_metric("error_rate")
+    title = next(c["title"] for c in table.columns if c["key"] == "slice_error")
+    assert "above 100 %" not in title

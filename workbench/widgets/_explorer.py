@@ -170,6 +170,7 @@ class Explorer(w.VBox):
         # The chart's numbers as text, for screen readers and for reading exact values.
         self.chart_text = _html(width="100%")
         self.table = SliceTable(page_size=page_size, plain_language=self._plain)
+        self.table.set_metric(str(bench.metric))
         self.table.observe(self._on_table_select, "selected")
         self.table.observe(lambda _: self._show_drill(), "reopen")
         # Drill-down

@@ -169,6 +169,7 @@ class MarimoExplorer:
         self.table_widget = SliceTable(
             self._findings, page_size=page_size, plain_language=plain_language
         )
+        self.table_widget.set_metric(str(bench.metric))
         self.panel = DrillPanel()
         self.panel.on_action(self.handle)
         self.table_widget.observe(self._on_select, "selected")

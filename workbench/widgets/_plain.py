@@ -14,10 +14,17 @@ from typing import Any
 from workbench.findings import Predicate, Slice
 from workbench.widgets._format import esc, p_value_shown
 
-__all__ = ["plain_condition", "plain_summary"]
+__all__ = ["ABOVE_100", "plain_condition", "plain_summary"]
 
 #: Metrics read as a share of rows (or words) that went wrong.
 RATE_METRICS = ("error_rate", "wer", "cer", "misclassification", "fnr", "fpr", "selection_rate")
+#: Why a word (or character) error rate can exceed 1, for wherever such a value is shown.
+ABOVE_100 = {
+    "wer": "The word error rate counts wrong, missing and extra words against the words "
+    "said, so extra words can push it above 100 %.",
+    "cer": "The character error rate counts wrong, missing and extra characters against the "
+    "characters said, so extra characters can push it above 100 %.",
+}
 
 
 def _number(value: Any) -> str:
@@ -117,9 +124,6 @@ def plain_summary(s: Slice, metric: str) -> str:
     low, high = float(s.error_ci_low), float(s.error_ci_high)
     if not (math.isnan(low) or math.isnan(high)):
         sentence += f" The true error is likely between {show(low)} and {show(high)}."
-    if metric == "wer" and (error > 1 or high > 1):
-        sentence += (
-            " (The word error rate counts wrong, missing and extra words against the words "
-            "said, so extra words can push it above 100 %.)"
-        )
+    if metric in ABOVE_100 and (error > 1 or high > 1):
+        sentence += f" ({ABOVE_100[metric]})"
     return f'<p class="wb-plain" data-testid="plain-summary">{sentence}</p>'

@@ -18,7 +18,7 @@ import traitlets
 
 from workbench.findings import Findings, Predicate, Slice
 from workbench.widgets._format import fmt_count, fmt_error, fmt_p, fmt_ratio, p_value_shown
-from workbench.widgets._plain import plain_condition
+from workbench.widgets._plain import ABOVE_100, plain_condition
 
 __all__ = ["SliceTable"]
 
@@ -150,6 +150,18 @@ class SliceTable(anywidget.AnyWidget):
         self._frame.loc[index, "flagged"] = bool(updated.flagged)
         self._frame.loc[index, "flag_note"] = updated.flag_note
         self._refresh()
+
+    def set_metric(self, metric: str) -> None:
+        """Name the error column's metric in its tooltip; for a word or character error
+        rate, say why it can exceed 1 (100 %)."""
+        columns = [dict(c) for c in COLUMNS]
+        for column in columns:
+            if column["key"] == "slice_error":
+                name = metric.replace("_", " ")
+                column["title"] = f"Slice {name} with its 95% confidence interval"
+                if metric in ABOVE_100:
+                    column["title"] += ". " + ABOVE_100[metric]
+        self.columns = columns
 
     @property
     def plain_language(self) -> bool:

@@ -25,6 +25,7 @@ from workbench.widgets._format import (
     p_value_shown,
 )
 from workbench.widgets._html import BASE_STYLE
+from workbench.widgets._plain import ABOVE_100
 from workbench.widgets._renderers import column_kinds, get_renderer, render_cell
 
 __all__ = [
@@ -212,7 +213,11 @@ def metrics_html(
         f'<div class="wb-s">{sub}</div></div>'
         for k, v, sub in tiles
     )
-    return f'<div class="wb-x"><div class="wb-tiles">{cells}</div></div>'
+    shown = (s.slice_error, s.error_ci_high, s.rest_error, overall_error)
+    note = ""
+    if metric in ABOVE_100 and any(float(v) > 1 for v in shown if v is not None):
+        note = f'<div class="wb-note" data-testid="above-100">{esc(ABOVE_100[metric])}</div>'
+    return f'<div class="wb-x"><div class="wb-tiles">{cells}</div>{note}</div>'
 
 
 def p_tile(s: Slice, badge: str, level: str) -> tuple[str, str, str]:
