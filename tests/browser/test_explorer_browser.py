@@ -135,6 +135,14 @@ def test_explorer_in_jupyterlab(lab_url: str, page: Any, artifacts: Path) -> Non
     page.locator("li[data-command='runmenu:run-all']").click()
     wait_for_table(page)
     check_overview(page)
+    # The chart fills the notebook's output area (narrower than the window), not 700 px.
+    page.wait_for_function(
+        "(() => { const p = document.querySelector('.wb-explorer .js-plotly-plot');"
+        " const s = p && p.querySelector('.main-svg');"
+        " return s && Math.abs(s.getBoundingClientRect().width - p.parentElement.clientWidth) <= 2"
+        " && p.parentElement.clientWidth !== 700; })()",
+        timeout=15_000,
+    )
     page.locator(".wb-explorer").scroll_into_view_if_needed()
     screenshot(page, artifacts, "lab-1-table")
 
