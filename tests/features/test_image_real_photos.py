@@ -106,6 +106,8 @@ def test_photos_without_a_face_get_no_skin_tone(name: str) -> None:
     assert row["face_count"] == 0
     assert row["skin_tone"] == "no_face"
     assert math.isnan(row["skin_ita_deg"])
+    # no face, no reference claimed (the sclera correction said "sclera" here)
+    assert (row["skin_reference"], row["skin_correction"]) == ("none", "no_face")
 
 
 @pytest.mark.parametrize("name", NO_FACE_GREY)
