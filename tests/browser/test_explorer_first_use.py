@@ -12,6 +12,7 @@ Screenshots of each state go to ``test-artifacts/``.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -302,5 +303,38 @@ def test_accessibility_check(browser: Any, first_use_url: str) -> None:
             (v["id"], [n["target"] for n in v["nodes"]][:3]) for v in results.response["violations"]
         ]
         assert violations == [], violations
+    finally:
+        page.context.close()
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.flaky(reruns=1, only_rerun=["TimeoutError"])
+def test_refine_offers_only_values_that_change_the_rows(
+    browser: Any, first_use_url: str, artifacts: Path
+) -> None:
+    page = open_page(browser, first_use_url, 1360)
+    try:
+        page.locator(ROW).first.click()
+        page.locator("[data-testid=slice-title]").wait_for()
+        size = page.locator("[data-testid=slice-size]").inner_text().strip()
+        values = page.get_by_label("is", exact=True)
+        page.wait_for_function(
+            "(s) => s.options.length > 0", arg=values.element_handle(), timeout=10_000
+        )
+        options = [o.replace("\xa0", " ") for o in values.locator("option").all_inner_texts()]
+        found = [re.search(r"\(([\d,]+) rows", o) for o in options]
+        assert all(found), options
+        counts = [int(m.group(1).replace(",", "")) for m in found if m]
+        # Every value offered narrows the slice: fewer rows than it has, more than none.
+        assert counts and all(0 < n < int(size.replace(",", "")) for n in counts), (size, options)
+        # Each offer says the value's error inside the slice (the values that carry it),
+        # and, in plain language, a bin in words.
+        assert all(", error " in o for o in options), options
+        assert not any(o.startswith("[") for o in options), options
+        page.get_by_role("button", name="Add condition").click()
+        page.locator("[data-testid=slice-size]", has_text=f"{counts[0]:,}").wait_for()
+        shot(page, artifacts, "first-use-refined")
+        page.get_by_role("button", name="Back to scan slice").click()
+        page.locator("[data-testid=slice-size]", has_text=size).wait_for()
     finally:
         page.context.close()

@@ -105,8 +105,21 @@ def test_plain_language_table_has_no_brackets_or_e_notation(tmp_path: Path) -> N
         + [p["value"] for r in rows for p in r["predicates"]]
     )
     assert "e-" not in shown and "[" not in shown
-    # Turned off, the table reads as before.
+    # The drill-down's refine offers and error-carrying values write age's bins in words.
+    explorer.select(rows[0]["slice_id"])
+    explorer.refine_feature.value = "age"
+    labels = [label for label, _ in explorer.refine_value.options]
+    assert labels and not any("[" in label for label in labels), labels
+    assert any(" to under " in label for label in labels), labels
+    assert "> from " not in explorer.carriers.value and " to under " in explorer.carriers.value
+    chips = [b.description for b in explorer.conditions_box.children]
+    assert chips == ["✕  colour is red"], chips
+    # Turned off, the table and the drill-down read as before.
     explorer.plain_language = False
+    explorer.refine_feature.value = "colour"
+    explorer.refine_feature.value = "age"
+    assert any(label.startswith("[") for label, _ in explorer.refine_value.options)
+    assert " to under " not in explorer.carriers.value
     rows = explorer.table.get_state()["rows"]
     assert rows[0]["ci"].startswith("[") and "e-" in rows[0]["p_value_adjusted"]
     assert {"feature": "colour", "op": "=", "value": "red"} in rows[0]["predicates"]

@@ -31,7 +31,7 @@ from workbench.widgets._focus import FitCharts, FocusRequest
 from workbench.widgets._format import esc, fmt_count, fmt_error
 from workbench.widgets._groups import GroupsView
 from workbench.widgets._html import download_link_html
-from workbench.widgets._plain import plain_summary
+from workbench.widgets._plain import plain_bin, plain_condition, plain_summary
 from workbench.widgets._table import SliceTable
 
 __all__ = ["Explorer"]
@@ -610,9 +610,10 @@ class Explorer(w.VBox):
             return
         buttons = []
         for p in s.predicates:
+            text = plain_condition(p) if self._plain else p.describe()
             button = w.Button(
-                description=f"✕  {p.describe()}",
-                tooltip=f"Remove {p.describe()}",
+                description=f"✕  {text}",
+                tooltip=f"Remove {text}",
                 layout=w.Layout(width="auto", max_width="360px"),
             )
             button.add_class("wb-chip-button")
@@ -632,7 +633,9 @@ class Explorer(w.VBox):
         current = self._current.conditions if self._current is not None else {}
         if feature in current:
             options = [
-                (f"{c}", str(c)) for c in part["category"] if str(c) != str(current[feature])
+                (plain_bin(c) if self._plain else f"{c}", str(c))
+                for c in part["category"]
+                if str(c) != str(current[feature])
             ]
         else:
             # Only values that narrow the slice: one holding every row of it changes nothing.
@@ -651,7 +654,10 @@ class Explorer(w.VBox):
             for c, n in zip(part["category"], part["inside"], strict=True):
                 error, hot = errors.get(str(c), (math.nan, False))
                 shown = "" if math.isnan(error) else f", error {fmt_error(error)}"
-                options.append((f"{c} ({fmt_count(n)} rows{shown}){' ▲' if hot else ''}", str(c)))
+                name = plain_bin(c) if self._plain else c
+                options.append(
+                    (f"{name} ({fmt_count(n)} rows{shown}){' ▲' if hot else ''}", str(c))
+                )
         self.refine_value.options = options
         self.refine_value.value = options[0][1] if options else None
         self.refine_add.description = "Replace condition" if feature in current else "Add condition"

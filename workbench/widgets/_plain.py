@@ -9,12 +9,13 @@ values; imports :mod:`workbench.findings` and the widgets' formatting only.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 from workbench.findings import Predicate, Slice
 from workbench.widgets._format import esc, p_value_shown
 
-__all__ = ["ABOVE_100", "plain_condition", "plain_summary"]
+__all__ = ["ABOVE_100", "plain_bin", "plain_condition", "plain_summary"]
 
 #: Metrics read as a share of rows (or words) that went wrong.
 RATE_METRICS = ("error_rate", "wer", "cer", "misclassification", "fnr", "fpr", "selection_rate")
@@ -66,6 +67,24 @@ def plain_condition(p: Predicate) -> str:
     if p.op == "not_in":
         return f"{p.feature} is none of the common values"
     return f"{p.feature} is {p.value}"
+
+
+def plain_bin(label: Any) -> str:
+    """A numeric bin's label in words (other values unchanged).
+
+    Examples
+    --------
+    >>> plain_bin("[26, 33)"), plain_bin("< 26"), plain_bin(">= 51"), plain_bin("Husband")
+    ('26 to under 33', 'under 26', '51 or more', 'Husband')
+    """
+    text = str(label)
+    if match := re.fullmatch(r"\[(\S+), (\S+)\)", text):
+        return f"{match.group(1)} to under {match.group(2)}"
+    if match := re.fullmatch(r"< (\S+)", text):
+        return f"under {match.group(1)}"
+    if match := re.fullmatch(r">= (\S+)", text):
+        return f"{match.group(1)} or more"
+    return text
 
 
 def _chance(p_value: float, significant: bool | None) -> str:

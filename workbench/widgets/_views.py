@@ -25,7 +25,7 @@ from workbench.widgets._format import (
     p_value_shown,
 )
 from workbench.widgets._html import BASE_STYLE
-from workbench.widgets._plain import ABOVE_100
+from workbench.widgets._plain import ABOVE_100, plain_bin
 from workbench.widgets._renderers import column_kinds, get_renderer, render_cell
 
 __all__ = [
@@ -593,9 +593,10 @@ def error_values_html(
                 f"{fmt_share(r['error_share'])} of the slice's errors"
                 + ("; well above the slice's error" if hot else "")
             )
+            name = plain_bin(r["category"]) if plain_language else r["category"]
             lines.append(
                 f'<span{cls} title="{esc(tip)}" data-value="{esc(r["category"])}"'
-                f"{' data-well-above' if hot else ''}>{mark}{esc(r['category'])}</span>"
+                f"{' data-well-above' if hot else ''}>{mark}{esc(name)}</span>"
                 f'<span class="r">{fmt_count(r["rows"])}</span>'
                 f'<span class="r{" wb-hot" if hot else ""}">{fmt_error(r["error"])}</span>'
                 f'<span class="r">{fmt_share(r["error_share"])}</span>'
