@@ -8,7 +8,7 @@ The target is 10,000 images in under 2 minutes on 2 cores.
 
 Usage::
 
-    python benchmarks/bench_image_descriptors.py                 # 10,000 images, 2 processes
+    python benchmarks/bench_image_descriptors.py                 # 10,000 images, 2 threads
     python benchmarks/bench_image_descriptors.py --images 2000 --n-jobs 1
 """
 
