@@ -4,7 +4,7 @@ Chart width at first render and after a scan from the page (800 and 1,600 px
 windows), buttons never clipped,
 choosing a slice scrolls its drill-down into view and focuses its heading, "back"
 returns to the row, sorting and flagging and exporting by keyboard only (every control
-reached with Tab or Shift+Tab, never focused by the test), a large
+reached with Tab or Shift+Tab, never focused by the test, and outlined when reached), a large
 export streamed to the browser in chunks, and an axe-core accessibility check.
 Screenshots of each state go to ``test-artifacts/``.
 """
@@ -128,6 +128,12 @@ def tab_to(
     for _ in range(limit):
         page.keyboard.press("Shift+Tab" if back else "Tab")
         if page.evaluate(f"(arg) => ({matches})(document.activeElement, arg)", arg):
+            # Focus is visible: an outline of at least 2 px around the reached control.
+            outline = page.evaluate(
+                "(() => { const s = getComputedStyle(document.activeElement);"
+                " return [s.outlineStyle, parseFloat(s.outlineWidth)]; })()"
+            )
+            assert outline[0] != "none" and outline[1] >= 2, (focused(page), outline)
             return focused(page)
     raise AssertionError(f"not reached with {limit} Tab presses: {matches} (at {focused(page)})")
 

@@ -14,10 +14,19 @@ from workbench.widgets._format import esc
 __all__ = ["BASE_STYLE", "download_link_html", "esc", "size_text", "status_html"]
 
 #: Rules the explorer's and the app's stylesheets both start with: a visible keyboard
-#: focus on every control, and the muted status text of a running scan.
+#: focus on every control (a 2 px outline, also where ipywidgets draws 1 px on buttons or
+#: none on text boxes and menus), and the muted status text of a running scan.
 BASE_STYLE = """
 .wb-x :focus-visible, .wb-app :focus-visible, .wb-explorer :focus-visible,
-.wb-app-root :focus-visible { outline: 2px solid #0b5cd5; outline-offset: 1px; }
+.wb-app-root :focus-visible,
+.wb-explorer .jupyter-button:focus-visible:enabled,
+.wb-app-root .jupyter-button:focus-visible:enabled {
+  outline: 2px solid #0b5cd5; outline-offset: 1px;
+}
+.wb-explorer.wb-explorer :is(input, select, textarea):focus-visible,
+.wb-app-root.wb-app-root :is(input, select, textarea):focus-visible {
+  outline: 2px solid #0b5cd5 !important; outline-offset: 1px;
+}
 .wb-explorer .widget-button, .wb-app-root .widget-button { flex-shrink: 0; }
 .wb-status { color: var(--jp-ui-font-color2, #57606a); font-size: 12px; }
 .wb-status.wb-status-error { color: #b3261e; }
