@@ -521,9 +521,14 @@ def _guard_leakage(
         leaky = leaky_columns(frame, named, targets)
         if leaky:
             name, why = next(iter(leaky.items()))
+            fix = (
+                "Name it as the score, or remove it from features."
+                if why.startswith("is a score")
+                else "Remove it from features."
+            )
             raise ParameterError(
                 f"The column {name!r} {why}, so slices on it would restate the outcome rather "
-                "than find where the model fails. Remove it from features."
+                f"than find where the model fails. {fix}"
             )
         return named, []
     candidates = [c for c in frame.columns if c not in set(exclude) and c not in roles]

@@ -214,8 +214,14 @@ def test_incompatible_label_and_prediction(app: AuditApp, adult_csv: bytes, uplo
     assert app.columns_msg.level == "error"
     assert "share no value" in app.columns_msg.text
     assert app.bench is None
-    # Picking the right column recovers.
+    # Picking the right column: the probabilities, still ticked, are its score.
     app.prediction_choice.value = "pred_v1"
+    app.prepare_button.click()
+    assert app.columns_msg.level == "error"
+    assert "'proba_v1' is a score for the prediction" in app.columns_msg.text
+    assert "Name it as the score" in app.columns_msg.text
+    # Naming it as the score recovers.
+    app.score_choice.value = "proba_v1"
     app.prepare_button.click()
     assert app.columns_msg.level == "success"
 

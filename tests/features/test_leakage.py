@@ -54,6 +54,45 @@ def test_asking_for_an_outcome_column_is_refused(
         )
 
 
+def test_an_unnamed_score_of_the_prediction_is_left_out_and_refused(adult: pd.DataFrame) -> None:
+    # proba_v1 is the probability pred_v1 thresholds at 0.5; nobody said it is the score.
+    with wb.Workbench.from_predictions(
+        adult, label="income", prediction="pred_v1", exclude="error", path=":memory:"
+    ) as bench:
+        notes = " ".join(bench.notes)
+        assert "column 'proba_v1' left out of the search: it is a score for the prediction" in notes
+        # another model's probability and strong ordinary features stay
+        for kept in ("proba_v2", "age", "capital_gain", "hours_per_week"):
+            assert f"column {kept!r} left out" not in notes
+        findings = bench.scan(k=10, max_predicates=2)
+        assert "proba_v1" not in {p.feature for s in findings for p in s.predicates}
+    with pytest.raises(wb.ParameterError, match="'proba_v1' is a score for the prediction"):
+        wb.Workbench.from_predictions(
+            adult, label="income", prediction="pred_v1", features=["proba_v1"], path=":memory:"
+        )
+
+
+def test_a_score_is_found_by_its_cut_on_a_subset_of_many_rows() -> None:
+    from workbench.features._leakage import leaky_columns
+
+    rng = np.random.default_rng(3)
+    n = 450_000  # more than the rows the cut is searched on
+    score = rng.random(n)
+    flipped = rng.random(n) < 0.001  # a few predictions against the score
+    prediction = pd.Series(np.where((score >= 0.3) ^ flipped, "yes", "no"))
+    noisy = score + rng.normal(0, 0.2, n)  # related, but no cut restates the prediction
+    # A model's prediction may be a cut of an input (a stump): only a probability is
+    # its score. The label cut from a number restates it whatever the number's range.
+    frame = pd.DataFrame({"score": score, "noisy": noisy, "input": score * 10 + 1})
+    columns = ["score", "noisy", "input"]
+    found = leaky_columns(frame, columns, {"prediction": prediction})
+    assert set(found) == {"score"}
+    assert "is a score for the prediction (one cut at 0.3 " in found["score"]
+    found = leaky_columns(frame, columns, {"label": prediction})
+    assert set(found) == {"score", "input"}
+    assert "is a score for the label (one cut at 4 " in found["input"]
+
+
 @pytest.mark.parametrize("seed", range(10))
 def test_a_categorical_column_counts_from_its_own_codes_as_the_general_path(seed: int) -> None:
     from workbench.features._leakage import (
