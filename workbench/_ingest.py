@@ -241,11 +241,13 @@ def ingest_predictions(
     if score is not None and score_series is not None:
         model_columns[score] = score_series
     model_fp = fingerprint_frame(pd.DataFrame(model_columns))
+    outcome = _Outcome(label_series, prediction_series, score_values)
+    # The per-row columns live on in the outcome only, which the load empties once the
+    # evaluation is written (its arrays are not held here while the rows are written).
+    del label_series, prediction_series, score_series, score_values, model_columns
     return _store_evaluation(
         frame=frame,
-        label_series=label_series,
-        prediction_series=prediction_series,
-        score_values=score_values,
+        outcome=outcome,
         columns=columns,
         features=as_list(features),
         exclude=[c for c in (label, prediction, score) if c] + (as_list(exclude) or []),
@@ -315,9 +317,7 @@ def ingest_model(
     frame = frame.reset_index(drop=True)
     return _store_evaluation(
         frame=frame,
-        label_series=frame[label_name],
-        prediction_series=prediction,
-        score_values=predictions.score,
+        outcome=_Outcome(frame[label_name], prediction, predictions.score),
         columns={"label": label_name, "prediction": None, "score": None},
         features=as_list(features),
         exclude=[label_name],
@@ -335,12 +335,29 @@ def ingest_model(
     )
 
 
+class _Outcome:
+    """The per-row label, prediction and score of a load, handed over once: the loader
+    drops its own references, so the arrays are freed as soon as the evaluation is
+    written, before the dataset's rows are."""
+
+    __slots__ = ("label", "prediction", "score")
+
+    def __init__(self, label: pd.Series, prediction: pd.Series, score: Any) -> None:
+        self.label: Any = label
+        self.prediction: Any = prediction
+        self.score: Any = score
+
+    def take(self) -> tuple[pd.Series, pd.Series, Any]:
+        """The three columns; the outcome keeps none of them."""
+        taken = (self.label, self.prediction, self.score)
+        self.label = self.prediction = self.score = None
+        return taken
+
+
 def _store_evaluation(
     *,
     frame: Any,
-    label_series: pd.Series,
-    prediction_series: pd.Series,
-    score_values: Any,
+    outcome: _Outcome,
     columns: Mapping[str, str | None],
     features: list[str] | None,
     exclude: list[str],
@@ -356,6 +373,7 @@ def _store_evaluation(
     max_categories: int,
     missing: str,
 ) -> Ingested:
+    label_series, prediction_series, score_values = outcome.take()
     if metric is None:
         chosen, why = choose_metric(label_series, prediction_series)
     else:
@@ -431,10 +449,12 @@ def _store_evaluation(
         store.con.begin()
         fp = fingerprint_frame(frame)
         dataset_id = store.find_dataset(fp)
+        new_dataset = dataset_id is None
         if dataset_id is None:
-            # Encoded first, from the columns already read; then the columns are let go and
-            # the rows stream from the file into the store, so the reads, the codes and
-            # DuckDB's write are not all in memory at once.
+            # Encoded first, from the columns already read, and the columns let go. The
+            # codes and then the evaluation are written and freed before the dataset's
+            # rows stream from the file into the store: what DuckDB holds of its write
+            # until the commit never meets the codes or the per-row arrays in memory.
             codes, encoding = encode_features(
                 frame, list(frame.columns), n_bins=n_bins, max_categories=max_categories
             )
@@ -446,12 +466,13 @@ def _store_evaluation(
                 fingerprint=fp,
                 source=source,
                 encoding={"n_bins": n_bins, "max_categories": max_categories},
+                write_rows=False,
             )
             save_encoded(store, dataset_id, codes, encoding)
-            del codes
+            del codes, encoding
         n_rows = len(frame)
         if not isinstance(frame, pd.DataFrame):
-            frame.clear_cache()  # the columns are in the store now
+            frame.clear_cache()  # the columns are encoded; the rows stream from the file
         model_id = store.add_model(name=model_name, fingerprint=model_fingerprint, kind=model_kind)
         label_values = label_series.reset_index(drop=True)
         prediction_values = prediction_series.reset_index(drop=True)
@@ -466,7 +487,9 @@ def _store_evaluation(
             },
             copy=False,  # no second copy of the per-row columns
         )
-        all_columns = store.dataset_columns(dataset_id)
+        all_columns = (
+            [str(c) for c in frame.columns] if new_dataset else store.dataset_columns(dataset_id)
+        )
         excluded = [c for c in all_columns if c not in set(feature_names)]
         eval_id = store.add_evaluation(
             dataset_id=dataset_id,
@@ -477,6 +500,10 @@ def _store_evaluation(
             rows=rows,
             excluded=excluded,
         )
+        del rows, label_values, prediction_values, label_series, prediction_series
+        del score_values, error, weight
+        if new_dataset:
+            store.write_dataset_rows(dataset_id, frame)
         store.con.commit()
     except BaseException:
         with contextlib.suppress(Exception):

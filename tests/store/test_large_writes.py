@@ -77,3 +77,33 @@ def test_a_large_load_hands_back_its_memory_and_stays_usable(
     if on_disk:
         with wb.Workbench.open(path) as again:
             assert [s.flag_note for s in again.flagged()] == ["after the reopen"]
+
+
+@pytest.mark.parametrize("kind", ["arrow table", "arrow stream", "pandas"])
+def test_a_written_table_is_let_go_before_the_commit(tmp_path, kind) -> None:
+    # Inside the load's transaction nothing may keep what was written: a registered view
+    # dropped there keeps its object (a whole file's batches, for the data table) until
+    # the commit.
+    import gc
+    import weakref
+
+    values = np.arange(50_000, dtype=np.int64)
+    alive = weakref.ref(values)
+    if kind == "pandas":
+        rows: object = pd.DataFrame({"x": values}, copy=False)
+    else:
+        table = pa.table({"x": values})
+        rows = table if kind == "arrow table" else table.to_reader(max_chunksize=7_000)
+        del table
+    del values
+    with Store(tmp_path / "s.duckdb") as store:
+        store.con.begin()
+        store._create_table("t", rows, row_ids=True)
+        del rows
+        gc.collect()
+        assert alive() is None
+        store.con.commit()
+        assert store.con.execute("SELECT count(*), sum(x) FROM t").fetchone() == (
+            50_000,
+            sum(range(50_000)),
+        )

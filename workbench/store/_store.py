@@ -396,17 +396,13 @@ class Store:
                 frame = frame.to_reader(max_chunksize=_CHUNK_ROWS)
             self._create_table_in_chunks(table, _numbered(frame) if row_ids else frame)
             return
-        if isinstance(frame, pd.DataFrame):
-            incoming: Any = frame.reset_index(drop=True)
-            if row_ids:
-                incoming.insert(0, ROW_ID, np.arange(len(incoming), dtype=np.int64))
-        self.con.register("_wb_incoming", incoming)
-        try:
-            self.con.execute(
-                f"CREATE OR REPLACE TABLE {quote_identifier(table)} AS SELECT * FROM _wb_incoming"
-            )
-        finally:
-            self.con.unregister("_wb_incoming")
+        incoming = frame.reset_index(drop=True)
+        if row_ids:
+            incoming.insert(0, ROW_ID, np.arange(len(incoming), dtype=np.int64))
+        # Rows go in through a relation, never a registered view: a view dropped inside a
+        # transaction keeps its Python object, and every buffer it holds, until the commit.
+        self.con.execute(f"DROP TABLE IF EXISTS {quote_identifier(table)}")
+        self.con.from_df(incoming).create(quote_identifier(table))
 
     def _create_table_in_chunks(self, table: str, reader: Any) -> None:
         """Create ``table`` from a stream with one INSERT per record batch.
@@ -422,21 +418,18 @@ class Store:
         self.con.execute(f"DROP TABLE IF EXISTS {name}")
         created = False
         try:
+            # Each chunk through a relation, not a registered view: a view dropped inside
+            # the load's transaction would keep its chunk in memory until the commit (the
+            # whole file, for the data table).
             for chunk in _whole_row_groups(reader):
-                self.con.register("_wb_incoming", chunk)
-                try:
-                    verb = f"INSERT INTO {name} " if created else f"CREATE TABLE {name} AS "
-                    self.con.execute(f"{verb}SELECT * FROM _wb_incoming")
+                if created:
+                    self.con.from_arrow(chunk).insert_into(name)
+                else:
+                    self.con.from_arrow(chunk).create(name)
                     created = True
-                finally:
-                    self.con.unregister("_wb_incoming")
+                del chunk
             if not created:  # no rows: the table still gets its columns
-                empty = pa.Table.from_batches([], schema=reader.schema)
-                self.con.register("_wb_incoming", empty)
-                try:
-                    self.con.execute(f"CREATE TABLE {name} AS SELECT * FROM _wb_incoming")
-                finally:
-                    self.con.unregister("_wb_incoming")
+                self.con.from_arrow(pa.Table.from_batches([], schema=reader.schema)).create(name)
         finally:
             pa.default_memory_pool().release_unused()  # the batches' blocks, not kept
 
@@ -457,12 +450,17 @@ class Store:
         fingerprint: str,
         source: str,
         encoding: Mapping[str, Any] | None = None,
+        write_rows: bool = True,
     ) -> int:
         """Store a dataset's rows: a pandas frame, or a table read in parts that hands
-        them over as ``frame.record_batches()`` (a ``pyarrow.RecordBatchReader``)."""
+        them over as ``frame.record_batches()`` (a ``pyarrow.RecordBatchReader``).
+
+        ``write_rows=False`` records the dataset only; its rows follow, in the same
+        transaction, with ``write_dataset_rows``.
+        """
         dataset_id = self._next_id("datasets", "dataset_id")
-        rows = frame if isinstance(frame, pd.DataFrame) else frame.record_batches()
-        self._create_table(f"data_{dataset_id}", rows, row_ids=True)
+        if write_rows:
+            self.write_dataset_rows(dataset_id, frame)
         columns = [{"name": str(c), "dtype": str(frame.dtypes[c])} for c in frame.columns]
         self.con.execute(
             "INSERT INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -478,6 +476,11 @@ class Store:
             ],
         )
         return dataset_id
+
+    def write_dataset_rows(self, dataset_id: int, frame: Any) -> None:
+        """Write the rows of a dataset recorded with ``add_dataset(..., write_rows=False)``."""
+        rows = frame if isinstance(frame, pd.DataFrame) else frame.record_batches()
+        self._create_table(f"data_{dataset_id}", rows, row_ids=True)
 
     def add_columns(self, dataset_id: int, frame: pd.DataFrame) -> None:
         """Append derived columns (e.g. media descriptors) to a dataset, row-aligned."""
