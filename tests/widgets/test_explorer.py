@@ -114,12 +114,17 @@ def test_plain_language_table_has_no_brackets_or_e_notation(tmp_path: Path) -> N
     assert "> from " not in explorer.carriers.value and " to under " in explorer.carriers.value
     chips = [b.description for b in explorer.conditions_box.children]
     assert chips == ["✕  colour is red"], chips
+    tiles = explorer.metrics.value
+    assert re.search(r"95% CI \d\.\d{3} to \d\.\d{3}<", tiles), tiles
+    p_shown = re.search(r'data-testid="p-value">([^<]+)<', tiles)
+    assert p_shown and "e-" not in p_shown.group(1), tiles
     # Turned off, the table and the drill-down read as before.
     explorer.plain_language = False
     explorer.refine_feature.value = "colour"
     explorer.refine_feature.value = "age"
     assert any(label.startswith("[") for label, _ in explorer.refine_value.options)
     assert " to under " not in explorer.carriers.value
+    assert "95% CI [" in explorer.metrics.value
     rows = explorer.table.get_state()["rows"]
     assert rows[0]["ci"].startswith("[") and "e-" in rows[0]["p_value_adjusted"]
     assert {"feature": "colour", "op": "=", "value": "red"} in rows[0]["predicates"]

@@ -532,6 +532,7 @@ class Explorer(w.VBox):
                     metric=bench.metric,
                     error_share=error_share,
                     fdr=float(fdr) if isinstance(fdr, (int, float)) else None,
+                    plain_language=self._plain,
                 )
                 self.errors.value = errors_html
                 self.dists.value = views.distributions_html(

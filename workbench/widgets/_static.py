@@ -58,6 +58,7 @@ def drill_down_html(bench: Any, slice_: Slice | str, *, plain_language: bool = T
             metric=bench.metric,
             error_share=share,
             fdr=float(fdr) if isinstance(fdr, (int, float)) else None,
+            plain_language=plain_language,
         ),
         errors,
         '<div class="wb-x"><h3 class="wb-h">Which values carry the slice\'s errors</h3></div>',

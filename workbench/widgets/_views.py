@@ -173,8 +173,10 @@ def metrics_html(
     metric: str,
     error_share: float | None,
     fdr: float | None,
+    plain_language: bool = False,
 ) -> str:
-    """Metric tiles: the slice vs the rest of the data."""
+    """Metric tiles: the slice vs the rest of the data (the interval written "0.30 to 0.40"
+    and a tiny p-value "< 0.001" in plain language)."""
     sig = (
         '<span class="wb-badge wb-sig">significant</span>'
         if s.significant
@@ -188,7 +190,9 @@ def metrics_html(
         (
             "Slice " + esc(metric.replace("_", " ")),
             f'<span data-testid="slice-error">{fmt_error(s.slice_error)}</span>',
-            f"95% CI [{fmt_error(s.error_ci_low)}, {fmt_error(s.error_ci_high)}]",
+            f"95% CI {fmt_error(s.error_ci_low)} to {fmt_error(s.error_ci_high)}"
+            if plain_language
+            else f"95% CI [{fmt_error(s.error_ci_low)}, {fmt_error(s.error_ci_high)}]",
         ),
         (
             "Rest of the data",
@@ -205,7 +209,7 @@ def metrics_html(
             fmt_share(error_share) if error_share is not None else "–",
             "errors that fall in this slice",
         ),
-        p_tile(s, sig, level),
+        p_tile(s, sig, level, plain_language=plain_language),
         ("Statistics on", f'<span style="font-size:13px">{esc(stats_on)}</span>', esc(stats_n)),
     ]
     cells = "".join(
@@ -220,10 +224,13 @@ def metrics_html(
     return f'<div class="wb-x"><div class="wb-tiles">{cells}</div>{note}</div>'
 
 
-def p_tile(s: Slice, badge: str, level: str) -> tuple[str, str, str]:
+def p_tile(
+    s: Slice, badge: str, level: str, *, plain_language: bool = False
+) -> tuple[str, str, str]:
     """The p-value tile: adjusted (and how) for a scan's slice, uncorrected for one you chose."""
     p_value, adjusted, how = p_value_shown(s.p_value, s.p_value_adjusted, s.p_value_correction)
-    value = f'<span data-testid="p-value">{fmt_p(p_value)}</span>'
+    shown = "< 0.001" if plain_language and p_value < 0.001 else fmt_p(p_value)
+    value = f'<span data-testid="p-value">{esc(shown)}</span>'
     if adjusted:
         return (
             "p-value (adjusted)",
