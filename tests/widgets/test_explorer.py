@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import dataclasses
 import io
 import re
 import shutil
@@ -114,6 +115,17 @@ def test_plain_language_table_has_no_brackets_or_e_notation(tmp_path: Path) -> N
     assert "> from " not in explorer.carriers.value and " to under " in explorer.carriers.value
     chips = [b.description for b in explorer.conditions_box.children]
     assert chips == ["✕  colour is red"], chips
+    # The heading, its other descriptions and the feature cards read in words too.
+    assert "colour is red" in explorer.title.value and "colour = red" not in explorer.title.value
+    names = re.findall(r'class="wb-cat-name">([^<]+)<', explorer.dists.value)
+    assert any(" to under " in n for n in names) and not any("[" in n for n in names), names
+    from workbench.widgets import _views
+
+    other = dataclasses.replace(
+        explorer.findings[0], also_described_as=("age in [26, 33) AND colour = red",)
+    )
+    also = _views.also_html(other, plain_language=True)
+    assert "age from 26 to under 33 and colour is red" in also and "[" not in also
     tiles = explorer.metrics.value
     assert re.search(r"95% CI \d\.\d{3} to \d\.\d{3}<", tiles), tiles
     p_shown = re.search(r'data-testid="p-value">([^<]+)<', tiles)

@@ -522,7 +522,10 @@ class Explorer(w.VBox):
             fdr = self._findings.parameters.get("fdr") if not refined else None
             with self.hold_sync():
                 self.title.value = views.title_html(
-                    s, None if refined else self._rank(s), origin_label
+                    s,
+                    None if refined else self._rank(s),
+                    origin_label,
+                    plain_language=self._plain,
                 )
                 plain = plain_summary(s, bench.metric) if self._plain else ""
                 self.metrics.value = plain + views.metrics_html(
@@ -536,7 +539,7 @@ class Explorer(w.VBox):
                 )
                 self.errors.value = errors_html
                 self.dists.value = views.distributions_html(
-                    self._dist, [p.feature for p in s.predicates]
+                    self._dist, [p.feature for p in s.predicates], plain_language=self._plain
                 )
                 self.carriers.value = views.error_values_html(
                     carriers,

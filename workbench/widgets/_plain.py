@@ -15,7 +15,7 @@ from typing import Any
 from workbench.findings import Predicate, Slice
 from workbench.widgets._format import esc, p_value_shown
 
-__all__ = ["ABOVE_100", "plain_bin", "plain_condition", "plain_summary"]
+__all__ = ["ABOVE_100", "plain_bin", "plain_condition", "plain_description", "plain_summary"]
 
 #: Metrics read as a share of rows (or words) that went wrong.
 RATE_METRICS = ("error_rate", "wer", "cer", "misclassification", "fnr", "fpr", "selection_rate")
@@ -85,6 +85,29 @@ def plain_bin(label: Any) -> str:
     if match := re.fullmatch(r">= (\S+)", text):
         return f"{match.group(1)} or more"
     return text
+
+
+def plain_description(text: str) -> str:
+    """A slice's description, as its conditions' ``describe()`` write it, in words.
+
+    Examples
+    --------
+    >>> plain_description("age in [26, 33) AND sex = Male AND hours >= 40")
+    'age from 26 to under 33 and sex is Male and hours 40 or more'
+    >>> plain_description("capital_gain < 1 AND income = missing")
+    'capital_gain under 1 and income is missing'
+    """
+    parts = []
+    for part in text.split(" AND "):
+        if match := re.fullmatch(r"(.+?) in (\[\S+, \S+\))", part):
+            parts.append(f"{match.group(1)} from {plain_bin(match.group(2))}")
+        elif match := re.fullmatch(r"(.+?) (< \S+|>= \S+)", part):
+            parts.append(f"{match.group(1)} {plain_bin(match.group(2))}")
+        elif match := re.fullmatch(r"(.+?) = (.+)", part):
+            parts.append(f"{match.group(1)} is {match.group(2)}")
+        else:
+            parts.append(part)
+    return " and ".join(parts)
 
 
 def _chance(p_value: float, significant: bool | None) -> str:

@@ -25,7 +25,7 @@ from workbench.widgets._format import (
     p_value_shown,
 )
 from workbench.widgets._html import BASE_STYLE
-from workbench.widgets._plain import ABOVE_100, plain_bin
+from workbench.widgets._plain import ABOVE_100, plain_bin, plain_description
 from workbench.widgets._renderers import column_kinds, get_renderer, render_cell
 
 __all__ = [
@@ -130,8 +130,11 @@ STYLE = (
 )
 
 
-def title_html(s: Slice, rank: int | None, refined_from: str | None = None) -> str:
-    """The drill-down's heading: the slice's conditions and its SQL."""
+def title_html(
+    s: Slice, rank: int | None, refined_from: str | None = None, *, plain_language: bool = False
+) -> str:
+    """The drill-down's heading: the slice's conditions (in words in plain language)
+    and its SQL."""
     label = f"#{rank} " if rank else ""
     origin = (
         f'<span class="wb-muted"> · refined from {esc(refined_from)}</span>'
@@ -140,17 +143,19 @@ def title_html(s: Slice, rank: int | None, refined_from: str | None = None) -> s
     )
     return (
         f'<div class="wb-x"><h2 class="wb-slice-title" data-testid="slice-title" tabindex="-1">'
-        f"{esc(label)}{esc(s.description)}{origin}</h2>"
-        f'<div class="wb-sql">WHERE {esc(s.sql_where)}</div>{also_html(s)}</div>'
+        f"{esc(label)}{esc(plain_description(s.description) if plain_language else s.description)}"
+        f"{origin}</h2>"
+        f'<div class="wb-sql">WHERE {esc(s.sql_where)}</div>'
+        f"{also_html(s, plain_language=plain_language)}</div>"
     )
 
 
-def also_html(s: Slice, open_up_to: int = 3) -> str:
+def also_html(s: Slice, open_up_to: int = 3, *, plain_language: bool = False) -> str:
     """The slice's other descriptions of (nearly) the same rows ("also described as …").
 
     A few are listed open; a long list is folded under its first entry.
     """
-    also = s.also_described_as
+    also = [plain_description(a) if plain_language else a for a in s.also_described_as]
     if not also:
         return ""
     items = "".join(f"<li>{esc(a)}</li>" for a in also)
@@ -295,7 +300,11 @@ def confusion_html(confusion: pd.DataFrame, max_classes: int = 12) -> str:
 
 
 def distributions_html(
-    dist: pd.DataFrame, slice_features: Sequence[str] = (), max_categories: int = 10
+    dist: pd.DataFrame,
+    slice_features: Sequence[str] = (),
+    max_categories: int = 10,
+    *,
+    plain_language: bool = False,
 ) -> str:
     """Share of each category inside vs outside the slice, one card per feature.
 
@@ -319,12 +328,13 @@ def distributions_html(
         top = max(float(shown["inside_share"].max()), float(shown["outside_share"].max()), 1e-12)
         rows = []
         for _, r in shown.iterrows():
+            category = plain_bin(r["category"]) if plain_language else r["category"]
             inside = float(r["inside_share"]) if pd.notna(r["inside_share"]) else 0.0
             outside = float(r["outside_share"]) if pd.notna(r["outside_share"]) else 0.0
             rows.append(
-                f'<div class="wb-cat" title="{esc(r["category"])}: {fmt_count(r["inside"])} rows in the slice '
+                f'<div class="wb-cat" title="{esc(category)}: {fmt_count(r["inside"])} rows in the slice '
                 f'({fmt_share(inside)}), {fmt_count(r["outside"])} outside ({fmt_share(outside)})">'
-                f'<span class="wb-cat-name">{esc(r["category"])}</span>'
+                f'<span class="wb-cat-name">{esc(category)}</span>'
                 f'<span class="wb-bars"><span class="wb-bar in" style="width:{100 * inside / top:.1f}%"></span>'
                 f'<span class="wb-bar out" style="width:{100 * outside / top:.1f}%"></span></span>'
                 f'<span class="wb-pct"><b>{fmt_share(inside)}</b> · {fmt_share(outside)}</span></div>'
