@@ -7,8 +7,9 @@ For each size ``--rows`` x ``--features`` this script
    chunks of 1M rows, so 100M or 1B rows never sit in memory at once);
 2. times DuckDB's own ``CREATE TABLE t AS SELECT * FROM read_parquet(file)`` (the
    disk-speed reference for loading);
-3. for each engine (``numpy:1``, ``numpy:2``, ``duckdb:1``, ``spark:2`` = engine:cores),
-   runs in a fresh process: ``Workbench.from_predictions(file)`` (load), then
+3. for each engine (``numpy:1``, ``numpy:2``, ``duckdb:1``, ``spark:2`` = engine:cores;
+   ``numpy:1:bincount`` counts with numpy's ``bincount`` instead of the compiled kernels,
+   and shares ``n_jobs`` out between processes), runs in a fresh process: ``Workbench.from_predictions(file)`` (load), then
    ``bench.scan(engine=..., n_jobs=...)`` (search, with the statistics and saving), and
    records the process's peak RSS (its worker processes included);
 4. runs the brute-force oracle (every conjunction of up to 3 predicates enumerated,
@@ -111,6 +112,9 @@ def _peak_mb() -> float:
 
 def child_engine(args: argparse.Namespace) -> None:
     import workbench as wb
+    from workbench.search import _kernels
+
+    _kernels.ENABLED = not args.no_kernels
 
     session = None
     if args.engine == "spark":
@@ -272,6 +276,7 @@ def main() -> None:
     one.add_argument("--db", required=True)
     one.add_argument("--engine", required=True)
     one.add_argument("--n-jobs", type=int, default=1)
+    one.add_argument("--no-kernels", action="store_true")
     oracle = sub.add_parser("oracle")
     oracle.add_argument("--file", required=True)
     parser.add_argument("--rows", nargs="+", default=["100000", "1000000"])
@@ -341,22 +346,23 @@ def _one_size(
     for spec in args.engines:
         if n_rows > max_rows.get(spec, n_rows):
             continue
-        engine, cores = spec.split(":")
+        engine, cores, *variant = spec.split(":")
+        label = engine + (f" ({variant[0]})" if variant else "")
         store = Path(folder) / f"{engine}_{cores}.duckdb"
         got = _run_child(
             ["engine", "--file", str(data), "--db", str(store), "--engine", engine,
-             "--n-jobs", cores]
+             "--n-jobs", cores, *(["--no-kernels"] if variant == ["bincount"] else [])]
         )  # fmt: skip
         store.unlink(missing_ok=True)
         shutil.rmtree(str(store) + ".spark", ignore_errors=True)
         if "error" in got:
-            print(f"| {n_rows:,} × {n_features} | {engine} | {cores} | failed: {got['error']} |")
+            print(f"| {n_rows:,} × {n_features} | {label} | {cores} | failed: {got['error']} |")
             continue
         if reference is None:
             reference = got["slices"]
         same = _same(got["slices"], reference)
         print(
-            f"| {n_rows:,} × {n_features} | {engine} | {cores} | {got['load']:.2f} | "
+            f"| {n_rows:,} × {n_features} | {label} | {cores} | {got['load']:.2f} | "
             f"{got['search']:.2f} | {got['total']:.2f} | {got['peak_mb']:,.0f} | "
             f"{got['load'] / plain:.1f}× ({plain:.2f} s) | {ratio if not shown else '〃'} | "
             f"{exact if not shown else '〃'} | {'yes' if same else 'NO'} | {_load_avg()} |",

@@ -211,13 +211,12 @@ _POOL: list[ThreadPoolExecutor] = []
 
 
 def _pool(n: int) -> ThreadPoolExecutor:
-    """A pool of at least ``n`` threads, kept for the process's lifetime."""
+    """A pool of at least ``n`` threads, kept for the process's lifetime (a smaller one
+    is kept too, never shut down: a search running at the same time may still use it)."""
     with _POOL_LOCK:
-        if not _POOL or _POOL[0]._max_workers < n:
-            if _POOL:
-                _POOL.pop().shutdown(wait=False)
+        if not _POOL or _POOL[-1]._max_workers < n:
             _POOL.append(ThreadPoolExecutor(max_workers=n, thread_name_prefix="workbench-count"))
-        return _POOL[0]
+        return _POOL[-1]
 
 
 _POOL_LOCK = threading.Lock()
