@@ -46,16 +46,20 @@ from workbench.search._kernels import loaded
 
 __all__ = ["SharedRows", "effective_jobs"]
 
-#: Fewer rows than this per worker are counted in the calling process: sharing the rows
-#: with a worker (writing them to shared memory, the worker reading them) and the serial
-#: parts of a level cost more than the counting saved. Measured on 2 cores with the
-#: default scan: 1M x 20 rows searched on two processes took 0.67 s against 0.39 s on one,
-#: 10M x 20 3.19 s against 3.34 s (benchmarks/README.md).
+#: Fewer rows than this per worker process (no compiled kernels) are counted in the calling
+#: process: sharing the rows with a worker (writing them to shared memory, the worker
+#: reading them) and the serial parts of a level cost more than the counting saved.
+#: Measured on 2 cores with the default scan: 1M x 20 rows searched on two processes took
+#: 0.67 s against 0.39 s on one, 10M x 20 3.19 s against 3.34 s; on 2 Dec, at load average
+#: 3.5-3.8, 10M x 20 3.42 s on two processes against 3.22 s on one (benchmarks/README.md).
 MIN_ROWS_PER_JOB = 2_500_000
 
 #: Fewer rows than this per thread (compiled kernels loaded) are counted in the calling
-#: thread: below, starting the pieces and adding their counts cost more than they save.
-MIN_ROWS_PER_THREAD = 250_000
+#: thread: below, each histogram's fixed costs (clearing and marginalising up to 2^17
+#: bins) outweigh the rows shared out. Measured on 2 cores at load average 4 with a level
+#: of 30 joint histograms of 0/1 errors: 500,000 rows 46-51 ms on one thread, 48-53 ms on
+#: two; 1,000,000 rows 85-117 ms on one, 73-82 ms on two.
+MIN_ROWS_PER_THREAD = 500_000
 
 _WORKERS: list[Any] = []
 #: One search at a time talks to the workers (scans may run in background threads).
