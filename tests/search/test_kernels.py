@@ -164,3 +164,15 @@ def test_kernels_off_or_missing_means_numpy(monkeypatch):
     monkeypatch.setattr(_kernels, "_KERNELS", [])
     monkeypatch.setitem(sys.modules, "workbench.search._compiled", None)  # numba missing
     assert _kernels.kernels() is None and _kernels.loaded() is None
+
+
+def test_numba_without_a_cache_folder_means_numpy(monkeypatch):
+    import importlib
+
+    def no_cache_folder(name, *args):
+        raise RuntimeError("cannot cache function 'count': no locator available")
+
+    monkeypatch.setattr(_kernels, "ENABLED", True)
+    monkeypatch.setattr(_kernels, "_KERNELS", [])
+    monkeypatch.setattr(importlib, "import_module", no_cache_folder)
+    assert _kernels.kernels() is None

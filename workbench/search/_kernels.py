@@ -46,7 +46,8 @@ _LOCK = threading.Lock()
 
 def kernels() -> Any:
     """The compiled kernels (the module :mod:`workbench.search._compiled`), or ``None``
-    when numba is missing or :data:`ENABLED` is false.
+    when numba is missing or unusable (no folder to cache the kernels in) or
+    :data:`ENABLED` is false: the counting then uses numpy, with the same counts.
 
     The first call imports numba (once per process, under a lock: threads may ask at
     once).
@@ -64,7 +65,9 @@ def kernels() -> Any:
             if not _KERNELS:
                 try:
                     compiled = importlib.import_module("workbench.search._compiled")
-                except ImportError:  # numba is not installed
+                except ImportError:  # numba is not installed (or not for this numpy)
+                    compiled = None
+                except RuntimeError:  # numba found no folder to cache the kernels in
                     compiled = None
                 _KERNELS.append(compiled)
     return _KERNELS[0]
