@@ -149,8 +149,8 @@ class SliceSearch(BaseEstimator):
     n_jobs : int, default=1
         Cores that count in-memory rows (-1: every core this process may use). Each
         level's counting is shared out by joint histogram or row range: between threads
-        running the compiled kernels when numba is installed and at least 2,000,000 rows
-        are searched (from 500,000 rows per thread), else between worker processes (from
+        running the compiled kernels when numba is installed and the data have at least
+        2,000,000 rows (from 500,000 rows per thread), else between worker processes (from
         2,500,000 rows per process); fewer rows are counted in the calling thread, where
         they count faster than they can be shared out. The result is the same up to the
         order float sums are added in.
