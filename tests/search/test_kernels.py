@@ -6,17 +6,15 @@ from __future__ import annotations
 import itertools
 import sys
 from functools import partial
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from workbench.search import SliceSearch, _counts, _kernels, _parallel
+from workbench.search import _counts, _kernels, _parallel
 from workbench.search._aggregators import _single_counts
 from workbench.search._counts import _FIELDS, RowBlock, SliceCounts, binary_joint, make_plan
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
-from planted import make_planted
+from ._two_jobs import assert_two_jobs_find_what_one_finds
 
 pytest.importorskip("numba")
 
@@ -139,20 +137,8 @@ def test_threads_count_what_one_thread_counts(rng, monkeypatch, compiled, kind):
 @pytest.mark.parametrize("confirm", [False, True])
 def test_two_threads_find_what_one_finds(monkeypatch, compiled, confirm):
     monkeypatch.setattr(_parallel, "MIN_ROWS_PER_THREAD", 20_000)
-    data = make_planted(120_000, 8, seed=2)
-    rng = np.random.default_rng(3)
-    weights = rng.uniform(0.5, 2.0, len(data.errors)) if confirm else None
-    kwargs = {"feature_names": data.feature_names, "value_labels": data.value_labels}
     started = len(_parallel._WORKERS)
-    one = SliceSearch(confirm=confirm).fit_codes(data.columns(), data.errors, weights, **kwargs)
-    two = SliceSearch(confirm=confirm, n_jobs=2).fit_codes(
-        data.columns(), data.errors, weights, **kwargs
-    )
-    assert [s.description for s in two.findings_] == [s.description for s in one.findings_]
-    for a, b in zip(two.findings_, one.findings_, strict=True):
-        assert (a.slice_size, a.stats_size) == (b.slice_size, b.stats_size)
-        np.testing.assert_allclose(a.p_value, b.p_value, rtol=1e-9)
-        np.testing.assert_allclose(a.score, b.score, rtol=1e-12)
+    assert_two_jobs_find_what_one_finds(120_000, confirm)
     assert len(_parallel._WORKERS) == started  # threads: no worker process was started
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from workbench.search import SliceSearch, _kernels, _parallel
@@ -14,6 +13,8 @@ from workbench.search._parallel import effective_jobs
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 from planted import make_planted
+
+from ._two_jobs import assert_two_jobs_find_what_one_finds
 
 
 @pytest.fixture(autouse=True)
@@ -26,19 +27,7 @@ def _parallel_from_few_rows(monkeypatch):
 
 @pytest.mark.parametrize("confirm", [False, True])
 def test_two_processes_find_what_one_finds(confirm):
-    data = make_planted(250_000, 8, seed=2)
-    rng = np.random.default_rng(3)
-    weights = rng.uniform(0.5, 2.0, len(data.errors)) if confirm else None
-    kwargs = {"feature_names": data.feature_names, "value_labels": data.value_labels}
-    one = SliceSearch(confirm=confirm).fit_codes(data.columns(), data.errors, weights, **kwargs)
-    two = SliceSearch(confirm=confirm, n_jobs=2).fit_codes(
-        data.columns(), data.errors, weights, **kwargs
-    )
-    assert [s.description for s in two.findings_] == [s.description for s in one.findings_]
-    for a, b in zip(two.findings_, one.findings_, strict=True):
-        assert (a.slice_size, a.stats_size) == (b.slice_size, b.stats_size)
-        np.testing.assert_allclose(a.p_value, b.p_value, rtol=1e-9)
-        np.testing.assert_allclose(a.score, b.score, rtol=1e-12)
+    two = assert_two_jobs_find_what_one_finds(250_000, confirm)
     assert two.findings_.parameters["n_jobs"] == 2
     assert _parallel._WORKERS  # the counting did run in a worker process
 
