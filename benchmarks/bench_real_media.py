@@ -112,25 +112,14 @@ def main() -> None:
         long_recording(args.long)
 
 
-def _transcribed() -> dict[Path, str]:
-    import re
-
-    data = Path("/usr/share/pocketsphinx/test/data")
-    out = {}
-    for folder, listing in (("cards", "cards.transcription"), ("librivox", "transcription")):
-        for line in (data / folder / listing).read_text().splitlines():
-            match = re.match(r"<s>(.*)</s> \((.*)\)", line.strip())
-            if match:
-                out[data / folder / f"{match.group(2)}.wav"] = match.group(1).strip()
-    return out
-
-
 def long_recording(times: int) -> None:
     """WER of one long recording, decoded whole and cut at pauses, vs clip by clip."""
+    from snr_real_speech import transcripts
+
     from workbench.adapters import PocketSphinxASR
     from workbench.metrics import error_rate, word_errors
 
-    refs = _transcribed()
+    refs = transcripts()
     paths = list(refs) * times
     order = np.random.default_rng(0).permutation(len(paths))
     audio = np.concatenate([load_audio(paths[i])[0] for i in order])

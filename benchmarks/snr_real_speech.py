@@ -29,14 +29,19 @@ DATA = Path("/usr/share/pocketsphinx/test/data")
 SNRS = (-5, 0, 5, 10, 20)
 
 
-def clips() -> list[Path]:
-    out = []
+def transcripts(data: Path = DATA) -> dict[Path, str]:
+    """The transcribed clips of ``pocketsphinx-testdata``: path -> reference text."""
+    out = {}
     for folder, listing in (("cards", "cards.transcription"), ("librivox", "transcription")):
-        for line in (DATA / folder / listing).read_text().splitlines():
+        for line in (data / folder / listing).read_text().splitlines():
             match = re.match(r"<s>(.*)</s> \((.*)\)", line.strip())
             if match:
-                out.append(DATA / folder / f"{match.group(2)}.wav")
+                out[data / folder / f"{match.group(2)}.wav"] = match.group(1).strip()
     return out
+
+
+def clips() -> list[Path]:
+    return list(transcripts())
 
 
 def pink(n: int, rng: np.random.Generator) -> np.ndarray:

@@ -10,8 +10,10 @@ Tests that need a missing file are skipped with the command to run.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -21,6 +23,16 @@ ALSA_SOUNDS = Path("/usr/share/sounds/alsa")
 #: Centres (x, y) of the six faces of insightface's ``t1.jpg`` (1280 x 886), checked by
 #: eye: from the left, a tilted head, a downcast head, then four more upright or tilted.
 T1_FACES = ((113, 328), (312, 215), (515, 341), (784, 413), (939, 131), (1175, 337))
+
+
+def snr_benchmark() -> ModuleType:
+    """``benchmarks/snr_real_speech.py`` as a module (its clips, transcripts and mixes)."""
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "snr_real_speech.py"
+    spec = importlib.util.spec_from_file_location("snr_real_speech", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def real_media_dir() -> Path:

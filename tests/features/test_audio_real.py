@@ -6,7 +6,6 @@ transcripts, BSD; skipped when not installed: see ``real_media.py``).
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
 import json
 import re
@@ -31,24 +30,14 @@ from workbench.features.audio import (
     resample,
 )
 
-from .real_media import ALSA_SOUNDS, pocketsphinx_data
+from .real_media import ALSA_SOUNDS, pocketsphinx_data, snr_benchmark
 
 RATE = 16000
 
 
-def _transcripts(data: Path) -> dict[Path, str]:
-    out = {}
-    for folder, listing in (("cards", "cards.transcription"), ("librivox", "transcription")):
-        for line in (data / folder / listing).read_text().splitlines():
-            match = re.match(r"<s>(.*)</s> \((.*)\)", line.strip())
-            if match:
-                out[data / folder / f"{match.group(2)}.wav"] = match.group(1).strip()
-    return out
-
-
 @pytest.fixture(scope="module")
 def clips() -> dict[Path, str]:
-    return _transcripts(pocketsphinx_data())
+    return snr_benchmark().transcripts(pocketsphinx_data())
 
 
 def _write_m4a(path: Path, samples: np.ndarray, rate: int) -> None:
@@ -239,13 +228,7 @@ def test_snr_error_on_real_speech_mixed_at_known_snr(clips: dict[Path, str]) -> 
     # The README's figures come from benchmarks/snr_real_speech.py: ten real clips mixed
     # with white, pink and babble noise at -5..20 dB; measured mean absolute error 0.7 dB
     # (white), 3.0 dB (pink), 8.1 dB (babble), 3.9 dB over all 150 mixes.
-    spec = importlib.util.spec_from_file_location(
-        "snr_real_speech", Path(__file__).resolve().parents[2] / "benchmarks" / "snr_real_speech.py"
-    )
-    assert spec is not None and spec.loader is not None
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
-    frame = bench.measure()
+    frame = snr_benchmark().measure()
     assert len(frame) == 3 * 5 * len(clips) == 150
     error = frame.assign(abs_error=frame["error_db"].abs()).groupby("noise")["abs_error"].mean()
     assert error["white"] <= 1.5
