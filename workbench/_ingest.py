@@ -466,7 +466,6 @@ def _store_evaluation(
                 fingerprint=fp,
                 source=source,
                 encoding={"n_bins": n_bins, "max_categories": max_categories},
-                write_rows=False,
             )
             save_encoded(store, dataset_id, codes, encoding)
             del codes, encoding

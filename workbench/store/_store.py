@@ -450,17 +450,10 @@ class Store:
         fingerprint: str,
         source: str,
         encoding: Mapping[str, Any] | None = None,
-        write_rows: bool = True,
     ) -> int:
-        """Store a dataset's rows: a pandas frame, or a table read in parts that hands
-        them over as ``frame.record_batches()`` (a ``pyarrow.RecordBatchReader``).
-
-        ``write_rows=False`` records the dataset only; its rows follow, in the same
-        transaction, with ``write_dataset_rows``.
-        """
+        """Record a dataset (its name, fingerprint, size and columns) and return its id;
+        its rows follow, in the same transaction, with ``write_dataset_rows``."""
         dataset_id = self._next_id("datasets", "dataset_id")
-        if write_rows:
-            self.write_dataset_rows(dataset_id, frame)
         columns = [{"name": str(c), "dtype": str(frame.dtypes[c])} for c in frame.columns]
         self.con.execute(
             "INSERT INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -478,7 +471,9 @@ class Store:
         return dataset_id
 
     def write_dataset_rows(self, dataset_id: int, frame: Any) -> None:
-        """Write the rows of a dataset recorded with ``add_dataset(..., write_rows=False)``."""
+        """Write the rows of a dataset recorded with ``add_dataset``: a pandas frame, or a
+        table read in parts that hands them over as ``frame.record_batches()`` (a
+        ``pyarrow.RecordBatchReader``)."""
         rows = frame if isinstance(frame, pd.DataFrame) else frame.record_batches()
         self._create_table(f"data_{dataset_id}", rows, row_ids=True)
 
